@@ -1,0 +1,54 @@
+"""Every error Scholar Graph raises on purpose, in one hierarchy.
+
+    ScholarGraphError                 base: catch this to catch anything of ours
+    ├── ConfigurationError            a setting is missing, malformed or contradictory
+    ├── EmbeddedServerError           the bundled PostgreSQL could not be set up, started or stopped
+    ├── DatabaseNotReadyError         the database is unreachable or not migrated to the code's head
+    ├── NotFoundError                 a looked-up object does not exist
+    ├── InvalidInputError             a request argument is malformed (a cursor, an id, a limit)
+    └── IngestError                   an import failed; nothing was written
+        └── InputFormatError          a record in an input file is malformed: names file, line, reason
+
+Messages are written for the person who will read them: they say what was wrong and, where it helps,
+what to do. They never carry SQL, stack traces or other internals to an HTTP client.
+"""
+
+from __future__ import annotations
+
+
+class ScholarGraphError(Exception):
+    """Base class of every error Scholar Graph raises on purpose."""
+
+
+class ConfigurationError(ScholarGraphError):
+    """A setting is missing, malformed or contradictory."""
+
+
+class EmbeddedServerError(ScholarGraphError):
+    """The bundled PostgreSQL server could not be initialised, started or stopped."""
+
+
+class DatabaseNotReadyError(ScholarGraphError):
+    """The database cannot serve: unreachable, or its schema is not at the code's migration head."""
+
+
+class NotFoundError(ScholarGraphError):
+    """A looked-up object does not exist."""
+
+
+class InvalidInputError(ScholarGraphError):
+    """A request argument is malformed: a cursor, a global id, a page size out of range."""
+
+
+class IngestError(ScholarGraphError):
+    """An import failed as a whole; the database is left as it was before the import."""
+
+
+class InputFormatError(IngestError):
+    """A record of an input file is malformed. Carries the file, the 1-based line and the reason."""
+
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        super().__init__(f"{path}:{line}: {reason}")

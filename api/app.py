@@ -1,0 +1,144 @@
+"""The ASGI application: `create_app(settings)` wires routes, the database's lifetime and error pages.
+
+Start-up (the lifespan): find the database (the configured URL, or the embedded server started in
+`data_dir`), migrate it to head, load the bundled seed into an empty database, open the pool. Shut-down
+closes the pool and stops the embedded server if this process started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from api.db import migrate
+from api.db.embedded import EmbeddedPostgres
+from api.db.pool import Database
+from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
+from api.graphql.context import GraphQLContext
+from api.graphql.schema import schema
+from api.graphql.view import GraphQLEndpoint
+from api.ingest.seed import load_seed_if_empty
+from api.rest.routes import rest_routes
+from api.settings import Settings
+
+logger = logging.getLogger("scholargraph")
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+@dataclass
+class Runtime:
+    """What the lifespan opened, kept on `app.state.runtime`."""
+
+    db: Database
+    embedded: EmbeddedPostgres | None
+    stop_embedded_on_exit: bool
+
+
+async def open_runtime(settings: Settings) -> Runtime:
+    embedded: EmbeddedPostgres | None = None
+    started_here = False
+    url = settings.database_url
+    if not url:
+        embedded = EmbeddedPostgres(settings.data_dir)
+        started_here = not await asyncio.to_thread(embedded.is_running)
+        url = await asyncio.to_thread(embedded.start)
+        logger.info("embedded PostgreSQL in %s (%s)", embedded.data_dir, "started" if started_here else "running")
+    if settings.migrate_on_start:
+        await migrate.upgrade_async(url)
+    db = await Database.connect(
+        url, min_size=settings.pool_min_size, max_size=settings.pool_max_size,
+        statement_timeout_ms=settings.statement_timeout_ms,
+    )  # fmt: skip
+    try:
+        if settings.load_seed:
+            loaded = await load_seed_if_empty(db)
+            if loaded is not None:
+                logger.info("loaded the bundled seed: %d papers", loaded.papers)
+    except BaseException:
+        await db.close()
+        raise
+    return Runtime(db=db, embedded=embedded, stop_embedded_on_exit=started_here)
+
+
+async def close_runtime(runtime: Runtime) -> None:
+    await runtime.db.close()
+    if runtime.embedded is not None and runtime.stop_embedded_on_exit:
+        await asyncio.to_thread(runtime.embedded.stop)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime = await open_runtime(settings)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await close_runtime(runtime)
+
+    def database(request: Request) -> Database:
+        runtime: Runtime = request.app.state.runtime
+        return runtime.db
+
+    graphql = GraphQLEndpoint(
+        schema,
+        context_factory=lambda request: GraphQLContext(request=request, db=database(request), settings=settings),
+        graphiql=settings.graphiql,
+    )
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            async with database(request).connection() as connection:
+                await migrate.ensure_at_head(connection.raw)
+        except DatabaseNotReadyError as error:
+            return JSONResponse({"status": "not ready", "reason": str(error)}, status_code=503)
+        except (OSError, ConnectionError, AttributeError) as error:
+            logger.warning("readiness check failed: %s", error)
+            return JSONResponse({"status": "not ready", "reason": "the database is unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready", "schema_revision": migrate.head_revision()})
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": {"code": "not_found", "message": str(exc)}}, status_code=404)
+
+    async def invalid_input(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": {"code": "invalid_input", "message": str(exc)}}, status_code=400)
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        logger.warning("database unavailable: %s", exc)
+        return JSONResponse(
+            {"error": {"code": "unavailable", "message": "the database is unavailable; retry shortly"}},
+            status_code=503, headers={"Retry-After": "2"},
+        )  # fmt: skip
+
+    routes = [
+        Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        *rest_routes(settings),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            NotFoundError: not_found,
+            InvalidInputError: invalid_input,
+            DatabaseNotReadyError: unavailable,
+        },
+    )

@@ -1,0 +1,178 @@
+"""The `scholargraph` command: serve, migrate, ingest, db start/stop/url, export-schema.
+
+Every command reads the same settings as the service (environment variables `SCHOLARGRAPH_*`);
+flags override them for one run. Errors of ours print as one line on stderr and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from api.errors import ScholarGraphError
+from api.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    for name in ("database_url", "data_dir", "host", "port"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _database_url(settings: Settings) -> str:
+    """The configured URL, or the embedded server's (started if it is not running)."""
+    if settings.database_url:
+        return settings.database_url
+    from api.db.embedded import EmbeddedPostgres
+
+    return EmbeddedPostgres(settings.data_dir).start()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(args)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
+                proxy_headers=True, server_header=False)  # fmt: skip
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from api.db import migrate
+
+    url = _database_url(_settings(args))
+    migrate.upgrade(url, args.revision)
+    print(f"database at revision {args.revision} ({migrate.head_revision()} is head)")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from api.db import migrate
+    from api.db.pool import Database
+    from api.ingest.profile import import_profile
+
+    settings = _settings(args)
+    url = _database_url(settings)
+    migrate.upgrade(url)
+
+    async def run() -> list[dict[str, object]]:
+        db = await Database.connect(url, min_size=1, max_size=2, statement_timeout_ms=0)
+        try:
+            reports = []
+            for path in args.paths:
+                done = await import_profile(db, Path(path), as_of=args.as_of, source=args.source)
+                reports.append({"path": done.path, "papers": done.papers, **done.stats.as_dict()})
+            return reports
+        finally:
+            await db.close()
+
+    reports = asyncio.run(run())
+    if args.json:
+        print(json.dumps(reports, indent=2))
+    else:
+        for report in reports:
+            inserted = ", ".join(f"{n} {k}" for k, n in report["inserted"].items()) or "nothing"  # type: ignore[attr-defined]
+            updated = ", ".join(f"{n} {k}" for k, n in report["updated"].items()) or "nothing"  # type: ignore[attr-defined]
+            print(f"{report['path']}: {report['papers']} papers read; inserted {inserted}; updated {updated}")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from api.db.embedded import EmbeddedPostgres
+
+    settings = _settings(args)
+    server = EmbeddedPostgres(settings.data_dir)
+    if args.action == "stop":
+        print("stopped" if server.stop() else "not running")
+    elif args.action == "start":
+        print(server.start())
+    elif args.action == "status":
+        print("running" if server.is_running() else "not running")
+    else:
+        print(server.url)
+    return 0
+
+
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    from api.schema_export import write_schema_files
+
+    for path in write_schema_files(Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {text!r}") from error
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scholargraph", description="Scholar Graph: researchers and papers over GraphQL and REST.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def database_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--database-url", help="PostgreSQL URL (default: $SCHOLARGRAPH_DATABASE_URL, else embedded)")
+        p.add_argument("--data-dir", type=Path, help="embedded database folder (default: $SCHOLARGRAPH_DATA_DIR)")
+
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    database_flags(serve)
+    serve.add_argument("--host", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default 8000)")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="migrate the database schema")
+    database_flags(migrate)
+    migrate.add_argument("revision", nargs="?", default="head", help="target revision (default head)")
+    migrate.set_defaults(func=cmd_migrate)
+
+    ingest = sub.add_parser("ingest", help="import records from files")
+    ingest_sub = ingest.add_subparsers(dest="format", required=True)
+    profile = ingest_sub.add_parser("profile", help="researcher profile pages (the seed's format)")
+    database_flags(profile)
+    profile.add_argument("paths", nargs="+", help="profile files")
+    profile.add_argument("--as-of", type=_date, default=dt.datetime.now(dt.UTC).date(),
+                         help="snapshot date of the page: dates its reported figures, gives undated papers "
+                              "their year (default: today)")  # fmt: skip
+    profile.add_argument("--source", default="profile-page", help="name the reported figures are stored under")
+    profile.add_argument("--json", action="store_true", help="print the summary as JSON")
+    profile.set_defaults(func=cmd_ingest)
+
+    db = sub.add_parser("db", help="manage the embedded PostgreSQL")
+    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    db.add_argument("--data-dir", type=Path, help="embedded database folder (default: $SCHOLARGRAPH_DATA_DIR)")
+    db.set_defaults(func=cmd_db)
+
+    export = sub.add_parser("export-schema", help="write schema.graphql and openapi.json")
+    export.add_argument("--out", default="schema", help="folder to write into (default schema/)")
+    export.set_defaults(func=cmd_export_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ScholarGraphError as error:
+        print(f"scholargraph: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""Writes the importers share: find-or-create and update-if-changed, each a single statement.
+
+Every function takes a `Connection` inside the caller's transaction, so an import commits whole or not
+at all. Updates only touch a row when a value differs, which is what makes a re-import a no-op (and
+keeps `updated_at` meaningful for mirrors that follow changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from api.db.pool import Connection
+
+# Serialises imports: two importers resolving the same names at once could each create the author.
+IMPORT_LOCK_KEY = 0x5C401A4
+
+
+@dataclass
+class WriteStats:
+    """What an import did, by kind of row: inserted and updated counts."""
+
+    inserted: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {"inserted": dict(sorted(self.inserted.items())), "updated": dict(sorted(self.updated.items()))}
+
+
+async def lock_for_import(connection: Connection) -> None:
+    await connection.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK_KEY)
+
+
+async def holds_no_author(connection: Connection) -> bool:
+    found: bool = await connection.fetchval("SELECT EXISTS (SELECT 1 FROM authors)")
+    return not found
+
+
+async def name_key(connection: Connection, text: str) -> str:
+    key: str = await connection.fetchval("SELECT sg_name_key($1::text)", text)
+    return key
+
+
+async def authors_named(connection: Connection, name: str) -> list[int]:
+    """Authors whose name has the same identity key as `name` (accents, case, punctuation folded)."""
+    rows = await connection.fetch("SELECT id FROM authors WHERE name_key = sg_name_key($1) ORDER BY id", name)
+    return [row["id"] for row in rows]
+
+
+async def coauthors_by_name_key(connection: Connection, author_id: int) -> dict[str, int]:
+    """The name keys of an author's coauthors (and the author's own), lowest id first on a tie."""
+    rows = await connection.fetch(
+        """
+        SELECT DISTINCT ON (a.name_key) a.name_key, a.id
+        FROM authorships me JOIN authorships co ON co.paper_id = me.paper_id
+        JOIN authors a ON a.id = co.author_id
+        WHERE me.author_id = $1
+        ORDER BY a.name_key, a.id
+        """,
+        author_id,
+    )
+    return {row["name_key"]: row["id"] for row in rows}
+
+
+async def create_author(connection: Connection, stats: WriteStats, name: str) -> int:
+    author_id: int = await connection.fetchval("INSERT INTO authors (name) VALUES ($1) RETURNING id", name)
+    stats.inserted["authors"] += 1
+    return author_id
+
+
+async def update_author(
+    connection: Connection, stats: WriteStats, author_id: int, *, name: str, primary_category: str | None
+) -> None:
+    """Set the display name and (when given) the primary category, if they differ."""
+    status = await connection.execute(
+        """
+        UPDATE authors SET name = $2, primary_category = coalesce($3, primary_category)
+        WHERE id = $1 AND (name, primary_category) IS DISTINCT FROM ($2, coalesce($3, primary_category))
+        """,
+        author_id,
+        name,
+        primary_category,
+    )
+    stats.updated["authors"] += _affected(status)
+
+
+async def papers_by_title(connection: Connection, title: str, year: int | None) -> list[int]:
+    """Papers with the same normalised title and, when both are known, the same year."""
+    rows = await connection.fetch(
+        """
+        SELECT id FROM papers
+        WHERE title_key = sg_name_key($1) AND ($2::int IS NULL OR published_year IS NULL OR published_year = $2)
+        ORDER BY id
+        """,
+        title,
+        year,
+    )
+    return [row["id"] for row in rows]
+
+
+@dataclass(frozen=True)
+class PaperFields:
+    title: str
+    abstract: str | None
+    primary_category: str | None
+    categories: Sequence[str]
+    published_on: dt.date | None
+    published_precision: str | None
+    has_code: bool
+    authors_complete: bool
+    code_url: str | None = None
+
+
+_PAPER_VALUES = (
+    "title, abstract, primary_category, categories, published_on, published_precision, has_code, "
+    "authors_complete, code_url"
+)
+
+
+def _paper_args(fields: PaperFields) -> tuple[object, ...]:
+    return (
+        fields.title, fields.abstract, fields.primary_category, list(fields.categories), fields.published_on,
+        fields.published_precision, fields.has_code, fields.authors_complete, fields.code_url,
+    )  # fmt: skip
+
+
+async def insert_paper(connection: Connection, stats: WriteStats, fields: PaperFields) -> int:
+    paper_id: int = await connection.fetchval(
+        f"INSERT INTO papers ({_PAPER_VALUES}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        *_paper_args(fields),
+    )
+    stats.inserted["papers"] += 1
+    return paper_id
+
+
+async def update_paper(connection: Connection, stats: WriteStats, paper_id: int, fields: PaperFields) -> None:
+    """Overwrite the paper's fields with `fields` where they differ. A byline once known complete stays so."""
+    status = await connection.execute(
+        f"""
+        UPDATE papers SET ({_PAPER_VALUES}) = ($2, $3, $4, $5, $6, $7, $8, authors_complete OR $9, $10)
+        WHERE id = $1 AND ({_PAPER_VALUES})
+            IS DISTINCT FROM ($2, $3, $4, $5::text[], $6::date, $7, $8, authors_complete OR $9, $10)
+        """,
+        paper_id,
+        *_paper_args(fields),
+    )
+    stats.updated["papers"] += _affected(status)
+
+
+async def authorships_of_paper(connection: Connection, paper_id: int) -> dict[int, int | None]:
+    """The paper's authors and their byline positions."""
+    rows = await connection.fetch("SELECT author_id, position FROM authorships WHERE paper_id = $1", paper_id)
+    return {row["author_id"]: row["position"] for row in rows}
+
+
+async def add_authorship(
+    connection: Connection, stats: WriteStats, paper_id: int, author_id: int, *,
+    position: int | None, name_as_written: str,
+) -> None:  # fmt: skip
+    """Put the author on the paper's byline (after the authors already there), unless already on it."""
+    status = await connection.execute(
+        """
+        INSERT INTO authorships (paper_id, author_id, position, list_order, name_as_written)
+        SELECT $1, $2, $3, coalesce(max(list_order), 0) + 1, $4 FROM authorships WHERE paper_id = $1
+        ON CONFLICT (paper_id, author_id) DO UPDATE SET position = EXCLUDED.position
+            WHERE authorships.position IS NULL AND EXCLUDED.position IS NOT NULL
+        """,
+        paper_id,
+        author_id,
+        position,
+        name_as_written,
+    )
+    stats.inserted["authorships"] += _affected(status)
+
+
+async def institution_by_name(connection: Connection, stats: WriteStats, name: str) -> int:
+    existing: int | None = await connection.fetchval(
+        "SELECT id FROM institutions WHERE name_key = sg_name_key($1) ORDER BY id LIMIT 1", name
+    )
+    if existing is not None:
+        return existing
+    created: int = await connection.fetchval("INSERT INTO institutions (name) VALUES ($1) RETURNING id", name)
+    stats.inserted["institutions"] += 1
+    return created
+
+
+async def link_paper_institution(
+    connection: Connection, stats: WriteStats, paper_id: int, institution_id: int
+) -> None:
+    status = await connection.execute(
+        "INSERT INTO paper_institutions (paper_id, institution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        paper_id,
+        institution_id,
+    )
+    stats.inserted["paper_institutions"] += _affected(status)
+
+
+@dataclass(frozen=True)
+class ReportedFigures:
+    h_index: int | None = None
+    i10_index: int | None = None
+    citation_count: int | None = None
+    paper_count: int | None = None
+    novelty: Decimal | None = None
+    ai_score: Decimal | None = None
+
+
+async def record_reported_metrics(
+    connection: Connection, stats: WriteStats, author_id: int, source: str, as_of: dt.date,
+    figures: ReportedFigures,
+) -> None:  # fmt: skip
+    """Store a source's figures for an author as of a date; a second identical report changes nothing."""
+    values = (figures.h_index, figures.i10_index, figures.citation_count, figures.paper_count,
+              figures.novelty, figures.ai_score)  # fmt: skip
+    status = await connection.execute(
+        """
+        INSERT INTO author_reported_metrics AS m
+            (author_id, source, as_of, h_index, i10_index, citation_count, paper_count, novelty, ai_score)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (author_id, source, as_of) DO UPDATE SET
+            h_index = EXCLUDED.h_index, i10_index = EXCLUDED.i10_index,
+            citation_count = EXCLUDED.citation_count, paper_count = EXCLUDED.paper_count,
+            novelty = EXCLUDED.novelty, ai_score = EXCLUDED.ai_score, recorded_at = now()
+        WHERE (m.h_index, m.i10_index, m.citation_count, m.paper_count, m.novelty, m.ai_score)
+              IS DISTINCT FROM (EXCLUDED.h_index, EXCLUDED.i10_index, EXCLUDED.citation_count,
+                                EXCLUDED.paper_count, EXCLUDED.novelty, EXCLUDED.ai_score)
+        """,
+        author_id,
+        source,
+        as_of,
+        *values,
+    )
+    if _affected(status):
+        stats.updated["author_reported_metrics"] += 1
+
+
+def _affected(status: str) -> int:
+    """The row count at the end of a command tag such as 'UPDATE 1' or 'INSERT 0 1'."""
+    tail = status.rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdigit() else 0

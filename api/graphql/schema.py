@@ -1,0 +1,145 @@
+"""The GraphQL schema: the root query and the limits every operation is checked against."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+
+from api.db import authors as author_queries
+from api.db import papers as paper_queries
+from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
+from api.graphql.context import Info
+from api.graphql.pagination import Connection, build_connection, window
+from api.graphql.types import Author, AuthorMetrics, Coauthor, Institution, Node, Paper
+from api.ids import decode_id
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5_000
+MAX_BATCH_IDS = 1_000
+
+First = Annotated[int, strawberry.argument(description="Page size (0 to the server's limit, 100 by default).")]
+After = Annotated[str | None, strawberry.argument(description="`pageInfo.endCursor` of the previous page.")]
+
+
+async def _resolve_node(info: Info, global_id: str) -> Node | None:
+    try:
+        type_name, row_id = decode_id(global_id)
+    except InvalidInputError:
+        return None  # an id we never issued names nothing; Relay expects null, not an error
+    loaders = info.context.loaders
+    if type_name == "Author":
+        author = await loaders.author.load(row_id)
+        return Author.from_record(author) if author else None
+    if type_name == "Paper":
+        paper = await loaders.paper.load(row_id)
+        return Paper.from_record(paper) if paper else None
+    institution = await loaders.institution.load(row_id)
+    return Institution.from_record(institution) if institution else None
+
+
+@strawberry.type(description="Everything readable: researchers, papers, institutions.")
+class Query:
+    @strawberry.field(description="Any object by its global id; null for an unknown or malformed id.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await _resolve_node(info, str(id))
+
+    @strawberry.field(
+        description=f"Many objects by global id, answered in the order asked, null for unknown ids (at most {MAX_BATCH_IDS})."
+    )
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_BATCH_IDS:
+            raise InvalidInputError(f"at most {MAX_BATCH_IDS} ids per call (got {len(ids)})")
+        return [await _resolve_node(info, str(global_id)) for global_id in ids]
+
+    @strawberry.field(description="An author by global id; null when unknown.")
+    async def author(self, info: Info, id: strawberry.ID) -> Author | None:
+        node = await _resolve_node(info, str(id))
+        return node if isinstance(node, Author) else None
+
+    @strawberry.field(
+        description=(
+            "Authors. With `search`: names matching it, accent- and case-insensitive, by prefix or with typos, "
+            "best match first. Without: every author by name."
+        )
+    )
+    async def authors(
+        self,
+        info: Info,
+        search: Annotated[str | None, strawberry.argument(description="Name or part of a name.")] = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[Author]:
+        db = info.context.db
+        slice_ = window(first, after, info.context.settings.max_page_size)
+        term = (search or "").strip()
+        if term:
+            page = await author_queries.search_authors(db, term, slice_)
+            return build_connection(page, Author.from_record, after=after,  # type: ignore[arg-type]
+                                    count_total=lambda: author_queries.count_search_authors(db, term))  # fmt: skip
+        page = await author_queries.list_authors(db, slice_)
+        return build_connection(page, Author.from_record, after=after,  # type: ignore[arg-type]
+                                count_total=lambda: author_queries.count_authors(db))  # fmt: skip
+
+    @strawberry.field(description="A paper by global id; null when unknown.")
+    async def paper(self, info: Info, id: strawberry.ID) -> Paper | None:
+        node = await _resolve_node(info, str(id))
+        return node if isinstance(node, Paper) else None
+
+    @strawberry.field(
+        description=(
+            "Papers. With `search`: full-text over titles (weighted higher) and abstracts, accent-insensitive, "
+            'web-search syntax (words, "phrases", -exclusions, or), best match first. Without: newest first.'
+        )
+    )
+    async def papers(
+        self,
+        info: Info,
+        search: Annotated[str | None, strawberry.argument(description="Words to find in titles and abstracts.")] = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[Paper]:
+        db = info.context.db
+        slice_ = window(first, after, info.context.settings.max_page_size)
+        term = (search or "").strip()
+        if term:
+            page = await paper_queries.search_papers(db, term, slice_)
+            return build_connection(page, Paper.from_record, after=after,  # type: ignore[arg-type]
+                                    count_total=lambda: paper_queries.count_search_papers(db, term))  # fmt: skip
+        page = await paper_queries.list_papers(db, slice_)
+        return build_connection(page, Paper.from_record, after=after,  # type: ignore[arg-type]
+                                count_total=lambda: paper_queries.count_papers(db))  # fmt: skip
+
+    @strawberry.field(description="An institution by global id; null when unknown.")
+    async def institution(self, info: Info, id: strawberry.ID) -> Institution | None:
+        node = await _resolve_node(info, str(id))
+        return node if isinstance(node, Institution) else None
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Errors we raise on purpose carry a message meant for the client; anything else is hidden."""
+    original = error.original_error
+    if original is None:
+        return False  # syntax and validation errors: about the query itself
+    return not isinstance(original, InvalidInputError | NotFoundError | DatabaseNotReadyError)
+
+
+def create_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        types=[Author, Paper, Institution, Coauthor, AuthorMetrics],
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            QueryDepthLimiter(max_depth=MAX_DEPTH),
+            MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            MaskErrors(should_mask_error=_should_mask, error_message="Internal error: the request could not be completed."),
+        ],
+    )
+
+
+schema = create_schema()

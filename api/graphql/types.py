@@ -1,0 +1,296 @@
+"""The GraphQL object types. They hold records and ask loaders for more; none of them runs SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from api.db import metrics
+from api.db.records import (
+    AuthorRecord,
+    AuthorshipRecord,
+    CoauthorRecord,
+    InstitutionRecord,
+    MetricsRecord,
+    PaperRecord,
+)
+from api.graphql.context import Info
+from api.graphql.pagination import Connection, build_connection, window
+from api.ids import encode_id
+
+@strawberry.interface(description="An object with a global id: refetch it with `node(id:)`.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque global id, the same over GraphQL and REST.")
+
+
+@strawberry.type(
+    description=(
+        "An author's figures. Over the author's papers, with c_1 >= c_2 >= ... >= c_n their citation counts: "
+        "paperCount = n; citationCount = c_1 + ... + c_n; hIndex = the largest h with c_h >= h; "
+        "i10Index = #{i : c_i >= 10}; gIndex = the largest g <= n with c_1 + ... + c_g >= g^2. "
+        "Computed figures count the papers and citations stored here; reported figures are a source's own, "
+        "from its wider corpus, as of a date."
+    )
+)
+class AuthorMetrics:
+    h_index: int | None = strawberry.field(description="h-index: the largest h such that h papers have >= h citations each.")
+    citation_count: int | None = strawberry.field(description="Total citations of the author's papers.")
+    paper_count: int | None = strawberry.field(description="Number of the author's papers.")
+    i10_index: int | None = strawberry.field(description="i10-index: number of papers with at least 10 citations.")
+    g_index: int | None = strawberry.field(
+        description="g-index: the largest g <= paperCount such that the g most cited papers have >= g^2 citations together."
+    )
+    novelty: float | None = strawberry.field(
+        description="Platform score reported by `source`: novelty as a fraction in [0, 1] (59% is 0.59). Never computed."
+    )
+    ai_score: float | None = strawberry.field(description="Platform score reported by `source` (the AI score). Never computed.")
+    source: str = strawberry.field(
+        description="Where the figures come from: `computed` (this database's papers and citations) or a source's name."
+    )
+    as_of: dt.date | None = strawberry.field(description="For reported figures: the date the source reported them.")
+    computed_at: dt.datetime | None = strawberry.field(
+        description="For computed figures: when they last changed (they are recomputed by every write touching the author)."
+    )
+
+
+    @classmethod
+    def of(cls, record: MetricsRecord) -> AuthorMetrics:
+        return cls(
+            h_index=record.h_index, citation_count=record.citation_count, paper_count=record.paper_count,
+            i10_index=record.i10_index, g_index=record.g_index,
+            novelty=None if record.novelty is None else float(record.novelty),
+            ai_score=None if record.ai_score is None else float(record.ai_score),
+            source=record.source, as_of=record.as_of, computed_at=record.computed_at,
+        )  # fmt: skip
+
+
+@strawberry.type(description="A researcher: who, their figures, their papers and their coauthors.")
+class Author(Node):
+    record: strawberry.Private[AuthorRecord]
+
+    @classmethod
+    def from_record(cls, record: AuthorRecord) -> Author:
+        return cls(id=strawberry.ID(encode_id("Author", record.id)), record=record)
+
+    @strawberry.field(description="Display name, with accents (the most accented spelling seen).")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="Main arXiv category of the author's work, e.g. `cs.LG`, when known.")
+    def primary_category(self) -> str | None:
+        return self.record.primary_category
+
+    @strawberry.field(description="When this author was first stored.")
+    def created_at(self) -> dt.datetime:
+        return self.record.created_at
+
+    @strawberry.field(description="When this author's own fields last changed.")
+    def updated_at(self) -> dt.datetime:
+        return self.record.updated_at
+
+    @strawberry.field(
+        description=(
+            "The figures to show: as reported by the newest source that reports them, any figure it lacks "
+            "filled in from `computedMetrics`; only `computedMetrics` when no source reports any."
+        )
+    )
+    async def metrics(self, info: Info) -> AuthorMetrics:
+        loaders = info.context.loaders
+        reported = await loaders.reported_metrics.load(self.record.id)
+        computed = await loaders.computed_metrics.load(self.record.id)
+        return AuthorMetrics.of(metrics.preferred(reported, computed))
+
+    @strawberry.field(description="Figures computed from the papers and citations stored in this database.")
+    async def computed_metrics(self, info: Info) -> AuthorMetrics:
+        return AuthorMetrics.of(metrics.as_computed(await info.context.loaders.computed_metrics.load(self.record.id)))
+
+    @strawberry.field(description="Every set of figures a source reported for this author, newest first.")
+    async def reported_metrics(self, info: Info) -> list[AuthorMetrics]:
+        reported = await info.context.loaders.reported_metrics.load(self.record.id)
+        return [AuthorMetrics.of(metrics.as_reported(r)) for r in reported]
+
+    @strawberry.field(description="The author's papers, newest first (undated papers last).")
+    async def papers(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size (0 to the server's limit).")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")] = None,
+    ) -> Connection[Paper]:
+        loaders = info.context.loaders
+        page = await loaders.author_papers.load((self.record.id, window(first, after, info.context.settings.max_page_size)))
+        author_id = self.record.id
+        return build_connection(
+            page, lambda r: Paper.from_record(r), after=after,  # type: ignore[arg-type]
+            count_total=lambda: loaders.author_paper_count.load(author_id),
+        )  # fmt: skip
+
+    @strawberry.field(
+        description=(
+            "Everyone who shares a paper with this author, ranked by shared papers (most first), then by name."
+        )
+    )
+    async def coauthors(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size (0 to the server's limit).")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")] = None,
+    ) -> Connection[Coauthor]:
+        loaders = info.context.loaders
+        page = await loaders.coauthors.load((self.record.id, window(first, after, info.context.settings.max_page_size)))
+        author_id = self.record.id
+        return build_connection(
+            page, lambda r: Coauthor.from_record(r), after=after,  # type: ignore[arg-type]
+            count_total=lambda: loaders.coauthor_count.load(author_id),
+        )  # fmt: skip
+
+
+@strawberry.type(description="Another author who shares papers with the author asked about: a coauthorship edge.")
+class Coauthor:
+    record: strawberry.Private[CoauthorRecord]
+
+    @classmethod
+    def from_record(cls, record: CoauthorRecord) -> Coauthor:
+        return cls(record=record)
+
+    @strawberry.field(description="The coauthor.")
+    def author(self) -> Author:
+        return Author.from_record(self.record.author)
+
+    @strawberry.field(description="Number of papers both authors are on.")
+    def shared_paper_count(self) -> int:
+        return self.record.shared_paper_count
+
+    @strawberry.field(description="Year of the earliest dated shared paper.")
+    def first_shared_year(self) -> int | None:
+        return self.record.first_shared_year
+
+    @strawberry.field(description="Year of the latest dated shared paper.")
+    def last_shared_year(self) -> int | None:
+        return self.record.last_shared_year
+
+
+@strawberry.enum(description="How precisely a publication date is known.")
+class DatePrecision(Enum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@strawberry.type(description="An author's place on a paper's byline.")
+class Authorship:
+    record: strawberry.Private[AuthorshipRecord]
+
+    @strawberry.field(description="The author.")
+    def author(self) -> Author:
+        return Author.from_record(self.record.author)
+
+    @strawberry.field(description="1-based position in the full byline; null when the source hides it (\"et al.\").")
+    def position(self) -> int | None:
+        return self.record.position
+
+    @strawberry.field(description="The name as the source wrote it on this paper.")
+    def name_as_written(self) -> str:
+        return self.record.name_as_written
+
+    @strawberry.field(description="The affiliation the source gives for this author on this paper.")
+    def affiliation(self) -> str | None:
+        return self.record.affiliation
+
+
+@strawberry.type(description="A paper: its metadata, its authors in byline order, its institutions.")
+class Paper(Node):
+    record: strawberry.Private[PaperRecord]
+
+    @classmethod
+    def from_record(cls, record: PaperRecord) -> Paper:
+        return cls(id=strawberry.ID(encode_id("Paper", record.id)), record=record)
+
+    @strawberry.field(description="Title as published (raw arXiv text: LaTeX and `--` kept).")
+    def title(self) -> str:
+        return self.record.title
+
+    @strawberry.field(description="Abstract as published (raw arXiv text: LaTeX and `--` kept).")
+    def abstract(self) -> str | None:
+        return self.record.abstract
+
+    @strawberry.field(description="Primary arXiv category, e.g. `cs.LG` or `stat.ML`.")
+    def primary_category(self) -> str | None:
+        return self.record.primary_category
+
+    @strawberry.field(description="Every arXiv category of the paper, primary first.")
+    def categories(self) -> list[str]:
+        return list(self.record.categories)
+
+    @strawberry.field(description="Publication date (ISO 8601); see `publishedPrecision` for how much of it is known.")
+    def published_on(self) -> dt.date | None:
+        return self.record.published_on
+
+    @strawberry.field(description="Whether `publishedOn` is exact to the day, the month or only the year.")
+    def published_precision(self) -> DatePrecision | None:
+        precision = self.record.published_precision
+        return DatePrecision(precision) if precision else None
+
+    @strawberry.field(description="Whether the paper links to its code.")
+    def has_code(self) -> bool:
+        return self.record.has_code
+
+    @strawberry.field(description="Link to the paper's code, when the source gives one.")
+    def code_url(self) -> str | None:
+        return self.record.code_url
+
+    @strawberry.field(description="Citations stored in this database (papers here that cite this one).")
+    def citation_count(self) -> int:
+        return self.record.citation_count
+
+    @strawberry.field(description="Citation count as reported by the paper's source, from its wider corpus.")
+    def reported_citation_count(self) -> int | None:
+        return self.record.reported_citation_count
+
+    @strawberry.field(
+        description="False when the source showed only part of the byline (\"et al.\"): `authors` lists who is known."
+    )
+    def authors_complete(self) -> bool:
+        return self.record.authors_complete
+
+    @strawberry.field(description="The paper's authors in byline order (authors of unknown position last).")
+    async def authors(self, info: Info) -> list[Author]:
+        return [Author.from_record(s.author) for s in await info.context.loaders.authorships.load(self.record.id)]
+
+    @strawberry.field(description="The byline with positions, names as written and affiliations.")
+    async def authorships(self, info: Info) -> list[Authorship]:
+        return [Authorship(record=s) for s in await info.context.loaders.authorships.load(self.record.id)]
+
+    @strawberry.field(description="Institutions named for this paper.")
+    async def institutions(self, info: Info) -> list[Institution]:
+        return [Institution.from_record(r) for r in await info.context.loaders.paper_institutions.load(self.record.id)]
+
+    @strawberry.field(description="When this paper was first stored.")
+    def created_at(self) -> dt.datetime:
+        return self.record.created_at
+
+    @strawberry.field(description="When this paper's own fields last changed.")
+    def updated_at(self) -> dt.datetime:
+        return self.record.updated_at
+
+
+@strawberry.type(description="A university, lab or company that authors are affiliated with.")
+class Institution(Node):
+    record: strawberry.Private[InstitutionRecord]
+
+    @classmethod
+    def from_record(cls, record: InstitutionRecord) -> Institution:
+        return cls(id=strawberry.ID(encode_id("Institution", record.id)), record=record)
+
+    @strawberry.field(description="Name as the source gives it.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="ISO 3166-1 alpha-2 country code, when known.")
+    def country_code(self) -> str | None:
+        return self.record.country_code
+
+
+__all__ = ["Author", "AuthorMetrics", "Authorship", "Coauthor", "Institution", "Node", "Paper"]

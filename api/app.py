@@ -33,7 +33,7 @@ from api.settings import Settings
 
 logger = logging.getLogger("scholargraph")
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "static" / "graphiql"
 
 
 @dataclass
@@ -131,7 +131,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         *rest_routes(settings),
-        Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
+        Mount("/static/graphiql", app=StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False), name="graphiql"),
     ]
     return Starlette(
         routes=routes,

@@ -134,10 +134,12 @@ def create_schema() -> strawberry.Schema:
         types=[Author, Paper, Institution, Coauthor, AuthorMetrics],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            QueryDepthLimiter(max_depth=MAX_DEPTH),
-            MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            MaskErrors(should_mask_error=_should_mask, error_message="Internal error: the request could not be completed."),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: MaskErrors(
+                should_mask_error=_should_mask, error_message="Internal error: the request could not be completed."
+            ),
         ],
     )
 

@@ -1,0 +1,140 @@
+"""Test fixtures: a real PostgreSQL for every test that touches data, never a mock.
+
+Which server: `SCHOLARGRAPH_TEST_DATABASE_URL` (any database on the server; CI points it at the local
+PostgreSQL), else the embedded server, started in a temporary folder for the session. Either way the
+session makes a migrated template database, and each test that asks for `database_url` gets a fresh
+copy of it (CREATE DATABASE ... TEMPLATE), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from api.db import migrate
+from api.db.embedded import EmbeddedPostgres
+from api.db.pool import Database
+from api.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL of the server tests create their databases on (its `postgres` database)."""
+    configured = os.environ.get("SCHOLARGRAPH_TEST_DATABASE_URL")
+    if configured:
+        yield _with_database(configured, "postgres")
+        return
+    # The embedded server runs as an unprivileged user when we are root: give it a reachable folder.
+    base = Path(os.environ.get("TMPDIR", "/tmp"))
+    data_dir = base / f"scholargraph-test-{uuid.uuid4().hex[:8]}"
+    server = EmbeddedPostgres(data_dir)
+    server.start()
+    try:
+        yield _with_database(server.url, "postgres")
+    finally:
+        server.stop()
+        import shutil
+
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+async def _admin(server_url: str, sql: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def template_database(server_url: str) -> Iterator[str]:
+    """A migrated, empty database that per-test databases are copied from."""
+    name = f"sg_template_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    migrate.upgrade(_with_database(server_url, name))
+    try:
+        yield name
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def database_url(server_url: str, template_database: str) -> Iterator[str]:
+    """A fresh, migrated, empty database of this test's own."""
+    name = f"sg_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def empty_database_url(server_url: str) -> Iterator[str]:
+    """A fresh database with no schema at all (for migration tests)."""
+    name = f"sg_empty_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A pool on this test's fresh, empty database."""
+    database = await Database.connect(database_url, min_size=1, max_size=4)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    return Settings(database_url=database_url, **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    """The whole service on this test's database, seed loaded, over real HTTP semantics (ASGI)."""
+    with TestClient(create_app(make_settings(database_url))) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def seeded_server(server_url: str, template_database: str) -> Iterator[TestClient]:
+    """One seeded service shared by read-only tests (never write through it)."""
+    name = f"sg_seeded_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+    try:
+        with TestClient(create_app(make_settings(_with_database(server_url, name)))) as test_client:
+            yield test_client
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def graphql(client: TestClient, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
+    """POST a query; assert HTTP 200 and no errors; return `data`."""
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}},
+                           headers={"Accept": "application/json"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    document = response.json()
+    assert "errors" not in document, document["errors"]
+    data: dict[str, object] = document["data"]
+    return data

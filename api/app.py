@@ -57,9 +57,11 @@ async def open_runtime(settings: Settings) -> Runtime:
     if settings.migrate_on_start:
         await migrate.upgrade_async(url)
     db = await Database.connect(
-        url, min_size=settings.pool_min_size, max_size=settings.pool_max_size,
+        url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
         statement_timeout_ms=settings.statement_timeout_ms,
-    )  # fmt: skip
+    )
     try:
         if settings.load_seed:
             loaded = await load_seed_if_empty(db)
@@ -123,8 +125,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         logger.warning("database unavailable: %s", exc)
         return JSONResponse(
             {"error": {"code": "unavailable", "message": "the database is unavailable; retry shortly"}},
-            status_code=503, headers={"Retry-After": "2"},
-        )  # fmt: skip
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
 
     routes = [
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),

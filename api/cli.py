@@ -44,8 +44,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                proxy_headers=True, server_header=False)  # fmt: skip
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        server_header=False,
+    )
     return 0
 
 
@@ -121,7 +127,9 @@ def _date(text: str) -> dt.date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scholargraph", description="Scholar Graph: researchers and papers over GraphQL and REST.")
+    parser = argparse.ArgumentParser(
+        prog="scholargraph", description="Scholar Graph: researchers and papers over GraphQL and REST."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def database_flags(p: argparse.ArgumentParser) -> None:
@@ -144,9 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     profile = ingest_sub.add_parser("profile", help="researcher profile pages (the seed's format)")
     database_flags(profile)
     profile.add_argument("paths", nargs="+", help="profile files")
-    profile.add_argument("--as-of", type=_date, default=dt.datetime.now(dt.UTC).date(),
-                         help="snapshot date of the page: dates its reported figures, gives undated papers "
-                              "their year (default: today)")  # fmt: skip
+    profile.add_argument(
+        "--as-of",
+        type=_date,
+        default=dt.datetime.now(dt.UTC).date(),
+        help="snapshot date of the page: dates its reported figures, gives undated papers their year (default: today)",
+    )
     profile.add_argument("--source", default="profile-page", help="name the reported figures are stored under")
     profile.add_argument("--json", action="store_true", help="print the summary as JSON")
     profile.set_defaults(func=cmd_ingest)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -41,7 +43,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield _with_database(configured, "postgres")
         return
     # The embedded server runs as an unprivileged user when we are root: give it a reachable folder.
-    base = Path(os.environ.get("TMPDIR", "/tmp"))
+    base = Path(tempfile.gettempdir())
     data_dir = base / f"scholargraph-test-{uuid.uuid4().hex[:8]}"
     server = EmbeddedPostgres(data_dir)
     server.start()
@@ -49,8 +51,6 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield _with_database(server.url, "postgres")
     finally:
         server.stop()
-        import shutil
-
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -78,10 +78,20 @@ def _service_account() -> _RunAs | None:
         entry = pwd.getpwnam(SERVICE_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-             "--shell", "/usr/sbin/nologin", SERVICE_USER],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                SERVICE_USER,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         entry = pwd.getpwnam(SERVICE_USER)
     return _RunAs(uid=entry.pw_uid, gid=entry.pw_gid, home=entry.pw_dir)
 
@@ -179,11 +189,20 @@ class EmbeddedPostgres:
     def _initdb(self) -> None:
         shutil.rmtree(self.pgdata, ignore_errors=True)  # a half-made cluster from an interrupted initdb
         self._run(
-            [str(self._install / "bin" / "initdb"), "-D", str(self.pgdata), "-U", SUPERUSER,
-             "--auth=trust", "--encoding=UTF8", "--locale-provider=builtin", "--builtin-locale=C.UTF-8",
-             "--no-instructions"],
+            [
+                str(self._install / "bin" / "initdb"),
+                "-D",
+                str(self.pgdata),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale-provider=builtin",
+                "--builtin-locale=C.UTF-8",
+                "--no-instructions",
+            ],
             what="initdb",
-        )  # fmt: skip
+        )
         settings = (
             "\n# Written by Scholar Graph: a private server reached only through its socket.\n"
             "listen_addresses = ''\n"
@@ -196,17 +215,31 @@ class EmbeddedPostgres:
 
     def _ensure_database(self) -> None:
         psql = str(self._install / "bin" / "psql")
-        base = [psql, "-X", "-q", "-h", str(self.socket_dir), "-p", str(_PORT), "-U", SUPERUSER, "-d", "postgres"]
-        found = self._run([*base, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"],
-                          what="psql")  # fmt: skip
+        base = [
+            psql,
+            "-X",
+            "-q",
+            "-h",
+            str(self.socket_dir),
+            "-p",
+            str(_PORT),
+            "-U",
+            SUPERUSER,
+            "-d",
+            "postgres",
+        ]
+        found = self._run([*base, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"], what="psql")
         if found.stdout.strip() != "1":
             self._run([*base, "-c", f'CREATE DATABASE "{DATABASE_NAME}"'], what="psql")
 
     # -- process plumbing -------------------------------------------------------------------------
 
     def _pg_ctl(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self._run([str(self._install / "bin" / "pg_ctl"), "-D", str(self.pgdata), *args],
-                         what="pg_ctl " + args[0], check=check)  # fmt: skip
+        return self._run(
+            [str(self._install / "bin" / "pg_ctl"), "-D", str(self.pgdata), *args],
+            what="pg_ctl " + args[0],
+            check=check,
+        )
 
     def _run(self, argv: list[str], *, what: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", "TZ": "UTC"}
@@ -215,8 +248,9 @@ class EmbeddedPostgres:
             env["HOME"] = "/"
             kwargs = {"user": self._run_as.uid, "group": self._run_as.gid, "extra_groups": []}
         try:
-            result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False,
-                                    cwd="/", **kwargs)  # type: ignore[call-overload]  # fmt: skip
+            result = subprocess.run(
+                argv, env=env, capture_output=True, text=True, timeout=120, check=False, cwd="/", **kwargs
+            )  # type: ignore[call-overload]
         except (OSError, subprocess.TimeoutExpired) as error:
             raise EmbeddedServerError(f"{what} could not run: {error}") from error
         if check and result.returncode != 0:

@@ -11,9 +11,7 @@ from api.db.records import InstitutionRecord
 async def institutions_by_ids(db: Database, ids: Sequence[int]) -> dict[int, InstitutionRecord]:
     if not ids:
         return {}
-    rows = await db.fetch(
-        "SELECT id, name, country_code FROM institutions WHERE id = ANY($1::bigint[])", list(ids)
-    )
+    rows = await db.fetch("SELECT id, name, country_code FROM institutions WHERE id = ANY($1::bigint[])", list(ids))
     return {row["id"]: InstitutionRecord(**dict(row)) for row in rows}
 
 
@@ -35,5 +33,7 @@ async def institutions_of_papers(db: Database, paper_ids: Sequence[int]) -> dict
     )
     grouped: dict[int, list[InstitutionRecord]] = {paper_id: [] for paper_id in paper_ids}
     for row in rows:
-        grouped[row["paper_id"]].append(InstitutionRecord(id=row["id"], name=row["name"], country_code=row["country_code"]))
+        grouped[row["paper_id"]].append(
+            InstitutionRecord(id=row["id"], name=row["name"], country_code=row["country_code"])
+        )
     return grouped

@@ -74,9 +74,7 @@ def _fits(value: object, kind: type) -> bool:
     return isinstance(value, kind)
 
 
-def page_from_rows(
-    rows: Sequence[T], keys: Sequence[Sequence[KeyValue]], ordering: str, first: int
-) -> Page[T]:
+def page_from_rows(rows: Sequence[T], keys: Sequence[Sequence[KeyValue]], ordering: str, first: int) -> Page[T]:
     """Rows were fetched with LIMIT first + 1: the extra row only tells that a next page exists."""
     return Page(
         items=list(rows[:first]),

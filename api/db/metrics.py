@@ -25,18 +25,32 @@ _COUNTS = ("h_index", "citation_count", "paper_count", "i10_index", "g_index")
 
 def as_computed(record: ComputedMetricsRecord) -> MetricsRecord:
     return MetricsRecord(
-        h_index=record.h_index, citation_count=record.citation_count, paper_count=record.paper_count,
-        i10_index=record.i10_index, g_index=record.g_index, novelty=None, ai_score=None,
-        source=COMPUTED_SOURCE, as_of=None, computed_at=record.computed_at,
-    )  # fmt: skip
+        h_index=record.h_index,
+        citation_count=record.citation_count,
+        paper_count=record.paper_count,
+        i10_index=record.i10_index,
+        g_index=record.g_index,
+        novelty=None,
+        ai_score=None,
+        source=COMPUTED_SOURCE,
+        as_of=None,
+        computed_at=record.computed_at,
+    )
 
 
 def as_reported(record: ReportedMetricsRecord) -> MetricsRecord:
     return MetricsRecord(
-        h_index=record.h_index, citation_count=record.citation_count, paper_count=record.paper_count,
-        i10_index=record.i10_index, g_index=None, novelty=record.novelty, ai_score=record.ai_score,
-        source=record.source, as_of=record.as_of, computed_at=None,
-    )  # fmt: skip
+        h_index=record.h_index,
+        citation_count=record.citation_count,
+        paper_count=record.paper_count,
+        i10_index=record.i10_index,
+        g_index=None,
+        novelty=record.novelty,
+        ai_score=record.ai_score,
+        source=record.source,
+        as_of=record.as_of,
+        computed_at=None,
+    )
 
 
 def preferred(reported: Sequence[ReportedMetricsRecord], computed: ComputedMetricsRecord) -> MetricsRecord:
@@ -71,9 +85,7 @@ async def reported_metrics_of_authors(
     return grouped
 
 
-async def computed_metrics_of_authors(
-    db: Database, author_ids: Sequence[int]
-) -> dict[int, ComputedMetricsRecord]:
+async def computed_metrics_of_authors(db: Database, author_ids: Sequence[int]) -> dict[int, ComputedMetricsRecord]:
     """The computed figures of each author; an author never computed (no papers yet) gets zeros."""
     rows = await db.fetch(
         """
@@ -89,9 +101,16 @@ async def computed_metrics_of_authors(
 
 def _zero(author_id: int) -> ComputedMetricsRecord:
     return ComputedMetricsRecord(
-        author_id=author_id, paper_count=0, citation_count=0, h_index=0, i10_index=0, g_index=0,
-        first_year=None, last_year=None, computed_at=None,
-    )  # fmt: skip
+        author_id=author_id,
+        paper_count=0,
+        citation_count=0,
+        h_index=0,
+        i10_index=0,
+        g_index=0,
+        first_year=None,
+        last_year=None,
+        computed_at=None,
+    )
 
 
 async def refresh_paper_citation_counts(connection: Connection, paper_ids: Sequence[int]) -> None:

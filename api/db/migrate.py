@@ -11,9 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-from alembic import command
+from alembic import command, op
 from alembic.config import Config
-from alembic import op
 from alembic.script import ScriptDirectory
 from sqlalchemy.util import await_
 
@@ -29,6 +28,7 @@ def run_sql_script(sql: str) -> None:
     asyncpg's own `execute` without arguments takes a whole script, in the migration's transaction.
     """
     driver_connection = op.get_bind().connection.driver_connection
+    assert driver_connection is not None, "migrations run on a live connection"
     await_(driver_connection.execute(sql))
 
 
@@ -89,6 +89,5 @@ async def ensure_at_head(connection: asyncpg.Connection) -> None:
     head = head_revision()
     if current != head:
         raise DatabaseNotReadyError(
-            f"the database schema is at revision {current or 'none'}, the code needs {head}: "
-            "run `scholargraph migrate`"
+            f"the database schema is at revision {current or 'none'}, the code needs {head}: run `scholargraph migrate`"
         )

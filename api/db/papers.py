@@ -84,9 +84,7 @@ async def count_papers(db: Database) -> int:
     return count
 
 
-async def papers_of_authors(
-    db: Database, author_ids: Sequence[int], window: Window
-) -> dict[int, Page[PaperRecord]]:
+async def papers_of_authors(db: Database, author_ids: Sequence[int], window: Window) -> dict[int, Page[PaperRecord]]:
     """Each author's papers, newest first, one page each: one statement for all the authors."""
     after = window.after_key(_NEWEST_FIRST, (str, int))
     after_date = parse_date_key(after[0]) if after else None

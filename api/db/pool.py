@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 
+from api.db.records import Row
 from api.errors import DatabaseNotReadyError
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def _count(sql: str) -> None:
         counter.statements.append(" ".join(sql.split()))
 
 
-Record = asyncpg.Record
+Record = Row
 
 
 class Database:
@@ -105,8 +106,17 @@ class Database:
         return rows[0] if rows else None
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        row = await self.fetchrow(sql, *args)
-        return None if row is None else row[0]
+        for attempt in (1, 2):
+            _count(sql)
+            try:
+                async with self._pool.acquire() as connection:
+                    return await connection.fetchval(sql, *args)
+            except _TRANSIENT_ERRORS as error:
+                if attempt == 2:
+                    raise DatabaseNotReadyError(f"the database is unreachable: {error}") from error
+                logger.warning("connection lost during a read, retrying once: %s", error)
+                await asyncio.sleep(0.2)
+        raise AssertionError("unreachable")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:

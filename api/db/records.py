@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from asyncpg import Record
+Row = Mapping[str, Any]
+"""A result row as the data layer sees it (asyncpg's Record is such a mapping)."""
 
 
 @dataclass(frozen=True)
@@ -18,7 +21,7 @@ class AuthorRecord:
     updated_at: dt.datetime
 
     @classmethod
-    def from_row(cls, row: Record) -> AuthorRecord:
+    def from_row(cls, row: Row) -> AuthorRecord:
         return cls(
             id=row["id"],
             name=row["name"],
@@ -49,7 +52,7 @@ class PaperRecord:
     updated_at: dt.datetime
 
     @classmethod
-    def from_row(cls, row: Record) -> PaperRecord:
+    def from_row(cls, row: Row) -> PaperRecord:
         return cls(
             id=row["id"],
             title=row["title"],

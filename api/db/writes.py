@@ -27,7 +27,10 @@ class WriteStats:
     updated: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, dict[str, int]]:
-        return {"inserted": dict(sorted(self.inserted.items())), "updated": dict(sorted(self.updated.items()))}
+        return {
+            "inserted": dict(sorted(self.inserted.items())),
+            "updated": dict(sorted(self.updated.items())),
+        }
 
 
 async def lock_for_import(connection: Connection) -> None:
@@ -122,9 +125,16 @@ _PAPER_VALUES = (
 
 def _paper_args(fields: PaperFields) -> tuple[object, ...]:
     return (
-        fields.title, fields.abstract, fields.primary_category, list(fields.categories), fields.published_on,
-        fields.published_precision, fields.has_code, fields.authors_complete, fields.code_url,
-    )  # fmt: skip
+        fields.title,
+        fields.abstract,
+        fields.primary_category,
+        list(fields.categories),
+        fields.published_on,
+        fields.published_precision,
+        fields.has_code,
+        fields.authors_complete,
+        fields.code_url,
+    )
 
 
 async def insert_paper(connection: Connection, stats: WriteStats, fields: PaperFields) -> int:
@@ -157,9 +167,14 @@ async def authorships_of_paper(connection: Connection, paper_id: int) -> dict[in
 
 
 async def add_authorship(
-    connection: Connection, stats: WriteStats, paper_id: int, author_id: int, *,
-    position: int | None, name_as_written: str,
-) -> None:  # fmt: skip
+    connection: Connection,
+    stats: WriteStats,
+    paper_id: int,
+    author_id: int,
+    *,
+    position: int | None,
+    name_as_written: str,
+) -> None:
     """Put the author on the paper's byline (after the authors already there), unless already on it."""
     status = await connection.execute(
         """
@@ -187,9 +202,7 @@ async def institution_by_name(connection: Connection, stats: WriteStats, name: s
     return created
 
 
-async def link_paper_institution(
-    connection: Connection, stats: WriteStats, paper_id: int, institution_id: int
-) -> None:
+async def link_paper_institution(connection: Connection, stats: WriteStats, paper_id: int, institution_id: int) -> None:
     status = await connection.execute(
         "INSERT INTO paper_institutions (paper_id, institution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         paper_id,
@@ -209,12 +222,22 @@ class ReportedFigures:
 
 
 async def record_reported_metrics(
-    connection: Connection, stats: WriteStats, author_id: int, source: str, as_of: dt.date,
+    connection: Connection,
+    stats: WriteStats,
+    author_id: int,
+    source: str,
+    as_of: dt.date,
     figures: ReportedFigures,
-) -> None:  # fmt: skip
+) -> None:
     """Store a source's figures for an author as of a date; a second identical report changes nothing."""
-    values = (figures.h_index, figures.i10_index, figures.citation_count, figures.paper_count,
-              figures.novelty, figures.ai_score)  # fmt: skip
+    values = (
+        figures.h_index,
+        figures.i10_index,
+        figures.citation_count,
+        figures.paper_count,
+        figures.novelty,
+        figures.ai_score,
+    )
     status = await connection.execute(
         """
         INSERT INTO author_reported_metrics AS m

@@ -74,9 +74,7 @@ def _local_prefix(static_prefix: str) -> str:
     return prefix
 
 
-def render_graphiql_page(
-    *, endpoint: str, static_prefix: str, default_query: str, default_variables: str
-) -> str:
+def render_graphiql_page(*, endpoint: str, static_prefix: str, default_query: str, default_variables: str) -> str:
     """The full HTML of the GraphiQL page.
 
     endpoint:          URL of the GraphQL endpoint the IDE sends queries to, e.g. "/graphql".

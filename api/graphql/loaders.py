@@ -76,9 +76,7 @@ class Loaders:
     def __init__(self, db: Database) -> None:
         self.author = DataLoader[int, AuthorRecord | None](_by_id(db, authors.authors_by_ids))
         self.paper = DataLoader[int, PaperRecord | None](_by_id(db, papers.papers_by_ids))
-        self.institution = DataLoader[int, InstitutionRecord | None](
-            _by_id(db, institutions.institutions_by_ids)
-        )
+        self.institution = DataLoader[int, InstitutionRecord | None](_by_id(db, institutions.institutions_by_ids))
         self.authorships = DataLoader[int, list[AuthorshipRecord]](_complete(db, papers.authorships_of_papers))
         self.paper_institutions = DataLoader[int, list[InstitutionRecord]](
             _complete(db, institutions.institutions_of_papers)

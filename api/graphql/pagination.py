@@ -15,6 +15,7 @@ from api.db.keyset import Page, Window
 from api.errors import InvalidInputError
 
 NodeT = TypeVar("NodeT")
+ItemT = TypeVar("ItemT")
 
 
 @strawberry.type(description="Where a page sits in its list; pass `endCursor` as `after` for the next page.")
@@ -52,9 +53,12 @@ def window(first: int, after: str | None, max_page_size: int) -> Window:
 
 
 def build_connection(
-    page: Page[object], convert: Callable[[object], NodeT], *, after: str | None,
+    page: Page[ItemT],
+    convert: Callable[[ItemT], NodeT],
+    *,
+    after: str | None,
     count_total: Callable[[], Awaitable[int]],
-) -> Connection[NodeT]:  # fmt: skip
+) -> Connection[NodeT]:
     nodes = [convert(item) for item in page.items]
     edges = [Edge(cursor=cursor, node=node) for cursor, node in zip(page.cursors, nodes, strict=True)]
     return Connection(

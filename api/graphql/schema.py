@@ -49,7 +49,9 @@ class Query:
         return await _resolve_node(info, str(id))
 
     @strawberry.field(
-        description=f"Many objects by global id, answered in the order asked, null for unknown ids (at most {MAX_BATCH_IDS})."
+        description=(
+            f"Many objects by global id, answered in the order asked, null for unknown ids (at most {MAX_BATCH_IDS})."
+        )
     )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_BATCH_IDS:
@@ -79,11 +81,19 @@ class Query:
         term = (search or "").strip()
         if term:
             page = await author_queries.search_authors(db, term, slice_)
-            return build_connection(page, Author.from_record, after=after,  # type: ignore[arg-type]
-                                    count_total=lambda: author_queries.count_search_authors(db, term))  # fmt: skip
+            return build_connection(
+                page,
+                Author.from_record,
+                after=after,
+                count_total=lambda: author_queries.count_search_authors(db, term),
+            )
         page = await author_queries.list_authors(db, slice_)
-        return build_connection(page, Author.from_record, after=after,  # type: ignore[arg-type]
-                                count_total=lambda: author_queries.count_authors(db))  # fmt: skip
+        return build_connection(
+            page,
+            Author.from_record,
+            after=after,
+            count_total=lambda: author_queries.count_authors(db),
+        )
 
     @strawberry.field(description="A paper by global id; null when unknown.")
     async def paper(self, info: Info, id: strawberry.ID) -> Paper | None:
@@ -108,11 +118,19 @@ class Query:
         term = (search or "").strip()
         if term:
             page = await paper_queries.search_papers(db, term, slice_)
-            return build_connection(page, Paper.from_record, after=after,  # type: ignore[arg-type]
-                                    count_total=lambda: paper_queries.count_search_papers(db, term))  # fmt: skip
+            return build_connection(
+                page,
+                Paper.from_record,
+                after=after,
+                count_total=lambda: paper_queries.count_search_papers(db, term),
+            )
         page = await paper_queries.list_papers(db, slice_)
-        return build_connection(page, Paper.from_record, after=after,  # type: ignore[arg-type]
-                                count_total=lambda: paper_queries.count_papers(db))  # fmt: skip
+        return build_connection(
+            page,
+            Paper.from_record,
+            after=after,
+            count_total=lambda: paper_queries.count_papers(db),
+        )
 
     @strawberry.field(description="An institution by global id; null when unknown.")
     async def institution(self, info: Info, id: strawberry.ID) -> Institution | None:
@@ -138,7 +156,8 @@ def create_schema() -> strawberry.Schema:
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: MaskErrors(
-                should_mask_error=_should_mask, error_message="Internal error: the request could not be completed."
+                should_mask_error=_should_mask,
+                error_message="Internal error: the request could not be completed.",
             ),
         ],
     )

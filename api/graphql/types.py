@@ -21,6 +21,7 @@ from api.graphql.context import Info
 from api.graphql.pagination import Connection, build_connection, window
 from api.ids import encode_id
 
+
 @strawberry.interface(description="An object with a global id: refetch it with `node(id:)`.")
 class Node:
     id: strawberry.ID = strawberry.field(description="Opaque global id, the same over GraphQL and REST.")
@@ -36,35 +37,51 @@ class Node:
     )
 )
 class AuthorMetrics:
-    h_index: int | None = strawberry.field(description="h-index: the largest h such that h papers have >= h citations each.")
+    h_index: int | None = strawberry.field(
+        description="h-index: the largest h such that h papers have >= h citations each."
+    )
     citation_count: int | None = strawberry.field(description="Total citations of the author's papers.")
     paper_count: int | None = strawberry.field(description="Number of the author's papers.")
     i10_index: int | None = strawberry.field(description="i10-index: number of papers with at least 10 citations.")
     g_index: int | None = strawberry.field(
-        description="g-index: the largest g <= paperCount such that the g most cited papers have >= g^2 citations together."
+        description=(
+            "g-index: the largest g <= paperCount such that the g most cited papers have >= g^2 citations together."
+        )
     )
     novelty: float | None = strawberry.field(
-        description="Platform score reported by `source`: novelty as a fraction in [0, 1] (59% is 0.59). Never computed."
+        description=(
+            "Platform score reported by `source`: novelty as a fraction in [0, 1] (59% is 0.59). Never computed."
+        )
     )
-    ai_score: float | None = strawberry.field(description="Platform score reported by `source` (the AI score). Never computed.")
+    ai_score: float | None = strawberry.field(
+        description="Platform score reported by `source` (the AI score). Never computed."
+    )
     source: str = strawberry.field(
-        description="Where the figures come from: `computed` (this database's papers and citations) or a source's name."
+        description=(
+            "Where the figures come from: `computed` (this database's papers and citations) or a source's name."
+        )
     )
     as_of: dt.date | None = strawberry.field(description="For reported figures: the date the source reported them.")
     computed_at: dt.datetime | None = strawberry.field(
-        description="For computed figures: when they last changed (they are recomputed by every write touching the author)."
+        description=(
+            "For computed figures: when they last changed (they are recomputed by every write touching the author)."
+        )
     )
-
 
     @classmethod
     def of(cls, record: MetricsRecord) -> AuthorMetrics:
         return cls(
-            h_index=record.h_index, citation_count=record.citation_count, paper_count=record.paper_count,
-            i10_index=record.i10_index, g_index=record.g_index,
+            h_index=record.h_index,
+            citation_count=record.citation_count,
+            paper_count=record.paper_count,
+            i10_index=record.i10_index,
+            g_index=record.g_index,
             novelty=None if record.novelty is None else float(record.novelty),
             ai_score=None if record.ai_score is None else float(record.ai_score),
-            source=record.source, as_of=record.as_of, computed_at=record.computed_at,
-        )  # fmt: skip
+            source=record.source,
+            as_of=record.as_of,
+            computed_at=record.computed_at,
+        )
 
 
 @strawberry.type(description="A researcher: who, their figures, their papers and their coauthors.")
@@ -120,12 +137,16 @@ class Author(Node):
         after: Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")] = None,
     ) -> Connection[Paper]:
         loaders = info.context.loaders
-        page = await loaders.author_papers.load((self.record.id, window(first, after, info.context.settings.max_page_size)))
+        page = await loaders.author_papers.load(
+            (self.record.id, window(first, after, info.context.settings.max_page_size))
+        )
         author_id = self.record.id
         return build_connection(
-            page, lambda r: Paper.from_record(r), after=after,  # type: ignore[arg-type]
+            page,
+            Paper.from_record,
+            after=after,
             count_total=lambda: loaders.author_paper_count.load(author_id),
-        )  # fmt: skip
+        )
 
     @strawberry.field(
         description=(
@@ -142,9 +163,11 @@ class Author(Node):
         page = await loaders.coauthors.load((self.record.id, window(first, after, info.context.settings.max_page_size)))
         author_id = self.record.id
         return build_connection(
-            page, lambda r: Coauthor.from_record(r), after=after,  # type: ignore[arg-type]
+            page,
+            Coauthor.from_record,
+            after=after,
             count_total=lambda: loaders.coauthor_count.load(author_id),
-        )  # fmt: skip
+        )
 
 
 @strawberry.type(description="Another author who shares papers with the author asked about: a coauthorship edge.")
@@ -187,7 +210,7 @@ class Authorship:
     def author(self) -> Author:
         return Author.from_record(self.record.author)
 
-    @strawberry.field(description="1-based position in the full byline; null when the source hides it (\"et al.\").")
+    @strawberry.field(description='1-based position in the full byline; null when the source hides it ("et al.").')
     def position(self) -> int | None:
         return self.record.position
 
@@ -250,7 +273,7 @@ class Paper(Node):
         return self.record.reported_citation_count
 
     @strawberry.field(
-        description="False when the source showed only part of the byline (\"et al.\"): `authors` lists who is known."
+        description='False when the source showed only part of the byline ("et al."): `authors` lists who is known.'
     )
     def authors_complete(self) -> bool:
         return self.record.authors_complete

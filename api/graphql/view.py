@@ -101,9 +101,11 @@ class GraphQLEndpoint:
     async def handle(self, request: Request) -> Response:
         if self.graphiql and _wants_ide(request):
             page = render_graphiql_page(
-                endpoint=str(request.url.path), static_prefix="/static/graphiql",
-                default_query=DEFAULT_QUERY, default_variables=DEFAULT_VARIABLES,
-            )  # fmt: skip
+                endpoint=str(request.url.path),
+                static_prefix="/static/graphiql",
+                default_query=DEFAULT_QUERY,
+                default_variables=DEFAULT_VARIABLES,
+            )
             return HTMLResponse(page)
         media = _media_type(request)
         if media is None:
@@ -114,19 +116,30 @@ class GraphQLEndpoint:
         try:
             query, variables, operation = _validated(await _read_params(request))
         except GraphQLRequestError as error:
-            return JSONResponse({"errors": [{"message": str(error)}]}, status_code=error.status,
-                                headers=error.headers, media_type=media)  # fmt: skip
+            return JSONResponse(
+                {"errors": [{"message": str(error)}]},
+                status_code=error.status,
+                headers=error.headers,
+                media_type=media,
+            )
         allowed = {OperationType.QUERY} if request.method == "GET" else None
         context: GraphQLContext = self.context_factory(request)
         try:
             result = await self.schema.execute(
-                query, variable_values=variables, context_value=context,
-                operation_name=operation, allowed_operation_types=allowed,
-            )  # fmt: skip
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation,
+                allowed_operation_types=allowed,
+            )
         except Exception as error:
             if type(error).__name__ == "InvalidOperationTypeError":
-                return JSONResponse({"errors": [{"message": "only queries may be sent with GET; POST mutations"}]},
-                                    status_code=405, headers={"Allow": "POST"}, media_type=media)  # fmt: skip
+                return JSONResponse(
+                    {"errors": [{"message": "only queries may be sent with GET; POST mutations"}]},
+                    status_code=405,
+                    headers={"Allow": "POST"},
+                    media_type=media,
+                )
             raise
         document: dict[str, Any] = {}
         if result.errors:

@@ -53,9 +53,7 @@ def read_profile(path: Path, *, as_of: dt.date) -> Profile:
     return parse_profile(text, as_of=as_of, path=str(path))
 
 
-async def import_profile(
-    db: Database, path: Path, *, as_of: dt.date, source: str = DEFAULT_SOURCE
-) -> ProfileImport:
+async def import_profile(db: Database, path: Path, *, as_of: dt.date, source: str = DEFAULT_SOURCE) -> ProfileImport:
     """Parse the file, then write it whole or not at all."""
     profile = read_profile(path, as_of=as_of)
     async with db.transaction() as connection:
@@ -101,17 +99,23 @@ async def write_profile(
 
     for author_id, names in spellings.items():
         category = profile.primary_category if author_id == owner_id else None
-        await writes.update_author(connection, stats, author_id, name=_best_spelling(names),
-                                   primary_category=category)  # fmt: skip
+        await writes.update_author(connection, stats, author_id, name=_best_spelling(names), primary_category=category)
 
     reported = profile.reported
     await writes.record_reported_metrics(
-        connection, stats, owner_id, source, as_of,
+        connection,
+        stats,
+        owner_id,
+        source,
+        as_of,
         writes.ReportedFigures(
-            h_index=reported.h_index, citation_count=reported.citation_count,
-            paper_count=reported.paper_count, novelty=reported.novelty, ai_score=reported.ai_score,
+            h_index=reported.h_index,
+            citation_count=reported.citation_count,
+            paper_count=reported.paper_count,
+            novelty=reported.novelty,
+            ai_score=reported.ai_score,
         ),
-    )  # fmt: skip
+    )
     await refresh_computed_metrics(connection, sorted(spellings))
     return ProfileImport(path=path, owner_id=owner_id, papers=len(profile.papers), stats=stats)
 

@@ -239,9 +239,7 @@ def _paper(lines: list[str], start: int, end: int, as_of: date, path: str) -> Pr
     )
 
 
-def _paper_date(
-    month: str, day: int, year: str | None, as_of: date, line: int, path: str
-) -> tuple[date, bool]:
+def _paper_date(month: str, day: int, year: str | None, as_of: date, line: int, path: str) -> tuple[date, bool]:
     shown = f"{month} {day}" + (f", {year}" if year else "")
     try:
         date(2000, _MONTHS[month], day)  # a leap year: only days that exist in no year fail here

@@ -33,12 +33,17 @@ class Metrics(Model):
     @classmethod
     def of(cls, record: MetricsRecord) -> Metrics:
         return cls(
-            h_index=record.h_index, citation_count=record.citation_count, paper_count=record.paper_count,
-            i10_index=record.i10_index, g_index=record.g_index,
+            h_index=record.h_index,
+            citation_count=record.citation_count,
+            paper_count=record.paper_count,
+            i10_index=record.i10_index,
+            g_index=record.g_index,
             novelty=None if record.novelty is None else float(record.novelty),
             ai_score=None if record.ai_score is None else float(record.ai_score),
-            source=record.source, as_of=record.as_of, computed_at=record.computed_at,
-        )  # fmt: skip
+            source=record.source,
+            as_of=record.as_of,
+            computed_at=record.computed_at,
+        )
 
 
 class AuthorRef(Model):
@@ -83,13 +88,21 @@ class Paper(Model):
     @classmethod
     def of(cls, record: PaperRecord, authors: list[AuthorRecord]) -> Paper:
         return cls(
-            id=encode_id("Paper", record.id), title=record.title, abstract=record.abstract,
-            primary_category=record.primary_category, categories=list(record.categories),
-            published_on=record.published_on, published_precision=record.published_precision,
-            has_code=record.has_code, code_url=record.code_url, citation_count=record.citation_count,
-            reported_citation_count=record.reported_citation_count, authors_complete=record.authors_complete,
-            authors=[AuthorRef.of(a) for a in authors], updated_at=record.updated_at,
-        )  # fmt: skip
+            id=encode_id("Paper", record.id),
+            title=record.title,
+            abstract=record.abstract,
+            primary_category=record.primary_category,
+            categories=list(record.categories),
+            published_on=record.published_on,
+            published_precision=record.published_precision,
+            has_code=record.has_code,
+            code_url=record.code_url,
+            citation_count=record.citation_count,
+            reported_citation_count=record.reported_citation_count,
+            authors_complete=record.authors_complete,
+            authors=[AuthorRef.of(a) for a in authors],
+            updated_at=record.updated_at,
+        )
 
 
 class Coauthor(Model):

@@ -60,13 +60,15 @@ def rest_routes(settings: Settings) -> list[Route]:
         computed = (await metrics.computed_metrics_of_authors(db, [author_id]))[author_id]
         return _json(
             models.Author(
-                id=request.path_params["author_id"], name=record.name, primary_category=record.primary_category,
+                id=request.path_params["author_id"],
+                name=record.name,
+                primary_category=record.primary_category,
                 metrics=models.Metrics.of(metrics.preferred(reported, computed)),
                 computed_metrics=models.Metrics.of(metrics.as_computed(computed)),
                 reported_metrics=[models.Metrics.of(metrics.as_reported(r)) for r in reported],
                 updated_at=record.updated_at,
             )
-        )  # fmt: skip
+        )
 
     async def get_author_papers(request: Request) -> Response:
         db = _db(request)
@@ -91,9 +93,11 @@ def rest_routes(settings: Settings) -> list[Route]:
             models.CoauthorPage(
                 items=[
                     models.Coauthor(
-                        author=models.AuthorRef.of(c.author), shared_paper_count=c.shared_paper_count,
-                        first_shared_year=c.first_shared_year, last_shared_year=c.last_shared_year,
-                    )  # fmt: skip
+                        author=models.AuthorRef.of(c.author),
+                        shared_paper_count=c.shared_paper_count,
+                        first_shared_year=c.first_shared_year,
+                        last_shared_year=c.last_shared_year,
+                    )
                     for c in page.items
                 ],
                 total_count=(await coauthors.count_coauthors_of_authors(db, [author_id]))[author_id],

@@ -34,7 +34,7 @@ async def test_upgrade_downgrade_upgrade_round_trip(empty_database_url: str) -> 
 async def test_ensure_at_head_refuses_an_unmigrated_database(empty_database_url: str) -> None:
     connection = await asyncpg.connect(empty_database_url)
     try:
-        with pytest.raises(DatabaseNotReadyError, match="revision none.*scholargraph migrate"):
+        with pytest.raises(DatabaseNotReadyError, match=r"revision none.*scholargraph migrate"):
             await migrate.ensure_at_head(connection)
     finally:
         await connection.close()

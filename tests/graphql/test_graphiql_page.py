@@ -150,6 +150,4 @@ def test_static_prefix_trailing_slash_and_escaping() -> None:
 )
 def test_remote_static_prefix_is_refused(prefix: str) -> None:
     with pytest.raises(ValueError, match="static_prefix must be a path on this server"):
-        render_graphiql_page(
-            endpoint="/graphql", static_prefix=prefix, default_query="", default_variables=""
-        )
+        render_graphiql_page(endpoint="/graphql", static_prefix=prefix, default_query="", default_variables="")

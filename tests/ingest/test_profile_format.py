@@ -155,13 +155,9 @@ def test_seed_bylines(seed: Profile) -> None:
 
 def test_seed_first_and_last_paper_exact(seed: Profile) -> None:
     first, last = seed.papers[0], seed.papers[-1]
-    assert first.title == (
-        "Graph-Based Captioning: Enhancing Visual Descriptions by Interconnecting Region Captions"
-    )
+    assert first.title == ("Graph-Based Captioning: Enhancing Visual Descriptions by Interconnecting Region Captions")
     assert first.abstract == FIRST_ABSTRACT
-    assert (
-        last.title == "Hierarchical and Unsupervised Graph Representation Learning with Loukas's Coarsening"
-    )
+    assert last.title == "Hierarchical and Unsupervised Graph Representation Learning with Loukas's Coarsening"
     assert last.abstract == LAST_ABSTRACT
     assert (last.line, last.byline_truncated, last.affiliation_tag) == (131, True, None)
 
@@ -222,9 +218,7 @@ def test_metric_lines_in_either_order(line: str, expected: ReportedFigures) -> N
 
 def test_names_are_nfc_and_abstract_blank_lines_are_kept() -> None:
     decomposed = unicodedata.normalize("NFD", "Louis Béthune")
-    text = VALID.replace("Charles Babbage\n", f"{decomposed}\n").replace(
-        "Second abstract.", "Para one.\n\nPara two.\n"
-    )
+    text = VALID.replace("Charles Babbage\n", f"{decomposed}\n").replace("Second abstract.", "Para one.\n\nPara two.\n")
     second = parse_profile(text, as_of=SNAPSHOT).papers[1]
     assert second.byline == (OWNER,)
     assert second.abstract == "Para one.\n\nPara two."

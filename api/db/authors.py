@@ -2,7 +2,9 @@
 
 Name search folds accents and case (`sg_name_key`, the same key the importers match names by) and ranks:
 an exact name first, then names starting with the query, then names containing it, then names within
-typo distance (pg_trgm word similarity); ties are broken by the trigram score and then by id.
+typo distance (pg_trgm's `<%` word-similarity operator: similarity >= pg_trgm.word_similarity_threshold,
+0.6 by default); ties are broken by the trigram score and then by id. Both tests can use the trigram
+index on `name_key`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,6 @@ from collections.abc import Sequence
 from api.db.keyset import Page, Window, page_from_rows
 from api.db.pool import Database
 from api.db.records import AUTHOR_COLUMNS, AuthorRecord
-
-# The trigram word-similarity floor for a typo-tolerant match (pg_trgm's own default is 0.6).
-TYPO_SIMILARITY = 0.5
 
 _BY_RELEVANCE = "authors:relevance"
 _BY_NAME = "authors:name"
@@ -27,9 +26,9 @@ async def authors_by_ids(db: Database, ids: Sequence[int]) -> dict[int, AuthorRe
     return {row["id"]: AuthorRecord.from_row(row) for row in rows}
 
 
-_MATCH = f"""
+_MATCH = """
     WITH q AS (SELECT sg_name_key($1::text) AS key)
-    SELECT {{columns}},
+    SELECT {columns},
            (CASE WHEN a.name_key = q.key THEN 3
                  WHEN a.name_key LIKE q.key || '%' THEN 2
                  WHEN a.name_key LIKE '%' || q.key || '%' THEN 1
@@ -37,7 +36,7 @@ _MATCH = f"""
             + word_similarity(q.key, a.name_key))::float8 AS score
     FROM authors a, q
     WHERE q.key <> ''
-      AND (a.name_key LIKE '%' || q.key || '%' OR word_similarity(q.key, a.name_key) >= {TYPO_SIMILARITY})
+      AND (a.name_key LIKE '%' || q.key || '%' OR q.key <% a.name_key)
 """
 
 

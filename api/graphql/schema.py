@@ -139,11 +139,25 @@ class Query:
 
 
 def _should_mask(error: GraphQLError) -> bool:
-    """Errors we raise on purpose carry a message meant for the client; anything else is hidden."""
+    """Hide the message of an error a resolver did not raise on purpose: it may carry internals.
+
+    Errors without a path are about the request itself (syntax, validation, variables) and are kept,
+    as are the errors we raise for bad input.
+    """
     original = error.original_error
-    if original is None:
-        return False  # syntax and validation errors: about the query itself
-    return not isinstance(original, InvalidInputError | NotFoundError | DatabaseNotReadyError)
+    if error.path is None or original is None or isinstance(original, GraphQLError):
+        return False
+    return not isinstance(original, InvalidInputError | NotFoundError)
+
+
+class MaskInternalErrors(MaskErrors):
+    """Masks internal errors; a lost database gets a message a client can act on (retry)."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        if isinstance(error.original_error, DatabaseNotReadyError):
+            masked.message = "The database is unavailable; retry shortly."
+        return masked
 
 
 def create_schema() -> strawberry.Schema:
@@ -155,7 +169,7 @@ def create_schema() -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: MaskErrors(
+            lambda: MaskInternalErrors(
                 should_mask_error=_should_mask,
                 error_message="Internal error: the request could not be completed.",
             ),

@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from api.graphql.context import GraphQLContext
 from api.graphql.graphiql import DEFAULT_QUERY, DEFAULT_VARIABLES, render_graphiql_page
@@ -132,15 +133,24 @@ class GraphQLEndpoint:
                 operation_name=operation,
                 allowed_operation_types=allowed,
             )
-        except Exception as error:
-            if type(error).__name__ == "InvalidOperationTypeError":
-                return JSONResponse(
-                    {"errors": [{"message": "only queries may be sent with GET; POST mutations"}]},
-                    status_code=405,
-                    headers={"Allow": "POST"},
-                    media_type=media,
-                )
-            raise
+        except InvalidOperationTypeError:
+            return JSONResponse(
+                {"errors": [{"message": "only queries may be sent with GET; POST mutations"}]},
+                status_code=405,
+                headers={"Allow": "POST"},
+                media_type=media,
+            )
+        except CannotGetOperationTypeError:
+            reason = (
+                f"the document has no operation named {operation!r}"
+                if operation
+                else "the document holds several operations: name the one to run in `operationName`"
+            )
+            return JSONResponse(
+                {"errors": [{"message": reason}]},
+                status_code=400 if media == GRAPHQL_RESPONSE else 200,
+                media_type=media,
+            )
         document: dict[str, Any] = {}
         if result.errors:
             document["errors"] = [error.formatted for error in result.errors]

@@ -129,8 +129,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             headers={"Retry-After": "2"},
         )
 
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204)  # browsers ask for it; answering keeps their consoles clean
+
     routes = [
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         *rest_routes(settings),

@@ -11,6 +11,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -49,12 +50,18 @@ def encode_cursor(ordering: str, key: Sequence[KeyValue]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+MAX_CURSOR_LENGTH = 1_024
+_BIGINT = (-(2**63), 2**63 - 1)
+
+
 def decode_cursor(ordering: str, cursor: str, shape: Sequence[type]) -> tuple[KeyValue, ...]:
     """The key inside `cursor`, checked against the ordering it must come from and the key's shape."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidInputError(f"malformed cursor: longer than {MAX_CURSOR_LENGTH} characters")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error) as error:
+    except (ValueError, UnicodeError, binascii.Error, RecursionError) as error:
         raise InvalidInputError(f"malformed cursor {cursor[:40]!r}: not a cursor issued by this service") from error
     if not isinstance(decoded, list) or not decoded or decoded[0] != ordering:
         raise InvalidInputError(f"cursor {cursor[:40]!r} belongs to another list or ordering than this one")
@@ -65,12 +72,17 @@ def decode_cursor(ordering: str, cursor: str, shape: Sequence[type]) -> tuple[Ke
 
 
 def _fits(value: object, kind: type) -> bool:
+    """Whether a decoded key component is of the type the ordering needs, and within what SQL accepts."""
     if value is None:
         return True
+    if isinstance(value, bool):
+        return False
     if kind is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        return isinstance(value, int | float) and math.isfinite(value)
     if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return isinstance(value, int) and _BIGINT[0] <= value <= _BIGINT[1]
+    if kind is str:
+        return isinstance(value, str) and "\x00" not in value
     return isinstance(value, kind)
 
 

@@ -23,6 +23,13 @@ from api.errors import DatabaseNotReadyError
 
 logger = logging.getLogger(__name__)
 
+# The schema is missing or older than the code: the database cannot serve until it is migrated.
+_UNMIGRATED_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.UndefinedTableError,
+    asyncpg.UndefinedColumnError,
+    asyncpg.UndefinedFunctionError,
+)
+
 _TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.ConnectionDoesNotExistError,
     asyncpg.CannotConnectNowError,
@@ -94,6 +101,8 @@ class Database:
                 async with self._pool.acquire() as connection:
                     rows: list[Record] = await connection.fetch(sql, *args)
                     return rows
+            except _UNMIGRATED_ERRORS as error:
+                raise DatabaseNotReadyError(f"the database schema is not migrated: {error}") from error
             except _TRANSIENT_ERRORS as error:
                 if attempt == 2:
                     raise DatabaseNotReadyError(f"the database is unreachable: {error}") from error
@@ -111,6 +120,8 @@ class Database:
             try:
                 async with self._pool.acquire() as connection:
                     return await connection.fetchval(sql, *args)
+            except _UNMIGRATED_ERRORS as error:
+                raise DatabaseNotReadyError(f"the database schema is not migrated: {error}") from error
             except _TRANSIENT_ERRORS as error:
                 if attempt == 2:
                     raise DatabaseNotReadyError(f"the database is unreachable: {error}") from error

@@ -28,8 +28,8 @@ class WriteStats:
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         return {
-            "inserted": dict(sorted(self.inserted.items())),
-            "updated": dict(sorted(self.updated.items())),
+            "inserted": {kind: n for kind, n in sorted(self.inserted.items()) if n},
+            "updated": {kind: n for kind, n in sorted(self.updated.items()) if n},
         }
 
 
@@ -160,6 +160,12 @@ async def update_paper(connection: Connection, stats: WriteStats, paper_id: int,
     stats.updated["papers"] += _affected(status)
 
 
+async def paper_date(connection: Connection, paper_id: int) -> tuple[dt.date | None, str | None]:
+    """The stored publication date of a paper and its precision."""
+    row = await connection.fetchrow("SELECT published_on, published_precision FROM papers WHERE id = $1", paper_id)
+    return (row["published_on"], row["published_precision"]) if row else (None, None)
+
+
 async def authorships_of_paper(connection: Connection, paper_id: int) -> dict[int, int | None]:
     """The paper's authors and their byline positions."""
     rows = await connection.fetch("SELECT author_id, position FROM authorships WHERE paper_id = $1", paper_id)
@@ -238,7 +244,7 @@ async def record_reported_metrics(
         figures.novelty,
         figures.ai_score,
     )
-    status = await connection.execute(
+    inserted: bool | None = await connection.fetchval(
         """
         INSERT INTO author_reported_metrics AS m
             (author_id, source, as_of, h_index, i10_index, citation_count, paper_count, novelty, ai_score)
@@ -250,14 +256,15 @@ async def record_reported_metrics(
         WHERE (m.h_index, m.i10_index, m.citation_count, m.paper_count, m.novelty, m.ai_score)
               IS DISTINCT FROM (EXCLUDED.h_index, EXCLUDED.i10_index, EXCLUDED.citation_count,
                                 EXCLUDED.paper_count, EXCLUDED.novelty, EXCLUDED.ai_score)
+        RETURNING (xmax = 0)
         """,
         author_id,
         source,
         as_of,
         *values,
     )
-    if _affected(status):
-        stats.updated["author_reported_metrics"] += 1
+    if inserted is not None:  # None: an identical report was already stored
+        (stats.inserted if inserted else stats.updated)["author_reported_metrics"] += 1
 
 
 def _affected(status: str) -> int:

@@ -26,6 +26,13 @@ First = Annotated[int, strawberry.argument(description="Page size (0 to the serv
 After = Annotated[str | None, strawberry.argument(description="`pageInfo.endCursor` of the previous page.")]
 
 
+def _search_term(search: str | None) -> str:
+    term = (search or "").strip()
+    if "\x00" in term:
+        raise InvalidInputError("`search` must not contain NUL characters")
+    return term
+
+
 async def _resolve_node(info: Info, global_id: str) -> Node | None:
     try:
         type_name, row_id = decode_id(global_id)
@@ -78,7 +85,7 @@ class Query:
     ) -> Connection[Author]:
         db = info.context.db
         slice_ = window(first, after, info.context.settings.max_page_size)
-        term = (search or "").strip()
+        term = _search_term(search)
         if term:
             page = await author_queries.search_authors(db, term, slice_)
             return build_connection(
@@ -115,7 +122,7 @@ class Query:
     ) -> Connection[Paper]:
         db = info.context.db
         slice_ = window(first, after, info.context.settings.max_page_size)
-        term = (search or "").strip()
+        term = _search_term(search)
         if term:
             page = await paper_queries.search_papers(db, term, slice_)
             return build_connection(

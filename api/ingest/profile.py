@@ -15,6 +15,7 @@ the snapshot date and never overwrite computed ones. A re-import changes nothing
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
@@ -124,7 +125,8 @@ async def _find_owner(connection: Connection, profile: Profile, stats: WriteStat
     candidates = await writes.authors_named(connection, profile.name)
     for candidate in candidates:
         for paper in profile.papers:
-            for paper_id in await writes.papers_by_title(connection, paper.title, paper.published_on.year):
+            year = None if paper.year_inferred else paper.published_on.year
+            for paper_id in await writes.papers_by_title(connection, paper.title, year):
                 if candidate in await writes.authorships_of_paper(connection, paper_id):
                     return candidate
     if candidates:
@@ -143,15 +145,23 @@ async def _upsert_paper(connection: Connection, stats: WriteStats, paper: Profil
         has_code=paper.has_code,
         authors_complete=not paper.byline_truncated,
     )
-    matches = await writes.papers_by_title(connection, paper.title, paper.published_on.year)
+    # A year the page did not show was inferred from the snapshot date: match on the title alone then,
+    # and keep the date stored by an earlier import (a later snapshot would shift it by a year).
+    year = None if paper.year_inferred else paper.published_on.year
+    matches = await writes.papers_by_title(connection, paper.title, year)
+    chosen = matches[0] if matches else None
     for paper_id in matches:
         if owner_id in await writes.authorships_of_paper(connection, paper_id):
-            await writes.update_paper(connection, stats, paper_id, fields)
-            return paper_id
-    if matches:
-        await writes.update_paper(connection, stats, matches[0], fields)
-        return matches[0]
-    return await writes.insert_paper(connection, stats, fields)
+            chosen = paper_id
+            break
+    if chosen is None:
+        return await writes.insert_paper(connection, stats, fields)
+    if paper.year_inferred:
+        stored_on, stored_precision = await writes.paper_date(connection, chosen)
+        if stored_on is not None:
+            fields = dataclasses.replace(fields, published_on=stored_on, published_precision=stored_precision)
+    await writes.update_paper(connection, stats, chosen, fields)
+    return chosen
 
 
 def _best_spelling(names: set[str]) -> str:

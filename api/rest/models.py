@@ -117,7 +117,8 @@ class PaperPage(Model):
 
     items: list[Paper]
     total_count: int = Field(description="Exact number of items in the whole list.")
-    next_cursor: str | None = Field(description="Cursor of the last item, null on the last page.")
+    has_more: bool = Field(description="Whether items follow this page.")
+    next_cursor: str | None = Field(description="Pass as `after` for the next page; null on the last page.")
 
 
 class CoauthorPage(Model):
@@ -125,7 +126,8 @@ class CoauthorPage(Model):
 
     items: list[Coauthor]
     total_count: int = Field(description="Exact number of coauthors.")
-    next_cursor: str | None = Field(description="Cursor of the last item, null on the last page.")
+    has_more: bool = Field(description="Whether items follow this page.")
+    next_cursor: str | None = Field(description="Pass as `after` for the next page; null on the last page.")
 
 
 class ErrorBody(Model):

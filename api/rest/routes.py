@@ -6,12 +6,14 @@ in, `items`, `total_count` and `next_cursor` out.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.db import authors, coauthors, metrics, papers
-from api.db.keyset import Window
+from api.db.keyset import Page, Window
 from api.db.pool import Database
 from api.errors import InvalidInputError, NotFoundError
 from api.ids import decode_id_of
@@ -48,6 +50,13 @@ def _window(request: Request, settings: Settings) -> Window:
     return Window(first=first, after=request.query_params.get("after"))
 
 
+def _next_cursor(page: Page[Any], window: Window) -> str | None:
+    """Where the next page starts: after this page's last item (or where this page started, if empty)."""
+    if not page.has_next:
+        return None
+    return page.cursors[-1] if page.cursors else window.after
+
+
 def rest_routes(settings: Settings) -> list[Route]:
     async def get_author(request: Request) -> Response:
         db = _db(request)
@@ -74,13 +83,15 @@ def rest_routes(settings: Settings) -> list[Route]:
         db = _db(request)
         author_id = _author_id(request)
         await _require_author(db, author_id, request)
-        page = (await papers.papers_of_authors(db, [author_id], _window(request, settings)))[author_id]
+        window = _window(request, settings)
+        page = (await papers.papers_of_authors(db, [author_id], window))[author_id]
         bylines = await papers.authorships_of_papers(db, [p.id for p in page.items])
         return _json(
             models.PaperPage(
                 items=[models.Paper.of(p, [s.author for s in bylines[p.id]]) for p in page.items],
                 total_count=(await papers.count_papers_of_authors(db, [author_id]))[author_id],
-                next_cursor=page.cursors[-1] if page.has_next else None,
+                has_more=page.has_next,
+                next_cursor=_next_cursor(page, window),
             )
         )
 
@@ -88,7 +99,8 @@ def rest_routes(settings: Settings) -> list[Route]:
         db = _db(request)
         author_id = _author_id(request)
         await _require_author(db, author_id, request)
-        page = (await coauthors.coauthors_of_authors(db, [author_id], _window(request, settings)))[author_id]
+        window = _window(request, settings)
+        page = (await coauthors.coauthors_of_authors(db, [author_id], window))[author_id]
         return _json(
             models.CoauthorPage(
                 items=[
@@ -101,7 +113,8 @@ def rest_routes(settings: Settings) -> list[Route]:
                     for c in page.items
                 ],
                 total_count=(await coauthors.count_coauthors_of_authors(db, [author_id]))[author_id],
-                next_cursor=page.cursors[-1] if page.has_next else None,
+                has_more=page.has_next,
+                next_cursor=_next_cursor(page, window),
             )
         )
 

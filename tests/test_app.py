@@ -1,0 +1,133 @@
+"""The application shell: liveness and readiness probes, start-up on a database it may not touch, and
+the GraphiQL assets served by the service itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from api.db import migrate
+from api.settings import Settings
+
+STATIC_PREFIX = "/static/graphiql/"
+
+
+@pytest.fixture
+def unmigrated_client(empty_database_url: str) -> Iterator[TestClient]:
+    """The app on a database with no schema, told neither to migrate it nor to load the seed."""
+    settings = Settings(database_url=empty_database_url, migrate_on_start=False, load_seed=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+# Probes ----------------------------------------------------------------------------------------------
+
+
+def test_healthz_is_200(seeded_server: TestClient) -> None:
+    response = seeded_server.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_200_with_the_schema_revision(seeded_server: TestClient) -> None:
+    response = seeded_server.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "schema_revision": migrate.head_revision()}
+
+
+def test_an_unmigrated_database_does_not_stop_start_up(unmigrated_client: TestClient) -> None:
+    assert unmigrated_client.get("/healthz").status_code == 200
+
+
+def test_readyz_on_an_unmigrated_database_is_503(unmigrated_client: TestClient) -> None:
+    response = unmigrated_client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "not ready"
+    assert "scholargraph migrate" in body["reason"]
+
+
+def test_readyz_is_200_once_the_database_is_migrated(empty_database_url: str) -> None:
+    settings = Settings(database_url=empty_database_url, migrate_on_start=False, load_seed=False)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/readyz").status_code == 503
+        migrate.upgrade(empty_database_url)
+        assert client.get("/readyz").status_code == 200
+
+
+def test_graphql_on_an_unmigrated_database_reveals_no_internals(unmigrated_client: TestClient) -> None:
+    response = unmigrated_client.post(
+        "/graphql", json={"query": "{ authors(first: 1) { totalCount } }"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code in {200, 503}
+    assert response.json()["errors"]
+    assert "relation" not in response.text
+    assert "asyncpg" not in response.text
+
+
+def test_rest_on_an_unmigrated_database_answers_a_json_error(unmigrated_client: TestClient) -> None:
+    response = unmigrated_client.get("/v1/authors/QXV0aG9yOjE")
+    assert response.status_code >= 500
+    assert response.headers["content-type"].startswith("application/json"), response.text
+    assert response.json()["error"]["code"] == "unavailable"
+
+
+def test_start_up_with_load_seed_off_leaves_the_database_empty(database_url: str) -> None:
+    settings = Settings(database_url=database_url, load_seed=False)
+    with TestClient(create_app(settings)) as client:
+        response = client.post(
+            "/graphql", json={"query": "{ authors(first: 1) { totalCount } }"}, headers={"Accept": "application/json"}
+        )
+    assert response.json() == {"data": {"authors": {"totalCount": 0}}}
+
+
+def test_an_unknown_path_is_404(seeded_server: TestClient) -> None:
+    assert seeded_server.get("/nope").status_code == 404
+
+
+# GraphiQL assets -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def graphiql_asset_paths(seeded_server: TestClient) -> list[str]:
+    page = seeded_server.get("/graphql", headers={"Accept": "text/html"}).text
+    refs = re.findall(r'(?:src|href)\s*=\s*["\']([^"\']+)', page)
+    return [urlsplit(urljoin("http://testserver/graphql", ref)).path for ref in refs]
+
+
+def test_the_graphiql_page_references_its_assets_under_static(graphiql_asset_paths: list[str]) -> None:
+    assert graphiql_asset_paths
+    assert all(path.startswith(STATIC_PREFIX) for path in graphiql_asset_paths)
+
+
+def test_every_graphiql_asset_is_served(seeded_server: TestClient, graphiql_asset_paths: list[str]) -> None:
+    statuses = {path: seeded_server.get(path).status_code for path in graphiql_asset_paths}
+    assert statuses == dict.fromkeys(graphiql_asset_paths, 200)
+
+
+def test_graphiql_assets_have_their_media_types(seeded_server: TestClient, graphiql_asset_paths: list[str]) -> None:
+    for path in graphiql_asset_paths:
+        content_type = seeded_server.get(path).headers["content-type"]
+        if path.endswith(".js"):
+            assert "javascript" in content_type, path
+        if path.endswith(".css"):
+            assert content_type.startswith("text/css"), path
+
+
+def test_graphiql_loads_react_react_dom_and_graphiql(graphiql_asset_paths: list[str]) -> None:
+    names = {path.rsplit("/", 1)[-1] for path in graphiql_asset_paths}
+    assert {"react.production.min.js", "react-dom.production.min.js", "graphiql.min.js", "graphiql.min.css"} <= names
+
+
+def test_an_unknown_static_asset_is_404(seeded_server: TestClient) -> None:
+    assert seeded_server.get(STATIC_PREFIX + "nope.js").status_code == 404
+
+
+def test_static_files_do_not_escape_their_folder(seeded_server: TestClient) -> None:
+    assert seeded_server.get(STATIC_PREFIX + "..%2F..%2Fapp.py").status_code == 404

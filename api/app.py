@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.db import migrate
 from api.db.embedded import EmbeddedPostgres
-from api.db.pool import Database
+from api.db.pool import Database, application_name
 from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
 from api.graphql.context import GraphQLContext
 from api.graphql.schema import schema
@@ -61,9 +62,12 @@ async def open_runtime(settings: Settings) -> Runtime:
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         statement_timeout_ms=settings.statement_timeout_ms,
+        statement_cache_size=settings.statement_cache_size,
     )
     try:
-        if settings.load_seed:
+        if settings.load_seed and not settings.migrate_on_start and not await _at_head(db):
+            logger.warning("the database is not migrated: not loading the seed (run `scholargraph migrate`)")
+        elif settings.load_seed:
             loaded = await load_seed_if_empty(db)
             if loaded is not None:
                 logger.info("loaded the bundled seed: %d papers", loaded.papers)
@@ -73,10 +77,33 @@ async def open_runtime(settings: Settings) -> Runtime:
     return Runtime(db=db, embedded=embedded, stop_embedded_on_exit=started_here)
 
 
+async def _at_head(db: Database) -> bool:
+    try:
+        async with db.connection() as connection:
+            await migrate.ensure_at_head(connection.raw)
+    except DatabaseNotReadyError:
+        return False
+    return True
+
+
 async def close_runtime(runtime: Runtime) -> None:
+    # Stop the embedded server we started, unless another process (a second `serve`, an import) uses it.
+    others = 0
+    if runtime.embedded is not None and runtime.stop_embedded_on_exit:
+        try:
+            others = await runtime.db.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                "AND pid <> pg_backend_pid() AND application_name <> $1",
+                application_name(),
+            )
+        except DatabaseNotReadyError:
+            others = 0
     await runtime.db.close()
     if runtime.embedded is not None and runtime.stop_embedded_on_exit:
-        await asyncio.to_thread(runtime.embedded.stop)
+        if others:
+            logger.info("leaving the embedded PostgreSQL running: %d other connection(s) use it", others)
+        else:
+            await asyncio.to_thread(runtime.embedded.stop)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -110,7 +137,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await migrate.ensure_at_head(connection.raw)
         except DatabaseNotReadyError as error:
             return JSONResponse({"status": "not ready", "reason": str(error)}, status_code=503)
-        except (OSError, ConnectionError, AttributeError) as error:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            # Starting up, shutting down, restarting: any failure to talk to it means not ready.
             logger.warning("readiness check failed: %s", error)
             return JSONResponse({"status": "not ready", "reason": "the database is unreachable"}, status_code=503)
         return JSONResponse({"status": "ready", "schema_revision": migrate.head_revision()})

@@ -14,6 +14,11 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import asyncpg
+import sqlalchemy.exc
+from pydantic import ValidationError
 
 from api.errors import ScholarGraphError
 from api.settings import Settings
@@ -73,26 +78,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     url = _database_url(settings)
     migrate.upgrade(url)
 
-    async def run() -> list[dict[str, object]]:
+    async def run() -> None:
         db = await Database.connect(url, min_size=1, max_size=2, statement_timeout_ms=0)
         try:
-            reports = []
+            # Each file is its own transaction: a failing file changes nothing, the files before it stay.
             for path in args.paths:
                 done = await import_profile(db, Path(path), as_of=args.as_of, source=args.source)
-                reports.append({"path": done.path, "papers": done.papers, **done.stats.as_dict()})
-            return reports
+                _print_summary({"path": done.path, "papers": done.papers, **done.stats.as_dict()}, as_json=args.json)
         finally:
             await db.close()
 
-    reports = asyncio.run(run())
-    if args.json:
-        print(json.dumps(reports, indent=2))
-    else:
-        for report in reports:
-            inserted = ", ".join(f"{n} {k}" for k, n in report["inserted"].items()) or "nothing"  # type: ignore[attr-defined]
-            updated = ", ".join(f"{n} {k}" for k, n in report["updated"].items()) or "nothing"  # type: ignore[attr-defined]
-            print(f"{report['path']}: {report['papers']} papers read; inserted {inserted}; updated {updated}")
+    asyncio.run(run())
     return 0
+
+
+def _print_summary(report: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report), flush=True)
+        return
+    inserted = ", ".join(f"{n} {kind}" for kind, n in report["inserted"].items()) or "nothing"
+    updated = ", ".join(f"{n} {kind}" for kind, n in report["updated"].items()) or "nothing"
+    print(f"{report['path']}: {report['papers']} papers read; inserted {inserted}; updated {updated}", flush=True)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -159,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="snapshot date of the page: dates its reported figures, gives undated papers their year (default: today)",
     )
     profile.add_argument("--source", default="profile-page", help="name the reported figures are stored under")
-    profile.add_argument("--json", action="store_true", help="print the summary as JSON")
+    profile.add_argument("--json", action="store_true", help="print each file's summary as a JSON line")
     profile.set_defaults(func=cmd_ingest)
 
     db = sub.add_parser("db", help="manage the embedded PostgreSQL")
@@ -179,6 +185,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except ScholarGraphError as error:
         print(f"scholargraph: error: {error}", file=sys.stderr)
+        return 1
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
+        print(f"scholargraph: error: invalid settings: {problems}", file=sys.stderr)
+        return 1
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, sqlalchemy.exc.DBAPIError) as error:
+        print(f"scholargraph: error: cannot use the database: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

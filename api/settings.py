@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     )
     pool_min_size: int = Field(default=1, ge=0, description="Connections the pool keeps open when idle.")
     pool_max_size: int = Field(default=10, ge=1, description="Most connections the pool opens at once.")
+    statement_cache_size: int = Field(
+        default=256,
+        ge=0,
+        description=(
+            "Prepared statements each connection keeps. Set 0 behind PgBouncer in transaction mode "
+            "(before 1.21, or without max_prepared_statements)."
+        ),
+    )
     statement_timeout_ms: int = Field(
         default=10_000, ge=0, description="Longest a single SQL statement of a request may run (0: no limit)."
     )
@@ -67,6 +75,12 @@ class Settings(BaseSettings):
     )
     graphiql: bool = Field(default=True, description="Serve the GraphiQL explorer at GET /graphql.")
     log_level: str = Field(default="info", description="Log level: debug, info, warning or error.")
+
+    @model_validator(mode="after")
+    def _pool_bounds(self) -> Settings:
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError(f"pool_min_size ({self.pool_min_size}) exceeds pool_max_size ({self.pool_max_size})")
+        return self
 
     @field_validator("log_level")
     @classmethod

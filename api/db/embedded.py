@@ -22,6 +22,7 @@ import importlib.metadata
 import importlib.util
 import os
 import pwd
+import shlex
 import shutil
 import stat
 import subprocess
@@ -127,7 +128,10 @@ class EmbeddedPostgres:
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb()
             if not self.is_running():
-                self._pg_ctl(["start", "-w", "-t", "60", "-l", str(self.log_file)])
+                # The socket folder is given at each start (not written into the cluster's configuration),
+                # so a data directory that is moved keeps working.
+                options = f"-k {shlex.quote(str(self.socket_dir))}"
+                self._pg_ctl(["start", "-w", "-t", "60", "-l", str(self.log_file), "-o", options])
             self._ensure_database()
         return self.url
 
@@ -166,7 +170,8 @@ class EmbeddedPostgres:
             folder.mkdir(parents=True, exist_ok=True)
             if self._run_as is not None:
                 os.chown(folder, self._run_as.uid, self._run_as.gid)
-            folder.chmod(0o700 if folder == self.data_dir else 0o755)
+            # Authentication is `trust` on the socket: the folders keep every other local user out.
+            folder.chmod(0o700)
         if self._run_as is not None and not _reachable_by_others(self._install / "bin"):
             self._install = self._private_copy_of_binaries()
 
@@ -206,7 +211,6 @@ class EmbeddedPostgres:
         settings = (
             "\n# Written by Scholar Graph: a private server reached only through its socket.\n"
             "listen_addresses = ''\n"
-            f"unix_socket_directories = '{self.socket_dir}'\n"
             f"port = {_PORT}\n"
             "shared_preload_libraries = 'pg_stat_statements'\n"
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -65,6 +66,11 @@ def _count(sql: str) -> None:
 Record = Row
 
 
+def application_name() -> str:
+    """How this process's connections name themselves to PostgreSQL (pg_stat_activity)."""
+    return f"scholargraph:{os.getpid()}"
+
+
 class Database:
     """A pool of connections to one PostgreSQL database."""
 
@@ -73,17 +79,23 @@ class Database:
 
     @classmethod
     async def connect(
-        cls, url: str, *, min_size: int = 1, max_size: int = 10, statement_timeout_ms: int = 10_000
+        cls,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        statement_timeout_ms: int = 10_000,
+        statement_cache_size: int = 256,
     ) -> Database:
-        server_settings = {"application_name": "scholargraph", "statement_timeout": str(statement_timeout_ms)}
+        server_settings = {"application_name": application_name(), "statement_timeout": str(statement_timeout_ms)}
         try:
             pool = await asyncpg.create_pool(
                 url,
                 min_size=min_size,
                 max_size=max_size,
                 server_settings=server_settings,
-                # Prepared statements do not survive a transaction-mode pooler (PgBouncer); keep few.
-                statement_cache_size=256,
+                # 0 behind a transaction-mode pooler older than PgBouncer 1.21 (no prepared statements).
+                statement_cache_size=statement_cache_size,
                 max_inactive_connection_lifetime=300,
             )
         except (*_TRANSIENT_ERRORS, asyncpg.PostgresError) as error:

@@ -68,6 +68,11 @@ async def coauthors_by_name_key(connection: Connection, author_id: int) -> dict[
     return {row["name_key"]: row["id"] for row in rows}
 
 
+async def author_names(connection: Connection, author_ids: Sequence[int]) -> dict[int, str]:
+    rows = await connection.fetch("SELECT id, name FROM authors WHERE id = ANY($1::bigint[])", list(author_ids))
+    return {row["id"]: row["name"] for row in rows}
+
+
 async def create_author(connection: Connection, stats: WriteStats, name: str) -> int:
     author_id: int = await connection.fetchval("INSERT INTO authors (name) VALUES ($1) RETURNING id", name)
     stats.inserted["authors"] += 1
@@ -146,13 +151,28 @@ async def insert_paper(connection: Connection, stats: WriteStats, fields: PaperF
     return paper_id
 
 
+# How a source's fields merge into a stored paper: what the source gives wins, what it lacks is kept,
+# categories accumulate (the source's first), and a code link or a complete byline once known stays.
+_MERGED_PAPER = """(
+    $2::text,
+    coalesce($3::text, abstract),
+    coalesce($4::text, primary_category),
+    ARRAY(SELECT DISTINCT ON (c) c FROM unnest($5::text[] || categories) WITH ORDINALITY AS u(c, i)
+          ORDER BY c, i),
+    coalesce($6::date, published_on),
+    CASE WHEN $6::date IS NULL THEN published_precision ELSE $7::text END,
+    has_code OR $8::boolean,
+    authors_complete OR $9::boolean,
+    coalesce($10::text, code_url)
+)"""
+
+
 async def update_paper(connection: Connection, stats: WriteStats, paper_id: int, fields: PaperFields) -> None:
-    """Overwrite the paper's fields with `fields` where they differ. A byline once known complete stays so."""
+    """Merge a source's view of a paper into the stored row (see _MERGED_PAPER); touch it only if it changes."""
     status = await connection.execute(
         f"""
-        UPDATE papers SET ({_PAPER_VALUES}) = ($2, $3, $4, $5, $6, $7, $8, authors_complete OR $9, $10)
-        WHERE id = $1 AND ({_PAPER_VALUES})
-            IS DISTINCT FROM ($2, $3, $4, $5::text[], $6::date, $7, $8, authors_complete OR $9, $10)
+        UPDATE papers SET ({_PAPER_VALUES}) = {_MERGED_PAPER}
+        WHERE id = $1 AND ({_PAPER_VALUES}) IS DISTINCT FROM {_MERGED_PAPER}
         """,
         paper_id,
         *_paper_args(fields),
@@ -181,20 +201,23 @@ async def add_authorship(
     position: int | None,
     name_as_written: str,
 ) -> None:
-    """Put the author on the paper's byline (after the authors already there), unless already on it."""
-    status = await connection.execute(
+    """Put the author on the paper's byline (after the authors already there), or fill in a position that
+    was unknown. Counted as an inserted authorship, or an updated one."""
+    inserted: bool | None = await connection.fetchval(
         """
         INSERT INTO authorships (paper_id, author_id, position, list_order, name_as_written)
         SELECT $1, $2, $3, coalesce(max(list_order), 0) + 1, $4 FROM authorships WHERE paper_id = $1
         ON CONFLICT (paper_id, author_id) DO UPDATE SET position = EXCLUDED.position
             WHERE authorships.position IS NULL AND EXCLUDED.position IS NOT NULL
+        RETURNING (xmax = 0)
         """,
         paper_id,
         author_id,
         position,
         name_as_written,
     )
-    stats.inserted["authorships"] += _affected(status)
+    if inserted is not None:
+        (stats.inserted if inserted else stats.updated)["authorships"] += 1
 
 
 async def institution_by_name(connection: Connection, stats: WriteStats, name: str) -> int:

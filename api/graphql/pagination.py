@@ -68,7 +68,8 @@ def build_connection(
             has_next_page=page.has_next,
             has_previous_page=after is not None,
             start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            # An empty page (first: 0) ends where it started, so paging on from it loses nothing.
+            end_cursor=page.cursors[-1] if page.cursors else after,
         ),
         count_total=count_total,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import logging
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -63,7 +65,8 @@ class Query:
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_BATCH_IDS:
             raise InvalidInputError(f"at most {MAX_BATCH_IDS} ids per call (got {len(ids)})")
-        return [await _resolve_node(info, str(global_id)) for global_id in ids]
+        # Gathered, so the loaders see every id in one tick and answer them with one statement per type.
+        return list(await asyncio.gather(*(_resolve_node(info, str(global_id)) for global_id in ids)))
 
     @strawberry.field(description="An author by global id; null when unknown.")
     async def author(self, info: Info, id: strawberry.ID) -> Author | None:
@@ -167,8 +170,22 @@ class MaskInternalErrors(MaskErrors):
         return masked
 
 
+logger = logging.getLogger("scholargraph.graphql")
+
+
+class ScholarGraphSchema(strawberry.Schema):
+    """Logs what went wrong on our side at ERROR with its traceback; a client's mistakes only at DEBUG."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        for error in errors:
+            if _should_mask(error) or isinstance(error.original_error, DatabaseNotReadyError):
+                logger.error("error while resolving %s", error.path, exc_info=error.original_error)
+            else:
+                logger.debug("request error: %s", error.message)
+
+
 def create_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return ScholarGraphSchema(
         query=Query,
         types=[Author, Paper, Institution, Coauthor, AuthorMetrics],
         config=StrawberryConfig(auto_camel_case=True),

@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -91,6 +93,16 @@ def _validated(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str 
     return query, variables, operation
 
 
+@functools.lru_cache(maxsize=512)
+def _operation_count(query: str) -> int:
+    """How many operations a document defines (0 when it does not parse: execution reports that)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return 0
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+
+
 class GraphQLEndpoint:
     """The /graphql endpoint: an ASGI-style request handler bound to the app's schema and database."""
 
@@ -121,6 +133,13 @@ class GraphQLEndpoint:
                 {"errors": [{"message": str(error)}]},
                 status_code=error.status,
                 headers=error.headers,
+                media_type=media,
+            )
+        if operation is None and _operation_count(query) > 1:
+            # The spec's GetOperation: several operations and no name is a request error, not "the first".
+            return JSONResponse(
+                {"errors": [{"message": "the document holds several operations: name one in `operationName`"}]},
+                status_code=400 if media == GRAPHQL_RESPONSE else 200,
                 media_type=media,
             )
         allowed = {OperationType.QUERY} if request.method == "GET" else None

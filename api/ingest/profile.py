@@ -3,7 +3,8 @@
 Identity, since the format carries no ids:
 - the profile owner is the author with the owner's name key who already authors one of the profile's
   papers, else the oldest author with that key, else a new author;
-- a paper is the stored paper with the same normalised title and year, preferring one the owner authors;
+- a paper is the stored paper with the same normalised title and year (title alone when the page showed
+  no year and the year was inferred from the snapshot date), preferring one the owner authors;
 - a byline name is, by name key: the owner, else one of the owner's coauthors, else a name met earlier in
   the same file, else a new author. So 'Alberto González-Sanz' and 'Alberto Gonzalez-Sanz' are one author,
   and the display name keeps the spelling with the most accents.
@@ -84,7 +85,8 @@ async def write_profile(
                 author_id = await writes.create_author(connection, stats, name)
                 known[key] = author_id
             spellings.setdefault(author_id, set()).add(name)
-            if author_id not in on_byline:
+            if author_id not in on_byline or on_byline[author_id] is None:
+                # New on this byline, or placed earlier behind "et al." and now shown at `position`.
                 await writes.add_authorship(
                     connection, stats, paper_id, author_id, position=position, name_as_written=name
                 )
@@ -98,25 +100,30 @@ async def write_profile(
             institution_id = await writes.institution_by_name(connection, stats, paper.affiliation_tag)
             await writes.link_paper_institution(connection, stats, paper_id, institution_id)
 
+    # The stored name competes too: a later page without the accents must not remove them.
+    for author_id, stored in (await writes.author_names(connection, list(spellings))).items():
+        spellings[author_id].add(stored)
     for author_id, names in spellings.items():
         category = profile.primary_category if author_id == owner_id else None
         await writes.update_author(connection, stats, author_id, name=_best_spelling(names), primary_category=category)
 
     reported = profile.reported
-    await writes.record_reported_metrics(
-        connection,
-        stats,
-        owner_id,
-        source,
-        as_of,
-        writes.ReportedFigures(
-            h_index=reported.h_index,
-            citation_count=reported.citation_count,
-            paper_count=reported.paper_count,
-            novelty=reported.novelty,
-            ai_score=reported.ai_score,
-        ),
-    )
+    figures = (reported.h_index, reported.citation_count, reported.paper_count, reported.novelty, reported.ai_score)
+    if any(figure is not None for figure in figures):  # a page without figures reports nothing
+        await writes.record_reported_metrics(
+            connection,
+            stats,
+            owner_id,
+            source,
+            as_of,
+            writes.ReportedFigures(
+                h_index=reported.h_index,
+                citation_count=reported.citation_count,
+                paper_count=reported.paper_count,
+                novelty=reported.novelty,
+                ai_score=reported.ai_score,
+            ),
+        )
     await refresh_computed_metrics(connection, sorted(spellings))
     return ProfileImport(path=path, owner_id=owner_id, papers=len(profile.papers), stats=stats)
 

@@ -1,0 +1,47 @@
+"""The documentation is complete: every setting, every root field, every command is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from api.cli import build_parser
+from api.graphql.schema import schema
+from api.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def test_every_setting_is_documented_under_its_environment_variable() -> None:
+    text = (DOCS / "settings.md").read_text(encoding="utf-8")
+    missing = [name for name in Settings.model_fields if f"SCHOLARGRAPH_{name.upper()}" not in text]
+    assert missing == []
+
+
+def test_every_setting_has_a_description_in_the_code() -> None:
+    assert [name for name, field in Settings.model_fields.items() if not field.description] == []
+
+
+def test_every_root_field_has_a_section_in_the_graphql_guide() -> None:
+    text = (DOCS / "graphql.md").read_text(encoding="utf-8")
+    root_fields = list(schema._schema.query_type.fields) if schema._schema.query_type else []
+    assert root_fields, "the schema has no root fields"
+    missing = [name for name in root_fields if f"### `{name}`" not in text]
+    assert missing == []
+
+
+def test_every_cli_command_is_documented() -> None:
+    text = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *DOCS.glob("*.md")])
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert commands is not None
+    missing = [name for name in commands if not re.search(rf"scholargraph {re.escape(name)}\b", text)]
+    assert missing == []
+
+
+def test_documents_the_readme_links_to_exist() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(((?:docs|seeds)/[^)#]+)\)", readme)
+    assert links
+    assert [link for link in links if not (ROOT / link).exists()] == []

@@ -1,25 +1,262 @@
-"""Papers: look-up by id, full-text search, newest-first lists, an author's papers, a paper's byline.
+"""Papers: look-up by id, a paper's byline, and every list of papers (filtered, ordered, faceted, paged).
 
-Batched functions take many parent ids and answer for all of them in one statement (a LATERAL join per
-parent), which is what keeps a GraphQL request's statement count bounded by its depth.
-Full-text search runs over the folded title (weight A) and abstract (weight B) with PostgreSQL's
-English configuration, ranked by `ts_rank_cd`.
+Every list of papers is one `PaperScope` (all papers, an author's, two authors' shared papers, an
+institution's, a paper's references, the papers citing a paper) read through the same filters and
+orderings. Batched functions answer many parents (authors, papers, author pairs) with one statement: a
+LATERAL join per parent. That is what keeps a GraphQL request's statement count bounded by its depth.
+
+Full-text search runs over the folded title (weight A) and abstract (weight B) with PostgreSQL's English
+configuration (web-search syntax), ranked by `ts_rank_cd`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
 
-from api.db.keyset import Page, Window, date_key, page_from_rows, parse_date_key
+from api.db.keyset import Page, Window
+from api.db.listing import Ordering, Params, SortKey
 from api.db.pool import Database
-from api.db.records import AUTHOR_COLUMNS, PAPER_COLUMNS, AuthorRecord, AuthorshipRecord, PaperRecord
+from api.db.records import (
+    AUTHOR_COLUMNS,
+    PAPER_COLUMNS,
+    AuthorRecord,
+    AuthorshipRecord,
+    FacetCount,
+    PaperFacets,
+    PaperRecord,
+)
+from api.errors import InvalidInputError
 
-_BY_RELEVANCE = "papers:relevance"
-_NEWEST_FIRST = "papers:newest"
+Parent = tuple[int, int]
+"""Whose papers: (author, 0), (author, other author), (institution, 0), (paper, 0); (0, 0) for all."""
 
-# Newest first; papers without a date last (as -infinity); ties by id, newest id first.
-_NEWEST_KEY = "coalesce(p.published_on, '-infinity'::date)"
+ALL: Parent = (0, 0)
+
+
+class PaperScope(Enum):
+    ALL = "all"
+    AUTHOR = "author"
+    COAUTHORED = "coauthored"
+    INSTITUTION = "institution"
+    REFERENCES = "references"
+    CITED_BY = "cited_by"
+
+
+# FROM and WHERE of each scope, over `x(parent, other)`; the paper is always `p`.
+_SCOPES: dict[PaperScope, tuple[str, str]] = {
+    PaperScope.ALL: ("papers p", "TRUE"),
+    PaperScope.AUTHOR: ("authorships s JOIN papers p ON p.id = s.paper_id", "s.author_id = x.parent"),
+    PaperScope.COAUTHORED: (
+        "authorships s JOIN authorships s2 ON s2.paper_id = s.paper_id JOIN papers p ON p.id = s.paper_id",
+        "s.author_id = x.parent AND s2.author_id = x.other",
+    ),
+    PaperScope.INSTITUTION: (
+        "papers p",
+        "p.id IN (SELECT paper_id FROM paper_institutions WHERE institution_id = x.parent "
+        "UNION SELECT paper_id FROM authorships WHERE institution_id = x.parent)",
+    ),
+    PaperScope.REFERENCES: ("citations c JOIN papers p ON p.id = c.cited_paper_id", "c.citing_paper_id = x.parent"),
+    PaperScope.CITED_BY: ("citations c JOIN papers p ON p.id = c.citing_paper_id", "c.cited_paper_id = x.parent"),
+}
+
+
+class PaperOrder(Enum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    MOST_CITED = "most_cited"
+    RELEVANCE = "relevance"
+    UPDATED = "updated"
+
+
+_ID_DESC = SortKey("p.id", descending=True, kind=int, cast="bigint")
+_ORDERINGS: dict[PaperOrder, Ordering] = {
+    # Undated papers last in both directions of date order.
+    PaperOrder.NEWEST: Ordering(
+        "papers:newest",
+        (SortKey("coalesce(p.published_on, '-infinity'::date)", True, dt.date, "date"), _ID_DESC),
+    ),
+    PaperOrder.OLDEST: Ordering(
+        "papers:oldest",
+        (
+            SortKey("coalesce(p.published_on, 'infinity'::date)", False, dt.date, "date"),
+            SortKey("p.id", False, int, "bigint"),
+        ),
+    ),
+    PaperOrder.MOST_CITED: Ordering("papers:most_cited", (SortKey("p.citation_count", True, int, "integer"), _ID_DESC)),
+    PaperOrder.RELEVANCE: Ordering(
+        "papers:relevance",
+        (SortKey("ts_rank_cd(p.search_vector, q.query)::float8", True, float, "float8"), _ID_DESC),
+    ),
+    # The change feed for mirrors: oldest change first, so `after` resumes where a mirror left off.
+    PaperOrder.UPDATED: Ordering(
+        "papers:updated",
+        (SortKey("p.updated_at", False, dt.datetime, "timestamptz"), SortKey("p.id", False, int, "bigint")),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class PaperFilter:
+    """Conditions a paper must meet; None (or empty) means no condition."""
+
+    search: str | None = None
+    categories: tuple[str, ...] = ()
+    published_from: dt.date | None = None
+    published_to: dt.date | None = None
+    has_code: bool | None = None
+    author_id: int | None = None
+    institution_id: int | None = None
+    min_citations: int | None = None
+    updated_since: dt.datetime | None = None
+
+    def where(self, params: Params) -> str:
+        conditions = []
+        if self.search:
+            conditions.append("p.search_vector @@ q.query")
+        if self.categories:
+            conditions.append(f"p.categories && {params.add(list(self.categories), 'text[]')}")
+        if self.published_from is not None:
+            conditions.append(f"p.published_on >= {params.add(self.published_from, 'date')}")
+        if self.published_to is not None:
+            conditions.append(f"p.published_on <= {params.add(self.published_to, 'date')}")
+        if self.has_code is not None:
+            conditions.append(f"p.has_code = {params.add(self.has_code, 'boolean')}")
+        if self.author_id is not None:
+            author = params.add(self.author_id, "bigint")
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM authorships fa WHERE fa.paper_id = p.id AND fa.author_id = {author})"
+            )
+        if self.institution_id is not None:
+            institution = params.add(self.institution_id, "bigint")
+            conditions.append(
+                "(EXISTS (SELECT 1 FROM paper_institutions fi"
+                f" WHERE fi.paper_id = p.id AND fi.institution_id = {institution})"
+                " OR EXISTS (SELECT 1 FROM authorships fs"
+                f" WHERE fs.paper_id = p.id AND fs.institution_id = {institution}))"
+            )
+        if self.min_citations is not None:
+            conditions.append(f"p.citation_count >= {params.add(self.min_citations, 'integer')}")
+        if self.updated_since is not None:
+            conditions.append(f"p.updated_at >= {params.add(self.updated_since, 'timestamptz')}")
+        return " AND ".join(conditions) or "TRUE"
+
+    def query_source(self, params: Params) -> str:
+        """The tsquery the search and the relevance order use, as an extra FROM item (or nothing)."""
+        if not self.search:
+            return ""
+        return f", (SELECT websearch_to_tsquery('english', sg_fold({params.add(self.search, 'text')})) AS query) q"
+
+
+def _parents(parents: Sequence[Parent], params: Params) -> str:
+    firsts = params.add([p[0] for p in parents], "bigint[]")
+    seconds = params.add([p[1] for p in parents], "bigint[]")
+    return f"unnest({firsts}, {seconds}) AS x(parent, other)"
+
+
+def _filtered(scope: PaperScope, paper_filter: PaperFilter, params: Params) -> tuple[str, str]:
+    source, condition = _SCOPES[scope]
+    return source + paper_filter.query_source(params), f"{condition} AND {paper_filter.where(params)}"
+
+
+def ordering_for(order: PaperOrder, paper_filter: PaperFilter) -> Ordering:
+    if order is PaperOrder.RELEVANCE and not paper_filter.search:
+        raise InvalidInputError("ordering papers by RELEVANCE needs a `search`")
+    return _ORDERINGS[order]
+
+
+async def list_papers(
+    db: Database,
+    scope: PaperScope,
+    parents: Sequence[Parent],
+    paper_filter: PaperFilter,
+    order: PaperOrder,
+    window: Window,
+) -> dict[Parent, Page[PaperRecord]]:
+    """One page of each parent's papers, filtered and ordered: one statement for all the parents."""
+    ordering = ordering_for(order, paper_filter)
+    params = Params()
+    parents_sql = _parents(parents, params)
+    source, condition = _filtered(scope, paper_filter, params)
+    after = ordering.after_predicate(window, params)
+    limit = params.add(window.first + 1, "integer")
+    rows = await db.fetch(
+        f"""
+        SELECT x.parent AS of_parent, x.other AS of_other, page.*
+        FROM {parents_sql}
+        CROSS JOIN LATERAL (
+            SELECT {PAPER_COLUMNS}, {ordering.select_keys()}
+            FROM {source}
+            WHERE {condition} AND {after}
+            ORDER BY {ordering.order_by()}
+            LIMIT {limit}
+        ) page
+        """,
+        *params.values,
+    )
+    grouped: dict[Parent, list[object]] = defaultdict(list)
+    for row in rows:
+        grouped[(row["of_parent"], row["of_other"])].append(row)
+    return {
+        parent: ordering.page(grouped[parent], [PaperRecord.from_row(r) for r in grouped[parent]], window.first)  # type: ignore[arg-type]
+        for parent in parents
+    }
+
+
+async def count_papers(
+    db: Database, scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilter
+) -> dict[Parent, int]:
+    """How many papers each parent's filtered list holds, exactly."""
+    params = Params()
+    parents_sql = _parents(parents, params)
+    source, condition = _filtered(scope, paper_filter, params)
+    rows = await db.fetch(
+        f"""
+        SELECT x.parent, x.other, (SELECT count(*) FROM {source} WHERE {condition}) AS n
+        FROM {parents_sql}
+        """,
+        *params.values,
+    )
+    return {(row["parent"], row["other"]): int(row["n"]) for row in rows}
+
+
+async def paper_facets(
+    db: Database, scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilter
+) -> dict[Parent, PaperFacets]:
+    """Counts of each parent's filtered papers by category (every category of a paper) and by year."""
+    params = Params()
+    parents_sql = _parents(parents, params)
+    source, condition = _filtered(scope, paper_filter, params)
+    rows = await db.fetch(
+        f"""
+        SELECT x.parent, x.other, f.facet, f.value, f.n
+        FROM {parents_sql}
+        CROSS JOIN LATERAL (
+            WITH matched AS (SELECT p.categories, p.published_year FROM {source} WHERE {condition})
+            SELECT 'category' AS facet, c AS value, count(*) AS n FROM matched, unnest(matched.categories) AS c
+            GROUP BY c
+            UNION ALL
+            SELECT 'year', published_year::text, count(*) FROM matched WHERE published_year IS NOT NULL
+            GROUP BY published_year
+        ) f
+        ORDER BY x.parent, x.other, f.facet, f.n DESC, f.value
+        """,
+        *params.values,
+    )
+    categories: dict[Parent, list[FacetCount]] = defaultdict(list)
+    years: dict[Parent, list[FacetCount]] = defaultdict(list)
+    for row in rows:
+        target = categories if row["facet"] == "category" else years
+        target[(row["parent"], row["other"])].append(FacetCount(value=row["value"], count=int(row["n"])))
+    return {
+        parent: PaperFacets(
+            categories=categories[parent], years=sorted(years[parent], key=lambda f: f.value, reverse=True)
+        )
+        for parent in parents
+    }
 
 
 async def papers_by_ids(db: Database, ids: Sequence[int]) -> dict[int, PaperRecord]:
@@ -27,103 +264,6 @@ async def papers_by_ids(db: Database, ids: Sequence[int]) -> dict[int, PaperReco
         return {}
     rows = await db.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id = ANY($1::bigint[])", list(ids))
     return {row["id"]: PaperRecord.from_row(row) for row in rows}
-
-
-_MATCH = """
-    SELECT {columns}, ts_rank_cd(p.search_vector, q.query)::float8 AS score
-    FROM papers p, (SELECT websearch_to_tsquery('english', sg_fold($1::text)) AS query) q
-    WHERE p.search_vector @@ q.query
-"""
-
-
-async def search_papers(db: Database, search: str, window: Window) -> Page[PaperRecord]:
-    """Papers whose title or abstract match `search` (web-search syntax: words, "phrases", -not, or)."""
-    after = window.after_key(_BY_RELEVANCE, (float, int)) or (None, None)
-    rows = await db.fetch(
-        f"""
-        SELECT * FROM ({_MATCH.format(columns=PAPER_COLUMNS)}) m
-        WHERE $2::float8 IS NULL OR m.score < $2 OR (m.score = $2 AND m.id > $3::bigint)
-        ORDER BY m.score DESC, m.id
-        LIMIT $4
-        """,
-        search,
-        after[0],
-        after[1],
-        window.first + 1,
-    )
-    keys = [(float(row["score"]), int(row["id"])) for row in rows]
-    return page_from_rows([PaperRecord.from_row(row) for row in rows], keys, _BY_RELEVANCE, window.first)
-
-
-async def count_search_papers(db: Database, search: str) -> int:
-    count: int = await db.fetchval(f"SELECT count(*) FROM ({_MATCH.format(columns='p.id')}) m", search)
-    return count
-
-
-async def list_papers(db: Database, window: Window) -> Page[PaperRecord]:
-    """Every paper, newest first."""
-    after = window.after_key(_NEWEST_FIRST, (str, int))
-    after_date = parse_date_key(after[0]) if after else None
-    rows = await db.fetch(
-        f"""
-        SELECT {PAPER_COLUMNS}, {_NEWEST_KEY} AS sort_date FROM papers p
-        WHERE $1::date IS NULL OR ({_NEWEST_KEY}, p.id) < ($1, $2::bigint)
-        ORDER BY {_NEWEST_KEY} DESC, p.id DESC
-        LIMIT $3
-        """,
-        after_date,
-        after[1] if after else None,
-        window.first + 1,
-    )
-    keys = [(date_key(row["sort_date"]), int(row["id"])) for row in rows]
-    return page_from_rows([PaperRecord.from_row(row) for row in rows], keys, _NEWEST_FIRST, window.first)
-
-
-async def count_papers(db: Database) -> int:
-    count: int = await db.fetchval("SELECT count(*) FROM papers")
-    return count
-
-
-async def papers_of_authors(db: Database, author_ids: Sequence[int], window: Window) -> dict[int, Page[PaperRecord]]:
-    """Each author's papers, newest first, one page each: one statement for all the authors."""
-    after = window.after_key(_NEWEST_FIRST, (str, int))
-    after_date = parse_date_key(after[0]) if after else None
-    rows = await db.fetch(
-        f"""
-        SELECT x.author_id AS of_author, page.*
-        FROM unnest($1::bigint[]) AS x(author_id)
-        CROSS JOIN LATERAL (
-            SELECT {PAPER_COLUMNS}, {_NEWEST_KEY} AS sort_date
-            FROM authorships s JOIN papers p ON p.id = s.paper_id
-            WHERE s.author_id = x.author_id
-              AND ($2::date IS NULL OR ({_NEWEST_KEY}, p.id) < ($2, $3::bigint))
-            ORDER BY {_NEWEST_KEY} DESC, p.id DESC
-            LIMIT $4
-        ) page
-        """,
-        list(author_ids),
-        after_date,
-        after[1] if after else None,
-        window.first + 1,
-    )
-    grouped: dict[int, list[PaperRecord]] = defaultdict(list)
-    keys: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for row in rows:
-        grouped[row["of_author"]].append(PaperRecord.from_row(row))
-        keys[row["of_author"]].append((date_key(row["sort_date"]), int(row["id"])))
-    return {
-        author_id: page_from_rows(grouped[author_id], keys[author_id], _NEWEST_FIRST, window.first)
-        for author_id in author_ids
-    }
-
-
-async def count_papers_of_authors(db: Database, author_ids: Sequence[int]) -> dict[int, int]:
-    rows = await db.fetch(
-        "SELECT author_id, count(*) AS n FROM authorships WHERE author_id = ANY($1::bigint[]) GROUP BY author_id",
-        list(author_ids),
-    )
-    counts = {row["author_id"]: int(row["n"]) for row in rows}
-    return {author_id: counts.get(author_id, 0) for author_id in author_ids}
 
 
 async def authorships_of_papers(db: Database, paper_ids: Sequence[int]) -> dict[int, list[AuthorshipRecord]]:

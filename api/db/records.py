@@ -147,3 +147,17 @@ class MetricsRecord:
     source: str
     as_of: dt.date | None
     computed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    """How many items of a list have one value of a facet (a category, a year)."""
+
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class PaperFacets:
+    categories: list[FacetCount]
+    years: list[FacetCount]

@@ -6,12 +6,14 @@ its query, never the number of rows in its answer.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from api.db import authors, coauthors, institutions, metrics, papers
 from api.db.keyset import Page, Window
+from api.db.papers import PaperFilter, PaperOrder, PaperScope, Parent
 from api.db.pool import Database
 from api.db.records import (
     AuthorRecord,
@@ -19,6 +21,7 @@ from api.db.records import (
     CoauthorRecord,
     ComputedMetricsRecord,
     InstitutionRecord,
+    PaperFacets,
     PaperRecord,
     ReportedMetricsRecord,
 )
@@ -28,6 +31,20 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 WindowKey = tuple[int, Window]
+
+
+_WHOLE_LIST = Window(first=0)  # in keys of counts and facets, which cover the whole list
+
+
+@dataclass(frozen=True)
+class PaperList:
+    """Which list of papers: a scope, its parent, the filter; with `order` and `window` for a page."""
+
+    scope: PaperScope
+    parent: Parent
+    filter: PaperFilter
+    order: PaperOrder = PaperOrder.NEWEST
+    window: Window = _WHOLE_LIST
 
 
 def _by_id(
@@ -70,6 +87,42 @@ def _windowed(
     return load
 
 
+def _paper_pages(db: Database) -> Callable[[list[PaperList]], Awaitable[list[Page[PaperRecord]]]]:
+    """Pages of many paper lists: one statement per distinct (scope, filter, order, window)."""
+
+    async def load(keys: list[PaperList]) -> list[Page[PaperRecord]]:
+        groups: dict[tuple[PaperScope, PaperFilter, PaperOrder, Window], list[Parent]] = {}
+        for key in keys:
+            groups.setdefault((key.scope, key.filter, key.order, key.window), []).append(key.parent)
+        pages: dict[PaperList, Page[PaperRecord]] = {}
+        for (scope, paper_filter, order, window), parents in groups.items():
+            found = await papers.list_papers(db, scope, parents, paper_filter, order, window)
+            for parent, page in found.items():
+                pages[PaperList(scope, parent, paper_filter, order, window)] = page
+        return [pages[key] for key in keys]
+
+    return load
+
+
+def _per_list(
+    db: Database,
+    fetch: Callable[[Database, PaperScope, Sequence[Parent], PaperFilter], Awaitable[dict[Parent, V]]],
+) -> Callable[[list[PaperList]], Awaitable[list[V]]]:
+    """Counts or facets of many paper lists: one statement per distinct (scope, filter)."""
+
+    async def load(keys: list[PaperList]) -> list[V]:
+        groups: dict[tuple[PaperScope, PaperFilter], list[Parent]] = {}
+        for key in keys:
+            groups.setdefault((key.scope, key.filter), []).append(key.parent)
+        found: dict[tuple[PaperScope, PaperFilter, Parent], V] = {}
+        for (scope, paper_filter), parents in groups.items():
+            for parent, value in (await fetch(db, scope, parents, paper_filter)).items():
+                found[(scope, paper_filter, parent)] = value
+        return [found[(key.scope, key.filter, key.parent)] for key in keys]
+
+    return load
+
+
 class Loaders:
     """The loaders of one request. Never share them between requests: they cache."""
 
@@ -87,7 +140,8 @@ class Loaders:
         self.computed_metrics = DataLoader[int, ComputedMetricsRecord](
             _complete(db, metrics.computed_metrics_of_authors)
         )
-        self.author_papers = DataLoader[WindowKey, Page[PaperRecord]](_windowed(db, papers.papers_of_authors))
-        self.author_paper_count = DataLoader[int, int](_complete(db, papers.count_papers_of_authors))
+        self.paper_pages = DataLoader[PaperList, Page[PaperRecord]](_paper_pages(db))
+        self.paper_counts = DataLoader[PaperList, int](_per_list(db, papers.count_papers))
+        self.paper_facets = DataLoader[PaperList, PaperFacets](_per_list(db, papers.paper_facets))
         self.coauthors = DataLoader[WindowKey, Page[CoauthorRecord]](_windowed(db, coauthors.coauthors_of_authors))
         self.coauthor_count = DataLoader[int, int](_complete(db, coauthors.count_coauthors_of_authors))

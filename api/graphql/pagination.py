@@ -52,6 +52,22 @@ def window(first: int, after: str | None, max_page_size: int) -> Window:
     return Window(first=first, after=after)
 
 
+def page_parts(
+    page: Page[ItemT], convert: Callable[[ItemT], NodeT], *, after: str | None
+) -> tuple[list[Edge[NodeT]], list[NodeT], PageInfo]:
+    """The edges, nodes and page info of a connection over `page`."""
+    nodes = [convert(item) for item in page.items]
+    edges = [Edge(cursor=cursor, node=node) for cursor, node in zip(page.cursors, nodes, strict=True)]
+    info = PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=after is not None,
+        start_cursor=page.cursors[0] if page.cursors else None,
+        # An empty page (first: 0) ends where it started, so paging on from it loses nothing.
+        end_cursor=page.cursors[-1] if page.cursors else after,
+    )
+    return edges, nodes, info
+
+
 def build_connection(
     page: Page[ItemT],
     convert: Callable[[ItemT], NodeT],
@@ -59,17 +75,5 @@ def build_connection(
     after: str | None,
     count_total: Callable[[], Awaitable[int]],
 ) -> Connection[NodeT]:
-    nodes = [convert(item) for item in page.items]
-    edges = [Edge(cursor=cursor, node=node) for cursor, node in zip(page.cursors, nodes, strict=True)]
-    return Connection(
-        edges=edges,
-        nodes=nodes,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=after is not None,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            # An empty page (first: 0) ends where it started, so paging on from it loses nothing.
-            end_cursor=page.cursors[-1] if page.cursors else after,
-        ),
-        count_total=count_total,
-    )
+    edges, nodes, info = page_parts(page, convert, after=after)
+    return Connection(edges=edges, nodes=nodes, page_info=info, count_total=count_total)

@@ -12,11 +12,25 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimite
 from strawberry.schema.config import StrawberryConfig
 
 from api.db import authors as author_queries
-from api.db import papers as paper_queries
+from api.db.papers import ALL, PaperScope
 from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
 from api.graphql.context import Info
 from api.graphql.pagination import Connection, build_connection, window
-from api.graphql.types import Author, AuthorMetrics, Coauthor, Institution, Node, Paper
+from api.graphql.types import (
+    AfterArg,
+    Author,
+    AuthorMetrics,
+    Coauthor,
+    FilterArg,
+    FirstArg,
+    Institution,
+    Node,
+    OrderArg,
+    Paper,
+    PaperConnection,
+    SearchArg,
+    paper_connection,
+)
 from api.ids import decode_id
 
 MAX_DEPTH = 12
@@ -113,34 +127,20 @@ class Query:
     @strawberry.field(
         description=(
             "Papers. With `search`: full-text over titles (weighted higher) and abstracts, accent-insensitive, "
-            'web-search syntax (words, "phrases", -exclusions, or), best match first. Without: newest first.'
+            'web-search syntax (words, "phrases", -exclusions, or), best match first. Without: newest first. '
+            "Filters, orderings and facets as on every paper list."
         )
     )
     async def papers(
         self,
         info: Info,
-        search: Annotated[str | None, strawberry.argument(description="Words to find in titles and abstracts.")] = None,
-        first: First = 20,
-        after: After = None,
-    ) -> Connection[Paper]:
-        db = info.context.db
-        slice_ = window(first, after, info.context.settings.max_page_size)
-        term = _search_term(search)
-        if term:
-            page = await paper_queries.search_papers(db, term, slice_)
-            return build_connection(
-                page,
-                Paper.from_record,
-                after=after,
-                count_total=lambda: paper_queries.count_search_papers(db, term),
-            )
-        page = await paper_queries.list_papers(db, slice_)
-        return build_connection(
-            page,
-            Paper.from_record,
-            after=after,
-            count_total=lambda: paper_queries.count_papers(db),
-        )
+        search: SearchArg = None,
+        filter: FilterArg = None,
+        order_by: OrderArg = None,
+        first: FirstArg = 20,
+        after: AfterArg = None,
+    ) -> PaperConnection:
+        return await paper_connection(info, PaperScope.ALL, ALL, search, filter, order_by, first, after)
 
     @strawberry.field(description="An institution by global id; null when unknown.")
     async def institution(self, info: Info, id: strawberry.ID) -> Institution | None:

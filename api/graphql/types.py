@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Annotated
 
 import strawberry
 
-from api.db import metrics
+from api.db import metrics, records
+from api.db.papers import PaperScope, Parent
 from api.db.records import (
     AuthorRecord,
     AuthorshipRecord,
@@ -17,9 +19,22 @@ from api.db.records import (
     MetricsRecord,
     PaperRecord,
 )
+from api.graphql import inputs
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, build_connection, window
+from api.graphql.loaders import PaperList
+from api.graphql.pagination import Connection, build_connection, page_parts, window
 from api.ids import encode_id
+
+FirstArg = Annotated[int, strawberry.argument(description="Page size (0 to the server's limit).")]
+AfterArg = Annotated[str | None, strawberry.argument(description="`pageInfo.endCursor` of the previous page.")]
+SearchArg = Annotated[
+    str | None, strawberry.argument(description="Full-text search over titles and abstracts (web-search syntax).")
+]
+FilterArg = Annotated[inputs.PaperFilter | None, strawberry.argument(description="Conditions on the papers.")]
+OrderArg = Annotated[
+    inputs.PaperOrder | None,
+    strawberry.argument(description="Order of the papers; default RELEVANCE with `search`, else NEWEST."),
+]
 
 
 @strawberry.interface(description="An object with a global id: refetch it with `node(id:)`.")
@@ -129,23 +144,18 @@ class Author(Node):
         reported = await info.context.loaders.reported_metrics.load(self.record.id)
         return [AuthorMetrics.of(metrics.as_reported(r)) for r in reported]
 
-    @strawberry.field(description="The author's papers, newest first (undated papers last).")
+    @strawberry.field(description="The author's papers: newest first unless `orderBy` says otherwise.")
     async def papers(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size (0 to the server's limit).")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")] = None,
-    ) -> Connection[Paper]:
-        loaders = info.context.loaders
-        page = await loaders.author_papers.load(
-            (self.record.id, window(first, after, info.context.settings.max_page_size))
-        )
-        author_id = self.record.id
-        return build_connection(
-            page,
-            Paper.from_record,
-            after=after,
-            count_total=lambda: loaders.author_paper_count.load(author_id),
+        search: SearchArg = None,
+        filter: FilterArg = None,
+        order_by: OrderArg = None,
+        first: FirstArg = 20,
+        after: AfterArg = None,
+    ) -> PaperConnection:
+        return await paper_connection(
+            info, PaperScope.AUTHOR, (self.record.id, 0), search, filter, order_by, first, after
         )
 
     @strawberry.field(
@@ -193,6 +203,19 @@ class Coauthor:
     @strawberry.field(description="Year of the latest dated shared paper.")
     def last_shared_year(self) -> int | None:
         return self.record.last_shared_year
+
+    @strawberry.field(description="The papers both authors are on: newest first unless `orderBy` says otherwise.")
+    async def shared_papers(
+        self,
+        info: Info,
+        search: SearchArg = None,
+        filter: FilterArg = None,
+        order_by: OrderArg = None,
+        first: FirstArg = 20,
+        after: AfterArg = None,
+    ) -> PaperConnection:
+        pair = (self.record.of_author_id, self.record.author.id)
+        return await paper_connection(info, PaperScope.COAUTHORED, pair, search, filter, order_by, first, after)
 
 
 @strawberry.enum(description="How precisely a publication date is known.")
@@ -290,6 +313,34 @@ class Paper(Node):
     async def institutions(self, info: Info) -> list[Institution]:
         return [Institution.from_record(r) for r in await info.context.loaders.paper_institutions.load(self.record.id)]
 
+    @strawberry.field(description="The stored papers this paper cites (its references).")
+    async def references(
+        self,
+        info: Info,
+        search: SearchArg = None,
+        filter: FilterArg = None,
+        order_by: OrderArg = None,
+        first: FirstArg = 20,
+        after: AfterArg = None,
+    ) -> PaperConnection:
+        return await paper_connection(
+            info, PaperScope.REFERENCES, (self.record.id, 0), search, filter, order_by, first, after
+        )
+
+    @strawberry.field(description="The stored papers that cite this paper, all of them, paged (no cap).")
+    async def cited_by(
+        self,
+        info: Info,
+        search: SearchArg = None,
+        filter: FilterArg = None,
+        order_by: OrderArg = None,
+        first: FirstArg = 20,
+        after: AfterArg = None,
+    ) -> PaperConnection:
+        return await paper_connection(
+            info, PaperScope.CITED_BY, (self.record.id, 0), search, filter, order_by, first, after
+        )
+
     @strawberry.field(description="When this paper was first stored.")
     def created_at(self) -> dt.datetime:
         return self.record.created_at
@@ -314,6 +365,76 @@ class Institution(Node):
     @strawberry.field(description="ISO 3166-1 alpha-2 country code, when known.")
     def country_code(self) -> str | None:
         return self.record.country_code
+
+    @strawberry.field(description="Papers named for this institution: by the source, or by an author's affiliation.")
+    async def papers(
+        self,
+        info: Info,
+        search: SearchArg = None,
+        filter: FilterArg = None,
+        order_by: OrderArg = None,
+        first: FirstArg = 20,
+        after: AfterArg = None,
+    ) -> PaperConnection:
+        return await paper_connection(
+            info, PaperScope.INSTITUTION, (self.record.id, 0), search, filter, order_by, first, after
+        )
+
+
+@strawberry.type(description="How many papers of a list have one value: a category, a year.")
+class FacetCount:
+    value: str = strawberry.field(description="The category (e.g. `cs.LG`) or the year (e.g. `2024`).")
+    count: int = strawberry.field(description="Papers of the whole filtered list (all pages) with this value.")
+
+
+@strawberry.type(description="Counts of a filtered paper list by category and by year, over all its pages.")
+class PaperFacets:
+    categories: list[FacetCount] = strawberry.field(
+        description=(
+            "Every category of the list's papers, most papers first (a paper counts under each of its categories)."
+        )
+    )
+    years: list[FacetCount] = strawberry.field(description="Every publication year of the list's papers, newest first.")
+
+
+@strawberry.type(description="A page of papers, with the exact total and facets of the whole filtered list.")
+class PaperConnection(Connection[Paper]):
+    load_facets: strawberry.Private[Callable[[], Awaitable[records.PaperFacets]]]
+
+    @strawberry.field(description="Counts by category and year of the whole filtered list (computed when selected).")
+    async def facets(self) -> PaperFacets:
+        found = await self.load_facets()
+        return PaperFacets(
+            categories=[FacetCount(value=f.value, count=f.count) for f in found.categories],
+            years=[FacetCount(value=f.value, count=f.count) for f in found.years],
+        )
+
+
+async def paper_connection(
+    info: Info,
+    scope: PaperScope,
+    parent: Parent,
+    search: str | None,
+    given_filter: inputs.PaperFilter | None,
+    order_by: inputs.PaperOrder | None,
+    first: int,
+    after: str | None,
+) -> PaperConnection:
+    """One page of a list of papers, its total and its facets loaded only when selected."""
+    data_filter = inputs.paper_filter(search, given_filter)
+    order = inputs.paper_order(order_by, data_filter)
+    slice_ = window(first, after, info.context.settings.max_page_size)
+    loaders = info.context.loaders
+    page = await loaders.paper_pages.load(PaperList(scope, parent, data_filter, order, slice_))
+    whole_list = PaperList(scope, parent, data_filter)
+    edges, nodes, page_info = page_parts(page, Paper.from_record, after=after)
+    return PaperConnection(
+        edges=edges,
+        nodes=nodes,
+        page_info=page_info,
+        count_total=lambda: loaders.paper_counts.load(whole_list),
+        load_facets=lambda: loaders.paper_facets.load(whole_list),
+    )
 
 
 __all__ = ["Author", "AuthorMetrics", "Authorship", "Coauthor", "Institution", "Node", "Paper"]

@@ -84,12 +84,18 @@ def rest_routes(settings: Settings) -> list[Route]:
         author_id = _author_id(request)
         await _require_author(db, author_id, request)
         window = _window(request, settings)
-        page = (await papers.papers_of_authors(db, [author_id], window))[author_id]
+        author_papers = papers.PaperFilter()
+        parent = (author_id, 0)
+        page = (
+            await papers.list_papers(
+                db, papers.PaperScope.AUTHOR, [parent], author_papers, papers.PaperOrder.NEWEST, window
+            )
+        )[parent]
         bylines = await papers.authorships_of_papers(db, [p.id for p in page.items])
         return _json(
             models.PaperPage(
                 items=[models.Paper.of(p, [s.author for s in bylines[p.id]]) for p in page.items],
-                total_count=(await papers.count_papers_of_authors(db, [author_id]))[author_id],
+                total_count=(await papers.count_papers(db, papers.PaperScope.AUTHOR, [parent], author_papers))[parent],
                 has_more=page.has_next,
                 next_cursor=_next_cursor(page, window),
             )

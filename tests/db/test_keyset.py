@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from api.db import papers
 from api.db.keyset import (
     Page,
     Window,
@@ -20,8 +21,8 @@ from api.db.keyset import (
     page_from_rows,
     parse_date_key,
 )
-from api.db.papers import list_papers
 from api.db.pool import Database
+from api.db.records import PaperRecord
 from api.errors import InvalidInputError
 
 NEWEST = "papers:newest"
@@ -212,6 +213,14 @@ async def insert_papers(db: Database, dates: list[dt.date | None]) -> list[int]:
         )
         ids.append(paper_id)
     return ids
+
+
+async def list_papers(db: Database, window: Window) -> Page[PaperRecord]:
+    """Every paper, newest first: the root list."""
+    found = await papers.list_papers(
+        db, papers.PaperScope.ALL, [papers.ALL], papers.PaperFilter(), papers.PaperOrder.NEWEST, window
+    )
+    return found[papers.ALL]
 
 
 async def test_paging_through_dated_and_undated_papers(db: Database) -> None:

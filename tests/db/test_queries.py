@@ -13,9 +13,11 @@ import pytest
 from api.db import authors, coauthors, papers
 from api.db.keyset import Page, Window
 from api.db.pool import Database
+from api.db.records import PaperRecord
 from api.ingest.seed import load_seed_if_empty
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 OWNER = "Louis Béthune"
 STURM = "Deep Sturm--Liouville: From Sample-Based to 1D Regularization with Learnable Orthogonal Basis Functions"
@@ -84,23 +86,42 @@ async def test_search_authors_accent_spellings_find_one_author(seeded: Database)
     assert await authors.count_search_authors(seeded, "gonzalez") == 1
 
 
+def search_papers(db: Database, text: str, window: Window) -> Awaitable[Page[PaperRecord]]:
+    return _one(
+        papers.list_papers(
+            db,
+            papers.PaperScope.ALL,
+            [papers.ALL],
+            papers.PaperFilter(search=text),
+            papers.PaperOrder.RELEVANCE,
+            window,
+        ),
+        papers.ALL,
+    )
+
+
+async def count_search_papers(db: Database, text: str) -> int:
+    found = await papers.count_papers(db, papers.PaperScope.ALL, [papers.ALL], papers.PaperFilter(search=text))
+    return found[papers.ALL]
+
+
 # --- paper search -------------------------------------------------------------------------------------
 
 
 async def test_search_papers_finds_sturm_liouville_first(seeded: Database) -> None:
-    page = await papers.search_papers(seeded, "Sturm Liouville", Window(first=5))
+    page = await search_papers(seeded, "Sturm Liouville", Window(first=5))
     assert page.items[0].title == STURM
 
 
 async def test_search_papers_nonsense_finds_none(seeded: Database) -> None:
-    assert (await papers.search_papers(seeded, "qxzvwj", Window(first=5))).items == []
-    assert await papers.count_search_papers(seeded, "qxzvwj") == 0
+    assert (await search_papers(seeded, "qxzvwj", Window(first=5))).items == []
+    assert await count_search_papers(seeded, "qxzvwj") == 0
 
 
 async def test_search_papers_count_matches_the_walk(seeded: Database) -> None:
-    pages = await walk(lambda window: papers.search_papers(seeded, "optimal transport", window), 2)
+    pages = await walk(lambda window: search_papers(seeded, "optimal transport", window), 2)
     found = [paper.id for page in pages for paper in page]
-    assert len(found) == len(set(found)) == await papers.count_search_papers(seeded, "optimal transport")
+    assert len(found) == len(set(found)) == await count_search_papers(seeded, "optimal transport")
     assert len(found) >= 3
 
 
@@ -109,7 +130,15 @@ async def test_search_papers_count_matches_the_walk(seeded: Database) -> None:
 
 async def test_papers_of_owner_walk_all_18_newest_first(seeded: Database) -> None:
     author = await owner_id(seeded)
-    pages = await walk(lambda window: _one(papers.papers_of_authors(seeded, [author], window), author), 5)
+    pages = await walk(
+        lambda window: _one(
+            papers.list_papers(
+                seeded, papers.PaperScope.AUTHOR, [(author, 0)], papers.PaperFilter(), papers.PaperOrder.NEWEST, window
+            ),
+            (author, 0),
+        ),
+        5,
+    )
     assert [len(page) for page in pages] == [5, 5, 5, 3]
     walked = [paper for page in pages for paper in page]
     assert len({paper.id for paper in walked}) == 18
@@ -121,8 +150,12 @@ async def test_papers_of_owner_walk_all_18_newest_first(seeded: Database) -> Non
 
 async def test_count_papers_of_authors(seeded: Database) -> None:
     author = await owner_id(seeded)
-    assert await papers.count_papers_of_authors(seeded, [author, -1]) == {author: 18, -1: 0}
-    assert await papers.count_papers(seeded) == 18
+    scope, nothing = papers.PaperScope, papers.PaperFilter()
+    assert await papers.count_papers(seeded, scope.AUTHOR, [(author, 0), (-1, 0)], nothing) == {
+        (author, 0): 18,
+        (-1, 0): 0,
+    }
+    assert await papers.count_papers(seeded, scope.ALL, [papers.ALL], nothing) == {papers.ALL: 18}
 
 
 # --- coauthors ----------------------------------------------------------------------------------------
@@ -186,5 +219,5 @@ async def test_authorships_of_papers_in_byline_order(seeded: Database) -> None:
     assert bylines[-1] == []
 
 
-async def _one(pages: Awaitable[dict[int, Page[T]]], author_id: int) -> Page[T]:
-    return (await pages)[author_id]
+async def _one(pages: Awaitable[dict[K, Page[T]]], key: K) -> Page[T]:
+    return (await pages)[key]

@@ -1,0 +1,109 @@
+"""The machinery shared by every paginated list: numbered SQL parameters, sort keys, keyset predicates.
+
+A list is read with keyset pagination: rows are ordered by a tuple of non-null sort expressions ending
+in a unique id, and a page starts strictly after the sort key carried by the `after` cursor. With mixed
+directions the predicate is the lexicographic expansion
+
+    (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ... (k1 = v1 AND ... AND kn after vn)
+
+where "after" is `<` for a descending key and `>` for an ascending one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from api.db.keyset import KeyValue, Page, Window, page_from_rows
+from api.errors import InvalidInputError
+
+
+class Params:
+    """Collects query arguments and hands out their `$n` placeholders, in order."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def add(self, value: Any, cast: str = "") -> str:
+        self.values.append(value)
+        return f"${len(self.values)}{'::' + cast if cast else ''}"
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One component of an ordering: a non-null SQL expression, its direction and its value type."""
+
+    expression: str
+    descending: bool
+    kind: type  # int, float, str, dt.date or dt.datetime
+    cast: str  # the SQL type the cursor value is compared as
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A named ordering; its name travels in cursors so that they cannot cross orderings."""
+
+    name: str
+    keys: tuple[SortKey, ...]
+
+    def order_by(self, alias: str = "") -> str:
+        prefix = f"{alias}." if alias else ""
+        return ", ".join(f"{prefix}k{i} {'DESC' if key.descending else 'ASC'}" for i, key in enumerate(self.keys))
+
+    def select_keys(self) -> str:
+        return ", ".join(f"{key.expression} AS k{i}" for i, key in enumerate(self.keys))
+
+    def after_predicate(self, window: Window, params: Params) -> str:
+        """The SQL condition selecting rows strictly after the window's cursor ('TRUE' on a first page)."""
+        shape = [_cursor_type(key.kind) for key in self.keys]
+        after = window.after_key(self.name, shape)
+        if after is None:
+            return "TRUE"
+        values = [params.add(_from_cursor(value, key), key.cast) for value, key in zip(after, self.keys, strict=True)]
+        alternatives = []
+        for i, key in enumerate(self.keys):
+            equal = [f"{self.keys[j].expression} = {values[j]}" for j in range(i)]
+            beyond = f"{key.expression} {'<' if key.descending else '>'} {values[i]}"
+            alternatives.append("(" + " AND ".join([*equal, beyond]) + ")")
+        return "(" + " OR ".join(alternatives) + ")"
+
+    def page(self, rows: Sequence[Any], items: Sequence[Any], first: int) -> Page[Any]:
+        keys = [tuple(_to_cursor(row[f"k{i}"]) for i in range(len(self.keys))) for row in rows]
+        return page_from_rows(items, keys, self.name, first)
+
+
+def _cursor_type(kind: type) -> type:
+    return str if kind in (dt.date, dt.datetime) else kind
+
+
+def _to_cursor(value: Any) -> KeyValue:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        if value == dt.date.min:
+            return "-infinity"
+        if value == dt.date.max:
+            return "infinity"
+        return value.isoformat()
+    if isinstance(value, int | float | str) or value is None:
+        return value
+    return float(value)  # Decimal
+
+
+def _from_cursor(value: KeyValue, key: SortKey) -> Any:
+    try:
+        if key.kind is dt.date:
+            if value == "-infinity":
+                return dt.date.min
+            if value == "infinity":
+                return dt.date.max
+            return dt.date.fromisoformat(str(value))
+        if key.kind is dt.datetime:
+            return dt.datetime.fromisoformat(str(value))
+    except ValueError as error:
+        raise InvalidInputError("malformed cursor: its date is not a date") from error
+    if key.kind is float and value is not None:
+        return float(value)
+    return value

@@ -1,0 +1,88 @@
+"""GraphQL arguments of lists: filters and orderings, and their translation to the data layer's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+import strawberry
+
+from api.db import papers
+from api.errors import InvalidInputError
+from api.ids import decode_id_of
+
+
+@strawberry.enum(description="How to order papers.")
+class PaperOrder(Enum):
+    NEWEST = strawberry.enum_value("newest", description="Publication date, newest first; undated papers last.")
+    OLDEST = strawberry.enum_value("oldest", description="Publication date, oldest first; undated papers last.")
+    MOST_CITED = strawberry.enum_value("most_cited", description="Stored citation count, highest first.")
+    RELEVANCE = strawberry.enum_value(
+        "relevance", description="Full-text rank of `search` (title words weigh more than abstract words)."
+    )
+    UPDATED = strawberry.enum_value(
+        "updated", description="Last change, oldest first: the change feed for mirrors (with `updatedSince`)."
+    )
+
+
+@strawberry.input(description="Conditions on papers; every condition given must hold.")
+class PaperFilter:
+    categories: list[str] | None = strawberry.field(
+        default=None, description="arXiv categories (e.g. `cs.LG`); a paper matches if it has any of them."
+    )
+    published_from: dt.date | None = strawberry.field(default=None, description="Published on or after this day.")
+    published_to: dt.date | None = strawberry.field(default=None, description="Published on or before this day.")
+    has_code: bool | None = strawberry.field(default=None, description="Only papers with (true) or without code.")
+    author_id: strawberry.ID | None = strawberry.field(default=None, description="Only papers by this author.")
+    institution_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only papers named for this institution (by the source or an affiliation)."
+    )
+    min_citations: int | None = strawberry.field(default=None, description="At least this many stored citations.")
+    updated_since: dt.datetime | None = strawberry.field(
+        default=None, description="Changed at or after this instant (the change feed for mirrors)."
+    )
+
+
+MAX_CATEGORIES = 50
+
+
+def paper_filter(search: str | None, given: PaperFilter | None) -> papers.PaperFilter:
+    term = search_term(search)
+    if given is None:
+        return papers.PaperFilter(search=term or None)
+    categories = tuple(given.categories or ())
+    if len(categories) > MAX_CATEGORIES:
+        raise InvalidInputError(f"at most {MAX_CATEGORIES} categories per filter (got {len(categories)})")
+    if given.min_citations is not None and given.min_citations < 0:
+        raise InvalidInputError("`minCitations` must not be negative")
+    if given.published_from and given.published_to and given.published_from > given.published_to:
+        raise InvalidInputError("`publishedFrom` is after `publishedTo`")
+    return papers.PaperFilter(
+        search=term or None,
+        categories=categories,
+        published_from=given.published_from,
+        published_to=given.published_to,
+        has_code=given.has_code,
+        author_id=decode_id_of("Author", str(given.author_id)) if given.author_id is not None else None,
+        institution_id=(
+            decode_id_of("Institution", str(given.institution_id)) if given.institution_id is not None else None
+        ),
+        min_citations=given.min_citations,
+        updated_since=given.updated_since,
+    )
+
+
+def paper_order(order: PaperOrder | None, data_filter: papers.PaperFilter) -> papers.PaperOrder:
+    """The requested order, else RELEVANCE when searching, else NEWEST."""
+    if order is None:
+        return papers.PaperOrder.RELEVANCE if data_filter.search else papers.PaperOrder.NEWEST
+    return papers.PaperOrder(order.value)
+
+
+def search_term(search: str | None) -> str:
+    term = (search or "").strip()
+    if "\x00" in term:
+        raise InvalidInputError("`search` must not contain NUL characters")
+    if len(term) > 500:
+        raise InvalidInputError("`search` is longer than 500 characters")
+    return term

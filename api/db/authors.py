@@ -1,22 +1,178 @@
-"""Authors: look-up by id, and the searchable, paginated list.
+"""Authors: look-up by id, and every list of authors (searched, filtered, ordered, paged).
 
 Name search folds accents and case (`sg_name_key`, the same key the importers match names by) and ranks:
 an exact name first, then names starting with the query, then names containing it, then names within
 typo distance (pg_trgm's `<%` word-similarity operator: similarity >= pg_trgm.word_similarity_threshold,
 0.6 by default); ties are broken by the trigram score and then by id. Both tests can use the trigram
 index on `name_key`.
+
+Orderings by figures use the computed metrics (the stored graph), authors without any counting as 0.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
 
-from api.db.keyset import Page, Window, page_from_rows
+from api.db.keyset import Page, Window
+from api.db.listing import Ordering, Params, SortKey
 from api.db.pool import Database
-from api.db.records import AUTHOR_COLUMNS, AuthorRecord
+from api.db.records import AUTHOR_COLUMNS, AuthorRecord, Row
+from api.errors import InvalidInputError
 
-_BY_RELEVANCE = "authors:relevance"
-_BY_NAME = "authors:name"
+Parent = tuple[int, int]
+ALL: Parent = (0, 0)
+
+
+class AuthorScope(Enum):
+    ALL = "all"
+    INSTITUTION = "institution"  # authors with an affiliation to the institution on some paper
+
+
+_SCOPES: dict[AuthorScope, str] = {
+    AuthorScope.ALL: "TRUE",
+    AuthorScope.INSTITUTION: (
+        "EXISTS (SELECT 1 FROM authorships si WHERE si.author_id = a.id AND si.institution_id = x.parent)"
+    ),
+}
+
+
+class AuthorOrder(Enum):
+    RELEVANCE = "relevance"
+    NAME = "name"
+    H_INDEX = "h_index"
+    CITATIONS = "citations"
+    PAPER_COUNT = "paper_count"
+    UPDATED = "updated"
+
+
+_RELEVANCE = (
+    "(CASE WHEN a.name_key = q.key THEN 3 WHEN a.name_key LIKE q.key || '%' THEN 2 "
+    "WHEN a.name_key LIKE '%' || q.key || '%' THEN 1 ELSE 0 END + word_similarity(q.key, a.name_key))::float8"
+)
+_ID_ASC = SortKey("a.id", False, int, "bigint")
+_ORDERINGS: dict[AuthorOrder, Ordering] = {
+    AuthorOrder.RELEVANCE: Ordering("authors:relevance", (SortKey(_RELEVANCE, True, float, "float8"), _ID_ASC)),
+    AuthorOrder.NAME: Ordering("authors:name", (SortKey("a.name_key", False, str, "text"), _ID_ASC)),
+    AuthorOrder.H_INDEX: Ordering(
+        "authors:h_index", (SortKey("coalesce(m.h_index, 0)", True, int, "integer"), _ID_ASC)
+    ),
+    AuthorOrder.CITATIONS: Ordering(
+        "authors:citations", (SortKey("coalesce(m.citation_count, 0)", True, int, "integer"), _ID_ASC)
+    ),
+    AuthorOrder.PAPER_COUNT: Ordering(
+        "authors:paper_count", (SortKey("coalesce(m.paper_count, 0)", True, int, "integer"), _ID_ASC)
+    ),
+    AuthorOrder.UPDATED: Ordering(
+        "authors:updated", (SortKey("a.updated_at", False, dt.datetime, "timestamptz"), _ID_ASC)
+    ),
+}
+
+
+@dataclass(frozen=True)
+class AuthorFilter:
+    """Conditions an author must meet; None (or empty) means no condition."""
+
+    search: str | None = None
+    categories: tuple[str, ...] = ()
+    institution_id: int | None = None
+    min_h_index: int | None = None
+    min_citations: int | None = None
+    updated_since: dt.datetime | None = None
+
+    def where(self, params: Params) -> str:
+        conditions = []
+        if self.search:
+            conditions.append("q.key <> '' AND (a.name_key LIKE '%' || q.key || '%' OR q.key <% a.name_key)")
+        if self.categories:
+            conditions.append(f"a.primary_category = ANY({params.add(list(self.categories), 'text[]')})")
+        if self.institution_id is not None:
+            institution = params.add(self.institution_id, "bigint")
+            conditions.append(
+                "EXISTS (SELECT 1 FROM authorships fi"
+                f" WHERE fi.author_id = a.id AND fi.institution_id = {institution})"
+            )
+        if self.min_h_index is not None:
+            conditions.append(f"coalesce(m.h_index, 0) >= {params.add(self.min_h_index, 'integer')}")
+        if self.min_citations is not None:
+            conditions.append(f"coalesce(m.citation_count, 0) >= {params.add(self.min_citations, 'integer')}")
+        if self.updated_since is not None:
+            conditions.append(f"a.updated_at >= {params.add(self.updated_since, 'timestamptz')}")
+        return " AND ".join(conditions) or "TRUE"
+
+    def source(self, params: Params) -> str:
+        base = "authors a LEFT JOIN author_computed_metrics m ON m.author_id = a.id"
+        if not self.search:
+            return base
+        return f"{base} CROSS JOIN (SELECT sg_name_key({params.add(self.search, 'text')}) AS key) q"
+
+
+def ordering_for(order: AuthorOrder, author_filter: AuthorFilter) -> Ordering:
+    if order is AuthorOrder.RELEVANCE and not author_filter.search:
+        raise InvalidInputError("ordering authors by RELEVANCE needs a `search`")
+    return _ORDERINGS[order]
+
+
+def _parents(parents: Sequence[Parent], params: Params) -> str:
+    firsts = params.add([p[0] for p in parents], "bigint[]")
+    seconds = params.add([p[1] for p in parents], "bigint[]")
+    return f"unnest({firsts}, {seconds}) AS x(parent, other)"
+
+
+async def list_authors(
+    db: Database,
+    scope: AuthorScope,
+    parents: Sequence[Parent],
+    author_filter: AuthorFilter,
+    order: AuthorOrder,
+    window: Window,
+) -> dict[Parent, Page[AuthorRecord]]:
+    """One page of each parent's authors, filtered and ordered: one statement for all the parents."""
+    ordering = ordering_for(order, author_filter)
+    params = Params()
+    parents_sql = _parents(parents, params)
+    source = author_filter.source(params)
+    condition = f"{_SCOPES[scope]} AND {author_filter.where(params)}"
+    after = ordering.after_predicate(window, params)
+    limit = params.add(window.first + 1, "integer")
+    rows = await db.fetch(
+        f"""
+        SELECT x.parent AS of_parent, x.other AS of_other, page.*
+        FROM {parents_sql}
+        CROSS JOIN LATERAL (
+            SELECT {AUTHOR_COLUMNS}, {ordering.select_keys()}
+            FROM {source}
+            WHERE {condition} AND {after}
+            ORDER BY {ordering.order_by()}
+            LIMIT {limit}
+        ) page
+        """,
+        *params.values,
+    )
+    grouped: dict[Parent, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[(row["of_parent"], row["of_other"])].append(row)
+    return {
+        parent: ordering.page(grouped[parent], [AuthorRecord.from_row(r) for r in grouped[parent]], window.first)
+        for parent in parents
+    }
+
+
+async def count_authors(
+    db: Database, scope: AuthorScope, parents: Sequence[Parent], author_filter: AuthorFilter
+) -> dict[Parent, int]:
+    params = Params()
+    parents_sql = _parents(parents, params)
+    source = author_filter.source(params)
+    condition = f"{_SCOPES[scope]} AND {author_filter.where(params)}"
+    rows = await db.fetch(
+        f"SELECT x.parent, x.other, (SELECT count(*) FROM {source} WHERE {condition}) AS n FROM {parents_sql}",
+        *params.values,
+    )
+    return {(row["parent"], row["other"]): int(row["n"]) for row in rows}
 
 
 async def authors_by_ids(db: Database, ids: Sequence[int]) -> dict[int, AuthorRecord]:
@@ -24,64 +180,3 @@ async def authors_by_ids(db: Database, ids: Sequence[int]) -> dict[int, AuthorRe
         return {}
     rows = await db.fetch(f"SELECT {AUTHOR_COLUMNS} FROM authors a WHERE a.id = ANY($1::bigint[])", list(ids))
     return {row["id"]: AuthorRecord.from_row(row) for row in rows}
-
-
-_MATCH = """
-    WITH q AS (SELECT sg_name_key($1::text) AS key)
-    SELECT {columns},
-           (CASE WHEN a.name_key = q.key THEN 3
-                 WHEN a.name_key LIKE q.key || '%' THEN 2
-                 WHEN a.name_key LIKE '%' || q.key || '%' THEN 1
-                 ELSE 0 END
-            + word_similarity(q.key, a.name_key))::float8 AS score
-    FROM authors a, q
-    WHERE q.key <> ''
-      AND (a.name_key LIKE '%' || q.key || '%' OR q.key <% a.name_key)
-"""
-
-
-async def search_authors(db: Database, search: str, window: Window) -> Page[AuthorRecord]:
-    """Authors whose names match `search`, best match first."""
-    after = window.after_key(_BY_RELEVANCE, (float, int)) or (None, None)
-    rows = await db.fetch(
-        f"""
-        SELECT * FROM ({_MATCH.format(columns=AUTHOR_COLUMNS)}) m
-        WHERE $2::float8 IS NULL OR m.score < $2 OR (m.score = $2 AND m.id > $3::bigint)
-        ORDER BY m.score DESC, m.id
-        LIMIT $4
-        """,
-        search,
-        after[0],
-        after[1],
-        window.first + 1,
-    )
-    keys = [(float(row["score"]), int(row["id"])) for row in rows]
-    return page_from_rows([AuthorRecord.from_row(row) for row in rows], keys, _BY_RELEVANCE, window.first)
-
-
-async def count_search_authors(db: Database, search: str) -> int:
-    count: int = await db.fetchval(f"SELECT count(*) FROM ({_MATCH.format(columns='a.id')}) m", search)
-    return count
-
-
-async def list_authors(db: Database, window: Window) -> Page[AuthorRecord]:
-    """Every author, ordered by folded name."""
-    after = window.after_key(_BY_NAME, (str, int)) or (None, None)
-    rows = await db.fetch(
-        f"""
-        SELECT {AUTHOR_COLUMNS}, a.name_key FROM authors a
-        WHERE $1::text IS NULL OR (a.name_key, a.id) > ($1, $2::bigint)
-        ORDER BY a.name_key, a.id
-        LIMIT $3
-        """,
-        after[0],
-        after[1],
-        window.first + 1,
-    )
-    keys = [(str(row["name_key"]), int(row["id"])) for row in rows]
-    return page_from_rows([AuthorRecord.from_row(row) for row in rows], keys, _BY_NAME, window.first)
-
-
-async def count_authors(db: Database) -> int:
-    count: int = await db.fetchval("SELECT count(*) FROM authors")
-    return count

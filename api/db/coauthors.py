@@ -1,68 +1,89 @@
 """Coauthors: the authors who share papers with an author, as a ranked, paginated edge.
 
-Ranked by the number of shared papers (most first), then by folded name, then by id. Each edge carries
-the first and last year of the shared papers that have a date.
+Each edge carries the number of shared papers and the first and last year among the shared papers that
+have a date. Orderings: most shared papers first (then name), by name, or most recent collaboration
+first (last shared year, undated collaborations last; then shared papers, then name).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from enum import Enum
 
-from api.db.keyset import Page, Window, page_from_rows
+from api.db.keyset import Page, Window
+from api.db.listing import Ordering, Params, SortKey
 from api.db.pool import Database
-from api.db.records import AUTHOR_COLUMNS, AuthorRecord, CoauthorRecord
+from api.db.records import AUTHOR_COLUMNS, AuthorRecord, CoauthorRecord, Row
 
-_BY_SHARED_PAPERS = "coauthors:shared"
+
+class CoauthorOrder(Enum):
+    SHARED_PAPERS = "shared_papers"
+    NAME = "name"
+    RECENT = "recent"
+
+
+_NAME = SortKey("a.name_key", False, str, "text")
+_ID = SortKey("a.id", False, int, "bigint")
+_SHARED = SortKey("shared.n", True, int, "integer")
+_ORDERINGS: dict[CoauthorOrder, Ordering] = {
+    CoauthorOrder.SHARED_PAPERS: Ordering("coauthors:shared", (_SHARED, _NAME, _ID)),
+    CoauthorOrder.NAME: Ordering("coauthors:name", (_NAME, _ID)),
+    CoauthorOrder.RECENT: Ordering(
+        "coauthors:recent", (SortKey("coalesce(shared.last_year, -1)", True, int, "integer"), _SHARED, _NAME, _ID)
+    ),
+}
+
+_SHARED_PAPERS = """
+    SELECT co.author_id, count(*)::int AS n,
+           min(p.published_year) AS first_year, max(p.published_year) AS last_year
+    FROM authorships me
+    JOIN authorships co ON co.paper_id = me.paper_id AND co.author_id <> me.author_id
+    JOIN papers p ON p.id = me.paper_id
+    WHERE me.author_id = x.author_id
+    GROUP BY co.author_id
+"""
 
 
 async def coauthors_of_authors(
-    db: Database, author_ids: Sequence[int], window: Window
+    db: Database, author_ids: Sequence[int], window: Window, order: CoauthorOrder = CoauthorOrder.SHARED_PAPERS
 ) -> dict[int, Page[CoauthorRecord]]:
-    """Each author's coauthors, most shared papers first, one page each: one statement for all."""
-    after = window.after_key(_BY_SHARED_PAPERS, (int, str, int)) or (None, None, None)
+    """Each author's coauthors, one page each, in `order`: one statement for all the authors."""
+    ordering = _ORDERINGS[order]
+    params = Params()
+    authors = params.add(list(author_ids), "bigint[]")
+    after = ordering.after_predicate(window, params)
+    limit = params.add(window.first + 1, "integer")
     rows = await db.fetch(
         f"""
         SELECT x.author_id AS of_author, edge.*
-        FROM unnest($1::bigint[]) AS x(author_id)
+        FROM unnest({authors}) AS x(author_id)
         CROSS JOIN LATERAL (
-            SELECT {AUTHOR_COLUMNS}, a.name_key, shared.n, shared.first_year, shared.last_year
-            FROM (
-                SELECT co.author_id, count(*)::int AS n,
-                       min(p.published_year) AS first_year, max(p.published_year) AS last_year
-                FROM authorships me
-                JOIN authorships co ON co.paper_id = me.paper_id AND co.author_id <> me.author_id
-                JOIN papers p ON p.id = me.paper_id
-                WHERE me.author_id = x.author_id
-                GROUP BY co.author_id
-            ) shared
+            SELECT {AUTHOR_COLUMNS}, shared.n, shared.first_year, shared.last_year, {ordering.select_keys()}
+            FROM ({_SHARED_PAPERS}) shared
             JOIN authors a ON a.id = shared.author_id
-            WHERE $2::int IS NULL OR (-shared.n, a.name_key, a.id) > (-$2::int, $3::text, $4::bigint)
-            ORDER BY shared.n DESC, a.name_key, a.id
-            LIMIT $5
+            WHERE {after}
+            ORDER BY {ordering.order_by()}
+            LIMIT {limit}
         ) edge
         """,
-        list(author_ids),
-        after[0],
-        after[1],
-        after[2],
-        window.first + 1,
+        *params.values,
     )
-    grouped: dict[int, list[CoauthorRecord]] = defaultdict(list)
-    keys: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    grouped: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
-        grouped[row["of_author"]].append(
-            CoauthorRecord(
-                of_author_id=row["of_author"],
-                author=AuthorRecord.from_row(row),
-                shared_paper_count=row["n"],
-                first_shared_year=row["first_year"],
-                last_shared_year=row["last_year"],
-            )
+        grouped[row["of_author"]].append(row)
+
+    def record(row: Row) -> CoauthorRecord:
+        return CoauthorRecord(
+            of_author_id=row["of_author"],
+            author=AuthorRecord.from_row(row),
+            shared_paper_count=row["n"],
+            first_shared_year=row["first_year"],
+            last_shared_year=row["last_year"],
         )
-        keys[row["of_author"]].append((int(row["n"]), str(row["name_key"]), int(row["id"])))
+
     return {
-        author_id: page_from_rows(grouped[author_id], keys[author_id], _BY_SHARED_PAPERS, window.first)
+        author_id: ordering.page(grouped[author_id], [record(r) for r in grouped[author_id]], window.first)
         for author_id in author_ids
     }
 

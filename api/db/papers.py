@@ -28,6 +28,7 @@ from api.db.records import (
     FacetCount,
     PaperFacets,
     PaperRecord,
+    Row,
 )
 from api.errors import InvalidInputError
 
@@ -197,11 +198,11 @@ async def list_papers(
         """,
         *params.values,
     )
-    grouped: dict[Parent, list[object]] = defaultdict(list)
+    grouped: dict[Parent, list[Row]] = defaultdict(list)
     for row in rows:
         grouped[(row["of_parent"], row["of_other"])].append(row)
     return {
-        parent: ordering.page(grouped[parent], [PaperRecord.from_row(r) for r in grouped[parent]], window.first)  # type: ignore[arg-type]
+        parent: ordering.page(grouped[parent], [PaperRecord.from_row(r) for r in grouped[parent]], window.first)
         for parent in parents
     }
 

@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from api.db import papers
+from api.db import authors, papers
 from api.errors import InvalidInputError
 from api.ids import decode_id_of
 
@@ -86,3 +86,66 @@ def search_term(search: str | None) -> str:
     if len(term) > 500:
         raise InvalidInputError("`search` is longer than 500 characters")
     return term
+
+
+@strawberry.enum(description="How to order authors. Figures are the computed ones (this database's papers).")
+class AuthorOrder(Enum):
+    RELEVANCE = strawberry.enum_value("relevance", description="Best match of `search` first.")
+    NAME = strawberry.enum_value("name", description="By name, accents and case folded.")
+    H_INDEX = strawberry.enum_value("h_index", description="Computed h-index, highest first.")
+    CITATIONS = strawberry.enum_value("citations", description="Computed citation count, highest first.")
+    PAPER_COUNT = strawberry.enum_value("paper_count", description="Number of papers, highest first.")
+    UPDATED = strawberry.enum_value("updated", description="Last change, oldest first (the change feed).")
+
+
+@strawberry.input(description="Conditions on authors; every condition given must hold.")
+class AuthorFilter:
+    categories: list[str] | None = strawberry.field(
+        default=None, description="Primary arXiv categories (e.g. `cs.LG`); an author matches any of them."
+    )
+    institution_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only authors affiliated with this institution on some paper."
+    )
+    min_h_index: int | None = strawberry.field(default=None, description="Computed h-index at least this.")
+    min_citations: int | None = strawberry.field(default=None, description="Computed citations at least this.")
+    updated_since: dt.datetime | None = strawberry.field(
+        default=None, description="Changed at or after this instant (the change feed for mirrors)."
+    )
+
+
+@strawberry.enum(description="How to order an author's coauthors.")
+class CoauthorOrder(Enum):
+    SHARED_PAPERS = strawberry.enum_value("shared_papers", description="Most shared papers first, then by name.")
+    NAME = strawberry.enum_value("name", description="By name, accents and case folded.")
+    RECENT = strawberry.enum_value(
+        "recent", description="Most recent collaboration first (last shared year), then most shared papers."
+    )
+
+
+def author_filter(search: str | None, given: AuthorFilter | None) -> authors.AuthorFilter:
+    term = search_term(search)
+    if given is None:
+        return authors.AuthorFilter(search=term or None)
+    categories = tuple(given.categories or ())
+    if len(categories) > MAX_CATEGORIES:
+        raise InvalidInputError(f"at most {MAX_CATEGORIES} categories per filter (got {len(categories)})")
+    for name, value in (("minHIndex", given.min_h_index), ("minCitations", given.min_citations)):
+        if value is not None and value < 0:
+            raise InvalidInputError(f"`{name}` must not be negative")
+    return authors.AuthorFilter(
+        search=term or None,
+        categories=categories,
+        institution_id=(
+            decode_id_of("Institution", str(given.institution_id)) if given.institution_id is not None else None
+        ),
+        min_h_index=given.min_h_index,
+        min_citations=given.min_citations,
+        updated_since=given.updated_since,
+    )
+
+
+def author_order(order: AuthorOrder | None, data_filter: authors.AuthorFilter) -> authors.AuthorOrder:
+    """The requested order, else RELEVANCE when searching, else NAME."""
+    if order is None:
+        return authors.AuthorOrder.RELEVANCE if data_filter.search else authors.AuthorOrder.NAME
+    return authors.AuthorOrder(order.value)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from api.db import authors, coauthors, institutions, metrics, papers
+from api.db.authors import AuthorFilter, AuthorOrder, AuthorScope
+from api.db.coauthors import CoauthorOrder
 from api.db.keyset import Page, Window
 from api.db.papers import PaperFilter, PaperOrder, PaperScope, Parent
 from api.db.pool import Database
@@ -26,25 +28,9 @@ from api.db.records import (
     ReportedMetricsRecord,
 )
 
-K = TypeVar("K")
 V = TypeVar("V")
-T = TypeVar("T")
 
-WindowKey = tuple[int, Window]
-
-
-_WHOLE_LIST = Window(first=0)  # in keys of counts and facets, which cover the whole list
-
-
-@dataclass(frozen=True)
-class PaperList:
-    """Which list of papers: a scope, its parent, the filter; with `order` and `window` for a page."""
-
-    scope: PaperScope
-    parent: Parent
-    filter: PaperFilter
-    order: PaperOrder = PaperOrder.NEWEST
-    window: Window = _WHOLE_LIST
+_WHOLE_LIST = Window(first=0)  # in the keys of counts and facets, which cover the whole list
 
 
 def _by_id(
@@ -69,56 +55,80 @@ def _complete(
     return load
 
 
-def _windowed(
-    db: Database, fetch: Callable[[Database, Sequence[int], Window], Awaitable[dict[int, Page[T]]]]
-) -> Callable[[list[WindowKey]], Awaitable[list[Page[T]]]]:
-    """Pages of many parents: one statement per distinct window (in practice one per field)."""
+@dataclass(frozen=True)
+class PaperList:
+    """Which list of papers: a scope, its parent, the filter; with `order` and `window` for a page."""
 
-    async def load(keys: list[WindowKey]) -> list[Page[T]]:
-        parents_by_window: dict[Window, list[int]] = {}
-        for parent_id, window in keys:
-            parents_by_window.setdefault(window, []).append(parent_id)
-        pages: dict[WindowKey, Page[T]] = {}
-        for window, parent_ids in parents_by_window.items():
-            for parent_id, page in (await fetch(db, parent_ids, window)).items():
-                pages[(parent_id, window)] = page
-        return [pages[key] for key in keys]
-
-    return load
+    scope: PaperScope
+    parent: Parent
+    filter: PaperFilter
+    order: PaperOrder = PaperOrder.NEWEST
+    window: Window = _WHOLE_LIST
 
 
-def _paper_pages(db: Database) -> Callable[[list[PaperList]], Awaitable[list[Page[PaperRecord]]]]:
-    """Pages of many paper lists: one statement per distinct (scope, filter, order, window)."""
+@dataclass(frozen=True)
+class AuthorList:
+    """Which list of authors: a scope, its parent, the filter; with `order` and `window` for a page."""
 
-    async def load(keys: list[PaperList]) -> list[Page[PaperRecord]]:
-        groups: dict[tuple[PaperScope, PaperFilter, PaperOrder, Window], list[Parent]] = {}
+    scope: AuthorScope
+    parent: Parent
+    filter: AuthorFilter
+    order: AuthorOrder = AuthorOrder.NAME
+    window: Window = _WHOLE_LIST
+
+
+ListKey = TypeVar("ListKey", PaperList, AuthorList)
+
+
+def _pages(
+    db: Database, key_type: type[ListKey], fetch: Callable[..., Awaitable[dict[Parent, Page[V]]]]
+) -> Callable[[list[ListKey]], Awaitable[list[Page[V]]]]:
+    """Pages of many lists: one statement per distinct (scope, filter, order, window), for all parents."""
+
+    async def load(keys: list[ListKey]) -> list[Page[V]]:
+        groups: dict[tuple[Any, Any, Any, Window], list[Parent]] = {}
         for key in keys:
             groups.setdefault((key.scope, key.filter, key.order, key.window), []).append(key.parent)
-        pages: dict[PaperList, Page[PaperRecord]] = {}
-        for (scope, paper_filter, order, window), parents in groups.items():
-            found = await papers.list_papers(db, scope, parents, paper_filter, order, window)
-            for parent, page in found.items():
-                pages[PaperList(scope, parent, paper_filter, order, window)] = page
+        pages: dict[ListKey, Page[V]] = {}
+        for (scope, given_filter, order, window), parents in groups.items():
+            for parent, page in (await fetch(db, scope, parents, given_filter, order, window)).items():
+                pages[key_type(scope, parent, given_filter, order, window)] = page
         return [pages[key] for key in keys]
 
     return load
 
 
 def _per_list(
-    db: Database,
-    fetch: Callable[[Database, PaperScope, Sequence[Parent], PaperFilter], Awaitable[dict[Parent, V]]],
-) -> Callable[[list[PaperList]], Awaitable[list[V]]]:
-    """Counts or facets of many paper lists: one statement per distinct (scope, filter)."""
+    db: Database, key_type: type[ListKey], fetch: Callable[..., Awaitable[dict[Parent, V]]]
+) -> Callable[[list[ListKey]], Awaitable[list[V]]]:
+    """Counts or facets of many lists: one statement per distinct (scope, filter), for all parents."""
 
-    async def load(keys: list[PaperList]) -> list[V]:
-        groups: dict[tuple[PaperScope, PaperFilter], list[Parent]] = {}
+    async def load(keys: list[ListKey]) -> list[V]:
+        groups: dict[tuple[Any, Any], list[Parent]] = {}
         for key in keys:
             groups.setdefault((key.scope, key.filter), []).append(key.parent)
-        found: dict[tuple[PaperScope, PaperFilter, Parent], V] = {}
-        for (scope, paper_filter), parents in groups.items():
-            for parent, value in (await fetch(db, scope, parents, paper_filter)).items():
-                found[(scope, paper_filter, parent)] = value
+        found: dict[tuple[Any, Any, Parent], V] = {}
+        for (scope, given_filter), parents in groups.items():
+            for parent, value in (await fetch(db, scope, parents, given_filter)).items():
+                found[(scope, given_filter, parent)] = value
         return [found[(key.scope, key.filter, key.parent)] for key in keys]
+
+    return load
+
+
+CoauthorKey = tuple[int, Window, CoauthorOrder]
+
+
+def _coauthor_pages(db: Database) -> Callable[[list[CoauthorKey]], Awaitable[list[Page[CoauthorRecord]]]]:
+    async def load(keys: list[CoauthorKey]) -> list[Page[CoauthorRecord]]:
+        groups: dict[tuple[Window, CoauthorOrder], list[int]] = {}
+        for author_id, window, order in keys:
+            groups.setdefault((window, order), []).append(author_id)
+        pages: dict[CoauthorKey, Page[CoauthorRecord]] = {}
+        for (window, order), author_ids in groups.items():
+            for author_id, page in (await coauthors.coauthors_of_authors(db, author_ids, window, order)).items():
+                pages[(author_id, window, order)] = page
+        return [pages[key] for key in keys]
 
     return load
 
@@ -140,8 +150,10 @@ class Loaders:
         self.computed_metrics = DataLoader[int, ComputedMetricsRecord](
             _complete(db, metrics.computed_metrics_of_authors)
         )
-        self.paper_pages = DataLoader[PaperList, Page[PaperRecord]](_paper_pages(db))
-        self.paper_counts = DataLoader[PaperList, int](_per_list(db, papers.count_papers))
-        self.paper_facets = DataLoader[PaperList, PaperFacets](_per_list(db, papers.paper_facets))
-        self.coauthors = DataLoader[WindowKey, Page[CoauthorRecord]](_windowed(db, coauthors.coauthors_of_authors))
+        self.paper_pages = DataLoader[PaperList, Page[PaperRecord]](_pages(db, PaperList, papers.list_papers))
+        self.paper_counts = DataLoader[PaperList, int](_per_list(db, PaperList, papers.count_papers))
+        self.paper_facets = DataLoader[PaperList, PaperFacets](_per_list(db, PaperList, papers.paper_facets))
+        self.coauthors = DataLoader[CoauthorKey, Page[CoauthorRecord]](_coauthor_pages(db))
+        self.author_pages = DataLoader[AuthorList, Page[AuthorRecord]](_pages(db, AuthorList, authors.list_authors))
+        self.author_counts = DataLoader[AuthorList, int](_per_list(db, AuthorList, authors.count_authors))
         self.coauthor_count = DataLoader[int, int](_complete(db, coauthors.count_coauthors_of_authors))

@@ -11,15 +11,17 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
-from api.db import authors as author_queries
+from api.db.authors import AuthorScope
 from api.db.papers import ALL, PaperScope
 from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, build_connection, window
+from api.graphql.pagination import Connection
 from api.graphql.types import (
     AfterArg,
     Author,
+    AuthorFilterArg,
     AuthorMetrics,
+    AuthorOrderArg,
     Coauthor,
     FilterArg,
     FirstArg,
@@ -29,6 +31,7 @@ from api.graphql.types import (
     Paper,
     PaperConnection,
     SearchArg,
+    author_connection,
     paper_connection,
 )
 from api.ids import decode_id
@@ -90,34 +93,20 @@ class Query:
     @strawberry.field(
         description=(
             "Authors. With `search`: names matching it, accent- and case-insensitive, by prefix or with typos, "
-            "best match first. Without: every author by name."
+            "best match first. Without: every author by name. Filters and orderings (by computed h-index, "
+            "citations, paper count) combine with it."
         )
     )
     async def authors(
         self,
         info: Info,
         search: Annotated[str | None, strawberry.argument(description="Name or part of a name.")] = None,
-        first: First = 20,
-        after: After = None,
+        filter: AuthorFilterArg = None,
+        order_by: AuthorOrderArg = None,
+        first: FirstArg = 20,
+        after: AfterArg = None,
     ) -> Connection[Author]:
-        db = info.context.db
-        slice_ = window(first, after, info.context.settings.max_page_size)
-        term = _search_term(search)
-        if term:
-            page = await author_queries.search_authors(db, term, slice_)
-            return build_connection(
-                page,
-                Author.from_record,
-                after=after,
-                count_total=lambda: author_queries.count_search_authors(db, term),
-            )
-        page = await author_queries.list_authors(db, slice_)
-        return build_connection(
-            page,
-            Author.from_record,
-            after=after,
-            count_total=lambda: author_queries.count_authors(db),
-        )
+        return await author_connection(info, AuthorScope.ALL, ALL, search, filter, order_by, first, after)
 
     @strawberry.field(description="A paper by global id; null when unknown.")
     async def paper(self, info: Info, id: strawberry.ID) -> Paper | None:

@@ -10,6 +10,8 @@ from typing import Annotated
 import strawberry
 
 from api.db import metrics, records
+from api.db.authors import AuthorScope
+from api.db.coauthors import CoauthorOrder
 from api.db.papers import PaperScope, Parent
 from api.db.records import (
     AuthorRecord,
@@ -21,7 +23,7 @@ from api.db.records import (
 )
 from api.graphql import inputs
 from api.graphql.context import Info
-from api.graphql.loaders import PaperList
+from api.graphql.loaders import AuthorList, PaperList
 from api.graphql.pagination import Connection, build_connection, page_parts, window
 from api.ids import encode_id
 
@@ -31,6 +33,11 @@ SearchArg = Annotated[
     str | None, strawberry.argument(description="Full-text search over titles and abstracts (web-search syntax).")
 ]
 FilterArg = Annotated[inputs.PaperFilter | None, strawberry.argument(description="Conditions on the papers.")]
+AuthorFilterArg = Annotated[inputs.AuthorFilter | None, strawberry.argument(description="Conditions on the authors.")]
+AuthorOrderArg = Annotated[
+    inputs.AuthorOrder | None,
+    strawberry.argument(description="Order of the authors; default RELEVANCE with `search`, else NAME."),
+]
 OrderArg = Annotated[
     inputs.PaperOrder | None,
     strawberry.argument(description="Order of the papers; default RELEVANCE with `search`, else NEWEST."),
@@ -160,17 +167,23 @@ class Author(Node):
 
     @strawberry.field(
         description=(
-            "Everyone who shares a paper with this author, ranked by shared papers (most first), then by name."
+            "Everyone who shares a paper with this author: by default ranked by shared papers (most first), "
+            "then by name. `totalCount` is exact."
         )
     )
     async def coauthors(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size (0 to the server's limit).")] = 20,
-        after: Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")] = None,
+        order_by: Annotated[
+            inputs.CoauthorOrder | None, strawberry.argument(description="Order; default SHARED_PAPERS.")
+        ] = None,
+        first: FirstArg = 20,
+        after: AfterArg = None,
     ) -> Connection[Coauthor]:
         loaders = info.context.loaders
-        page = await loaders.coauthors.load((self.record.id, window(first, after, info.context.settings.max_page_size)))
+        order = CoauthorOrder((order_by or inputs.CoauthorOrder.SHARED_PAPERS).value)
+        slice_ = window(first, after, info.context.settings.max_page_size)
+        page = await loaders.coauthors.load((self.record.id, slice_, order))
         author_id = self.record.id
         return build_connection(
             page,
@@ -366,6 +379,20 @@ class Institution(Node):
     def country_code(self) -> str | None:
         return self.record.country_code
 
+    @strawberry.field(description="Authors affiliated with this institution on some paper.")
+    async def authors(
+        self,
+        info: Info,
+        search: Annotated[str | None, strawberry.argument(description="Name or part of a name.")] = None,
+        filter: AuthorFilterArg = None,
+        order_by: AuthorOrderArg = None,
+        first: FirstArg = 20,
+        after: AfterArg = None,
+    ) -> Connection[Author]:
+        return await author_connection(
+            info, AuthorScope.INSTITUTION, (self.record.id, 0), search, filter, order_by, first, after
+        )
+
     @strawberry.field(description="Papers named for this institution: by the source, or by an author's affiliation.")
     async def papers(
         self,
@@ -434,6 +461,28 @@ async def paper_connection(
         page_info=page_info,
         count_total=lambda: loaders.paper_counts.load(whole_list),
         load_facets=lambda: loaders.paper_facets.load(whole_list),
+    )
+
+
+async def author_connection(
+    info: Info,
+    scope: AuthorScope,
+    parent: Parent,
+    search: str | None,
+    given_filter: inputs.AuthorFilter | None,
+    order_by: inputs.AuthorOrder | None,
+    first: int,
+    after: str | None,
+) -> Connection[Author]:
+    """One page of a list of authors, its total loaded only when selected."""
+    data_filter = inputs.author_filter(search, given_filter)
+    order = inputs.author_order(order_by, data_filter)
+    slice_ = window(first, after, info.context.settings.max_page_size)
+    loaders = info.context.loaders
+    page = await loaders.author_pages.load(AuthorList(scope, parent, data_filter, order, slice_))
+    whole_list = AuthorList(scope, parent, data_filter)
+    return build_connection(
+        page, Author.from_record, after=after, count_total=lambda: loaders.author_counts.load(whole_list)
     )
 
 

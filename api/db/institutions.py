@@ -1,9 +1,11 @@
-"""Institutions: look-up by id and the institutions named for papers."""
+"""Institutions: look-up by id, the institutions named for papers, and the list of institutions by name."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from api.db.keyset import Page, Window
+from api.db.listing import Ordering, Params, SortKey
 from api.db.pool import Database
 from api.db.records import InstitutionRecord
 
@@ -37,3 +39,40 @@ async def institutions_of_papers(db: Database, paper_ids: Sequence[int]) -> dict
             InstitutionRecord(id=row["id"], name=row["name"], country_code=row["country_code"])
         )
     return grouped
+
+
+_BY_NAME = Ordering(
+    "institutions:name", (SortKey("i.name_key", False, str, "text"), SortKey("i.id", False, int, "bigint"))
+)
+
+
+async def list_institutions(db: Database, search: str | None, window: Window) -> Page[InstitutionRecord]:
+    """Institutions by name; with `search`, those whose folded name contains it or is within typo distance."""
+    params = Params()
+    condition = "TRUE"
+    if search:
+        key = params.add(search, "text")
+        condition = f"(i.name_key LIKE '%' || sg_name_key({key}) || '%' OR sg_name_key({key}) <% i.name_key)"
+    after = _BY_NAME.after_predicate(window, params)
+    limit = params.add(window.first + 1, "integer")
+    rows = await db.fetch(
+        f"""
+        SELECT i.id, i.name, i.country_code, {_BY_NAME.select_keys()} FROM institutions i
+        WHERE {condition} AND {after} ORDER BY {_BY_NAME.order_by()} LIMIT {limit}
+        """,
+        *params.values,
+    )
+    items = [InstitutionRecord(id=row["id"], name=row["name"], country_code=row["country_code"]) for row in rows]
+    return _BY_NAME.page(rows, items, window.first)
+
+
+async def count_institutions(db: Database, search: str | None) -> int:
+    if not search:
+        count: int = await db.fetchval("SELECT count(*) FROM institutions")
+        return count
+    found: int = await db.fetchval(
+        "SELECT count(*) FROM institutions i WHERE i.name_key LIKE '%' || sg_name_key($1) || '%' "
+        "OR sg_name_key($1) <% i.name_key",
+        search,
+    )
+    return found

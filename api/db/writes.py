@@ -290,6 +290,31 @@ async def record_reported_metrics(
         (stats.inserted if inserted else stats.updated)["author_reported_metrics"] += 1
 
 
+async def add_citations(connection: Connection, stats: WriteStats, pairs: Sequence[tuple[int, int]]) -> list[int]:
+    """Store `(citing paper, cited paper)` links (a paper citing itself is ignored); returns the cited papers
+    whose counts changed, for the caller to refresh (`metrics.refresh_paper_citation_counts`)."""
+    rows = await connection.fetch(
+        """
+        INSERT INTO citations (citing_paper_id, cited_paper_id)
+        SELECT citing, cited FROM unnest($1::bigint[], $2::bigint[]) AS link(citing, cited) WHERE citing <> cited
+        ON CONFLICT DO NOTHING
+        RETURNING cited_paper_id
+        """,
+        [citing for citing, _ in pairs],
+        [cited for _, cited in pairs],
+    )
+    stats.inserted["citations"] += len(rows)
+    return sorted({row["cited_paper_id"] for row in rows})
+
+
+async def authors_of_papers(connection: Connection, paper_ids: Sequence[int]) -> list[int]:
+    rows = await connection.fetch(
+        "SELECT DISTINCT author_id FROM authorships WHERE paper_id = ANY($1::bigint[]) ORDER BY author_id",
+        list(paper_ids),
+    )
+    return [row["author_id"] for row in rows]
+
+
 def _affected(status: str) -> int:
     """The row count at the end of a command tag such as 'UPDATE 1' or 'INSERT 0 1'."""
     tail = status.rsplit(" ", 1)[-1]

@@ -11,11 +11,13 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
+from api.db import institutions as institution_queries
 from api.db.authors import AuthorScope
 from api.db.papers import ALL, PaperScope
 from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
 from api.graphql.context import Info
-from api.graphql.pagination import Connection
+from api.graphql.inputs import search_term
+from api.graphql.pagination import Connection, build_connection, window
 from api.graphql.types import (
     AfterArg,
     Author,
@@ -40,17 +42,6 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5_000
 MAX_BATCH_IDS = 1_000
-
-First = Annotated[int, strawberry.argument(description="Page size (0 to the server's limit, 100 by default).")]
-After = Annotated[str | None, strawberry.argument(description="`pageInfo.endCursor` of the previous page.")]
-
-
-def _search_term(search: str | None) -> str:
-    term = (search or "").strip()
-    if "\x00" in term:
-        raise InvalidInputError("`search` must not contain NUL characters")
-    return term
-
 
 async def _resolve_node(info: Info, global_id: str) -> Node | None:
     try:
@@ -130,6 +121,26 @@ class Query:
         after: AfterArg = None,
     ) -> PaperConnection:
         return await paper_connection(info, PaperScope.ALL, ALL, search, filter, order_by, first, after)
+
+    @strawberry.field(description="Institutions by name; with `search`, names containing it (accents and case folded).")
+    async def institutions(
+        self,
+        info: Info,
+        search: Annotated[str | None, strawberry.argument(description="Name or part of a name.")] = None,
+        first: FirstArg = 20,
+        after: AfterArg = None,
+    ) -> Connection[Institution]:
+        db = info.context.db
+        term = search_term(search) or None
+        page = await institution_queries.list_institutions(
+            db, term, window(first, after, info.context.settings.max_page_size)
+        )
+        return build_connection(
+            page,
+            Institution.from_record,
+            after=after,
+            count_total=lambda: institution_queries.count_institutions(db, term),
+        )
 
     @strawberry.field(description="An institution by global id; null when unknown.")
     async def institution(self, info: Info, id: strawberry.ID) -> Institution | None:

@@ -92,8 +92,7 @@ class AuthorFilter:
         if self.institution_id is not None:
             institution = params.add(self.institution_id, "bigint")
             conditions.append(
-                "EXISTS (SELECT 1 FROM authorships fi"
-                f" WHERE fi.author_id = a.id AND fi.institution_id = {institution})"
+                f"EXISTS (SELECT 1 FROM authorships fi WHERE fi.author_id = a.id AND fi.institution_id = {institution})"
             )
         if self.min_h_index is not None:
             conditions.append(f"coalesce(m.h_index, 0) >= {params.add(self.min_h_index, 'integer')}")

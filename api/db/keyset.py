@@ -78,7 +78,9 @@ def _fits(value: object, kind: type) -> bool:
     if isinstance(value, bool):
         return False
     if kind is float:
-        return isinstance(value, int | float) and math.isfinite(value)
+        if isinstance(value, int):
+            return abs(value) <= 2**53  # exactly representable; larger ints would overflow a float
+        return isinstance(value, float) and math.isfinite(value)
     if kind is int:
         return isinstance(value, int) and _BIGINT[0] <= value <= _BIGINT[1]
     if kind is str:

@@ -61,6 +61,8 @@ class Ordering:
         after = window.after_key(self.name, shape)
         if after is None:
             return "TRUE"
+        if any(value is None for value in after):
+            raise InvalidInputError("malformed cursor: its key has an empty part")
         values = [params.add(_from_cursor(value, key), key.cast) for value, key in zip(after, self.keys, strict=True)]
         alternatives = []
         for i, key in enumerate(self.keys):
@@ -106,4 +108,14 @@ def _from_cursor(value: KeyValue, key: SortKey) -> Any:
         raise InvalidInputError("malformed cursor: its date is not a date") from error
     if key.kind is float and value is not None:
         return float(value)
+    if (
+        isinstance(value, int)
+        and not _SQL_INT_RANGE.get(key.cast, (value, value))[0]
+        <= value
+        <= _SQL_INT_RANGE.get(key.cast, (value, value))[1]
+    ):
+        raise InvalidInputError("malformed cursor: its key is out of range")
     return value
+
+
+_SQL_INT_RANGE = {"integer": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}

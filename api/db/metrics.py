@@ -2,34 +2,133 @@
 
 Computed figures are refreshed by the writes that change an author's papers or citations
 (`refresh_computed_metrics`), never per request. Definitions, over an author's stored papers with
-c_1 >= c_2 >= ... >= c_n their citation counts (citations stored in this database):
+c_1 >= c_2 >= ... >= c_n their citation counts (c_i: the stored papers citing paper i):
 
 - paper_count    n
 - citation_count c_1 + ... + c_n
 - h_index        the largest h such that c_h >= h (0 when there is no such h)
 - i10_index      the number of papers with c_i >= 10
 - g_index        the largest g <= n such that c_1 + ... + c_g >= g^2 (0 when there is none)
+
+Y, the computation year, is the UTC year of `computed_at`. Undated papers count in the figures over all
+papers, never in a year; a citation is dated by its citing paper's publication year.
+
+- counts_by_year  for each calendar year t: the author's papers published in t, and the citations of
+                  the author's papers made by papers published in t (a paper citing two of them counts
+                  twice, as in citation_count). One entry per year from the earliest year with a dated
+                  paper or a dated citation to the later of the latest such year and the current year
+                  (at read), zeros included; empty when there is no dated paper and no dated citation.
+- two_year_mean_citedness  C / N, N the author's papers published in Y-3 or Y-2 and C the citations
+                  those papers received from papers published in Y-1 (the last complete year): the
+                  journal impact factor's construction, for an author. None when N = 0.
+- m_quotient      h_index / (T - first_year + 1), T the current UTC year at read and first_year the
+                  year of the author's earliest dated paper; the denominator is at least 1 (a first
+                  paper dated after T counts as published in T). None when no paper is dated. Computed
+                  on read from the stored h_index and first_year, never stored.
+
+Variants, each with the five figures (paper_count, citation_count, h_index, i10_index, g_index):
+
+- LAST_5_YEARS            over the papers published in Y-4..Y (undated papers excluded), each with all
+                          its citations, whatever their date.
+- WITHOUT_SELF_CITATIONS  over all the papers, c_i leaving out the citations from papers the author is
+                          also on (citations from the author's coauthors' other papers still count).
+
+Writers must refresh the authors of a paper whose citations, authors or date change, and the authors
+of the papers a paper cites when its authors or date change (the variants and the per-year counts
+depend on the citing papers).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import enum
+import json
 from collections.abc import Sequence
 
 from api.db.pool import Connection, Database
-from api.db.records import ComputedMetricsRecord, MetricsRecord, ReportedMetricsRecord
+from api.db.records import (
+    CitationFigures,
+    ComputedMetricsRecord,
+    MetricsRecord,
+    ReportedMetricsRecord,
+    Row,
+    YearCount,
+)
 
 COMPUTED_SOURCE = "computed"
-_COUNTS = ("h_index", "citation_count", "paper_count", "i10_index", "g_index")
+# The figures `preferred` fills in from the computed set when the reported set lacks them.
+_FILLABLE = (
+    "h_index",
+    "citation_count",
+    "paper_count",
+    "i10_index",
+    "g_index",
+    "m_quotient",
+    "two_year_mean_citedness",
+)
 
 
-def as_computed(record: ComputedMetricsRecord) -> MetricsRecord:
+class Variant(enum.Enum):
+    """Which papers and citations a computed set counts."""
+
+    ALL = "all"
+    LAST_5_YEARS = "last_5_years"
+    WITHOUT_SELF_CITATIONS = "without_self_citations"
+
+
+def current_year() -> int:
+    return dt.datetime.now(dt.UTC).year
+
+
+def m_quotient(h_index: int, first_year: int | None, year: int) -> float | None:
+    """h_index / (year - first_year + 1), the denominator at least 1; None without a first year."""
+    if first_year is None:
+        return None
+    return h_index / (max(year - first_year, 0) + 1)
+
+
+def fill_years(counts: Sequence[YearCount], through_year: int) -> tuple[YearCount, ...]:
+    """Every year from the first of `counts` to the later of its last and `through_year`, zeros filled in."""
+    if not counts:
+        return ()
+    known = {c.year: c for c in counts}
+    last = max(max(known), through_year)
+    return tuple(known.get(year) or YearCount(year, 0, 0) for year in range(min(known), last + 1))
+
+
+def as_computed(
+    record: ComputedMetricsRecord, variant: Variant = Variant.ALL, *, year: int | None = None
+) -> MetricsRecord:
+    """A computed set as shown; `year` (default: the current UTC year) is the one m-quotient and
+    counts by year run to. Variants carry the five figures only (the other fields are None or empty)."""
+    if variant is Variant.ALL:
+        year = current_year() if year is None else year
+        return MetricsRecord(
+            h_index=record.h_index,
+            citation_count=record.citation_count,
+            paper_count=record.paper_count,
+            i10_index=record.i10_index,
+            g_index=record.g_index,
+            m_quotient=m_quotient(record.h_index, record.first_year, year),
+            two_year_mean_citedness=record.two_year_mean_citedness,
+            counts_by_year=fill_years(record.counts_by_year, year),
+            novelty=None,
+            ai_score=None,
+            source=COMPUTED_SOURCE,
+            as_of=None,
+            computed_at=record.computed_at,
+        )
+    figures = record.last_5_years if variant is Variant.LAST_5_YEARS else record.without_self_citations
     return MetricsRecord(
-        h_index=record.h_index,
-        citation_count=record.citation_count,
-        paper_count=record.paper_count,
-        i10_index=record.i10_index,
-        g_index=record.g_index,
+        h_index=figures.h_index,
+        citation_count=figures.citation_count,
+        paper_count=figures.paper_count,
+        i10_index=figures.i10_index,
+        g_index=figures.g_index,
+        m_quotient=None,
+        two_year_mean_citedness=None,
+        counts_by_year=(),
         novelty=None,
         ai_score=None,
         source=COMPUTED_SOURCE,
@@ -39,12 +138,16 @@ def as_computed(record: ComputedMetricsRecord) -> MetricsRecord:
 
 
 def as_reported(record: ReportedMetricsRecord) -> MetricsRecord:
+    """A reported set as shown: what the source does not report is None (counts by year: empty)."""
     return MetricsRecord(
         h_index=record.h_index,
         citation_count=record.citation_count,
         paper_count=record.paper_count,
         i10_index=record.i10_index,
         g_index=None,
+        m_quotient=None,
+        two_year_mean_citedness=None,
+        counts_by_year=(),
         novelty=record.novelty,
         ai_score=record.ai_score,
         source=record.source,
@@ -53,14 +156,19 @@ def as_reported(record: ReportedMetricsRecord) -> MetricsRecord:
     )
 
 
-def preferred(reported: Sequence[ReportedMetricsRecord], computed: ComputedMetricsRecord) -> MetricsRecord:
-    """The figures to show: the newest reported set, each count it lacks filled in from the computed set
-    (`computed_at` then tells when those were computed); the computed set when nothing is reported."""
-    base = as_computed(computed)
+def preferred(
+    reported: Sequence[ReportedMetricsRecord], computed: ComputedMetricsRecord, *, year: int | None = None
+) -> MetricsRecord:
+    """The figures to show: the newest reported set, each figure it lacks (counts by year when it has
+    none) filled in from the computed set (`computed_at` then tells when those were computed); the
+    computed set when nothing is reported."""
+    base = as_computed(computed, year=year)
     if not reported:
         return base
     latest = as_reported(reported[0])
-    fills: dict[str, object] = {name: getattr(base, name) for name in _COUNTS if getattr(latest, name) is None}
+    fills: dict[str, object] = {name: getattr(base, name) for name in _FILLABLE if getattr(latest, name) is None}
+    if not latest.counts_by_year and base.counts_by_year:
+        fills["counts_by_year"] = base.counts_by_year
     if fills:
         fills["computed_at"] = base.computed_at
     return dataclasses.replace(latest, **fills)  # type: ignore[arg-type]
@@ -86,17 +194,52 @@ async def reported_metrics_of_authors(
 
 
 async def computed_metrics_of_authors(db: Database, author_ids: Sequence[int]) -> dict[int, ComputedMetricsRecord]:
-    """The computed figures of each author; an author never computed (no papers yet) gets zeros."""
+    """The computed figures of each author, every variant in one row; an author never computed (no papers
+    yet) gets zeros."""
     rows = await db.fetch(
         """
         SELECT author_id, paper_count, citation_count, h_index, i10_index, g_index, first_year, last_year,
-               computed_at
+               computed_at, two_year_mean_citedness, counts_by_year,
+               last5_paper_count, last5_citation_count, last5_h_index, last5_i10_index, last5_g_index,
+               noself_paper_count, noself_citation_count, noself_h_index, noself_i10_index, noself_g_index
         FROM author_computed_metrics WHERE author_id = ANY($1::bigint[])
         """,
         list(author_ids),
     )
-    found = {row["author_id"]: ComputedMetricsRecord(**dict(row)) for row in rows}
+    found = {row["author_id"]: _computed(row) for row in rows}
     return {author_id: found.get(author_id) or _zero(author_id) for author_id in author_ids}
+
+
+def _figures(row: Row, prefix: str) -> CitationFigures:
+    return CitationFigures(
+        paper_count=row[f"{prefix}paper_count"],
+        citation_count=row[f"{prefix}citation_count"],
+        h_index=row[f"{prefix}h_index"],
+        i10_index=row[f"{prefix}i10_index"],
+        g_index=row[f"{prefix}g_index"],
+    )
+
+
+def _computed(row: Row) -> ComputedMetricsRecord:
+    years = json.loads(row["counts_by_year"])
+    return ComputedMetricsRecord(
+        author_id=row["author_id"],
+        paper_count=row["paper_count"],
+        citation_count=row["citation_count"],
+        h_index=row["h_index"],
+        i10_index=row["i10_index"],
+        g_index=row["g_index"],
+        first_year=row["first_year"],
+        last_year=row["last_year"],
+        computed_at=row["computed_at"],
+        two_year_mean_citedness=row["two_year_mean_citedness"],
+        counts_by_year=tuple(YearCount(y["year"], y["papers"], y["citations"]) for y in years),
+        last_5_years=_figures(row, "last5_"),
+        without_self_citations=_figures(row, "noself_"),
+    )
+
+
+_NO_FIGURES = CitationFigures(paper_count=0, citation_count=0, h_index=0, i10_index=0, g_index=0)
 
 
 def _zero(author_id: int) -> ComputedMetricsRecord:
@@ -110,6 +253,10 @@ def _zero(author_id: int) -> ComputedMetricsRecord:
         first_year=None,
         last_year=None,
         computed_at=None,
+        two_year_mean_citedness=None,
+        counts_by_year=(),
+        last_5_years=_NO_FIGURES,
+        without_self_citations=_NO_FIGURES,
     )
 
 
@@ -126,40 +273,144 @@ async def refresh_paper_citation_counts(connection: Connection, paper_ids: Seque
     )
 
 
-async def refresh_computed_metrics(connection: Connection, author_ids: Sequence[int]) -> None:
-    """Recompute the metrics of the given authors from their stored papers (one statement)."""
-    await connection.execute(
-        """
-        WITH ranked AS (
-            SELECT s.author_id, p.citation_count AS c, p.published_year,
-                   row_number() OVER w AS rank, sum(p.citation_count) OVER w AS running
-            FROM authorships s JOIN papers p ON p.id = s.paper_id
-            WHERE s.author_id = ANY($1::bigint[])
-            WINDOW w AS (PARTITION BY s.author_id ORDER BY p.citation_count DESC, p.id
-                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-        ), figures AS (
-            SELECT x.author_id,
-                   count(r.rank)::int AS paper_count,
-                   coalesce(sum(r.c), 0)::int AS citation_count,
-                   count(*) FILTER (WHERE r.c >= r.rank)::int AS h_index,
-                   count(*) FILTER (WHERE r.c >= 10)::int AS i10_index,
-                   coalesce(max(r.rank) FILTER (WHERE r.running >= r.rank * r.rank), 0)::int AS g_index,
-                   min(r.published_year) AS first_year,
-                   max(r.published_year) AS last_year
-            FROM unnest($1::bigint[]) AS x(author_id)
-            LEFT JOIN ranked r ON r.author_id = x.author_id
-            GROUP BY x.author_id
-        )
-        INSERT INTO author_computed_metrics AS m
-            (author_id, paper_count, citation_count, h_index, i10_index, g_index, first_year, last_year)
-        SELECT * FROM figures
-        ON CONFLICT (author_id) DO UPDATE SET
-            paper_count = EXCLUDED.paper_count, citation_count = EXCLUDED.citation_count,
-            h_index = EXCLUDED.h_index, i10_index = EXCLUDED.i10_index, g_index = EXCLUDED.g_index,
-            first_year = EXCLUDED.first_year, last_year = EXCLUDED.last_year, computed_at = now()
-        WHERE (m.paper_count, m.citation_count, m.h_index, m.i10_index, m.g_index, m.first_year, m.last_year)
-              IS DISTINCT FROM (EXCLUDED.paper_count, EXCLUDED.citation_count, EXCLUDED.h_index,
-                                EXCLUDED.i10_index, EXCLUDED.g_index, EXCLUDED.first_year, EXCLUDED.last_year)
-        """,
-        list(author_ids),
-    )
+# The statement of `refresh_computed_metrics`. migrations/versions/0002_metrics.py holds a frozen copy for
+# its backfill; a change here that changes what is stored needs a migration that recomputes the rows.
+_REFRESH = """
+WITH targets AS (
+    SELECT DISTINCT author_id FROM unnest($1::bigint[]) AS x(author_id)
+), computation AS (
+    SELECT at, extract(year FROM at AT TIME ZONE 'UTC')::int AS y
+    FROM (SELECT coalesce($2::timestamptz, now()) AS at) AS given
+), authored AS (
+    SELECT s.author_id, p.id AS paper_id, p.published_year AS year
+    FROM authorships s JOIN papers p ON p.id = s.paper_id
+    WHERE s.author_id IN (SELECT author_id FROM targets)
+), received AS (
+    -- every stored citation of an authored paper: its citing paper's year, and whether the author is on it
+    SELECT a.author_id, a.paper_id, a.year, citing.published_year AS citing_year,
+           EXISTS (SELECT 1 FROM authorships own
+                   WHERE own.paper_id = c.citing_paper_id AND own.author_id = a.author_id) AS self
+    FROM authored a
+    JOIN citations c ON c.cited_paper_id = a.paper_id
+    JOIN papers citing ON citing.id = c.citing_paper_id
+), per_paper AS (
+    SELECT a.author_id, a.paper_id, a.year,
+           count(r.paper_id)::int AS cited,
+           (count(r.paper_id) FILTER (WHERE NOT r.self))::int AS cited_by_others
+    FROM authored a
+    LEFT JOIN received r ON r.author_id = a.author_id AND r.paper_id = a.paper_id
+    GROUP BY a.author_id, a.paper_id, a.year
+), scored AS (
+    -- each paper once per variant that counts it, with its citation count in that variant
+    SELECT pp.author_id, v.variant, pp.paper_id, v.c
+    FROM per_paper pp
+    CROSS JOIN computation k
+    CROSS JOIN LATERAL (VALUES ('all', pp.cited, true),
+                               ('last5', pp.cited, pp.year BETWEEN k.y - 4 AND k.y),
+                               ('noself', pp.cited_by_others, true)) AS v (variant, c, counted)
+    WHERE v.counted
+), ranked AS (
+    SELECT author_id, variant, c, row_number() OVER w AS rank, sum(c) OVER w AS running
+    FROM scored
+    WINDOW w AS (PARTITION BY author_id, variant ORDER BY c DESC, paper_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+), figures AS (
+    SELECT author_id, variant,
+           count(*)::int AS paper_count,
+           sum(c)::int AS citation_count,
+           (count(*) FILTER (WHERE c >= rank))::int AS h_index,
+           (count(*) FILTER (WHERE c >= 10))::int AS i10_index,
+           coalesce(max(rank) FILTER (WHERE running >= rank * rank), 0)::int AS g_index
+    FROM ranked
+    GROUP BY author_id, variant
+), yearly AS (
+    SELECT author_id, year, sum(papers)::int AS papers, sum(citations)::int AS citations
+    FROM (SELECT author_id, year, 1 AS papers, 0 AS citations FROM authored WHERE year IS NOT NULL
+          UNION ALL
+          SELECT author_id, citing_year, 0, 1 FROM received WHERE citing_year IS NOT NULL) AS counted
+    GROUP BY author_id, year
+), two_years AS (
+    SELECT a.author_id,
+           count(DISTINCT a.paper_id) AS works,
+           count(r.paper_id) FILTER (WHERE r.citing_year = k.y - 1) AS citations
+    FROM authored a
+    CROSS JOIN computation k
+    LEFT JOIN received r ON r.author_id = a.author_id AND r.paper_id = a.paper_id
+    WHERE a.year BETWEEN k.y - 3 AND k.y - 2
+    GROUP BY a.author_id
+), fresh AS (
+    SELECT t.author_id,
+           coalesce(f.paper_count, 0) AS paper_count, coalesce(f.citation_count, 0) AS citation_count,
+           coalesce(f.h_index, 0) AS h_index, coalesce(f.i10_index, 0) AS i10_index,
+           coalesce(f.g_index, 0) AS g_index,
+           span.first_year, span.last_year,
+           ty.citations::float8 / nullif(ty.works, 0) AS two_year_mean_citedness,
+           coalesce(series.counts, '[]'::jsonb) AS counts_by_year,
+           coalesce(f5.paper_count, 0) AS last5_paper_count,
+           coalesce(f5.citation_count, 0) AS last5_citation_count,
+           coalesce(f5.h_index, 0) AS last5_h_index, coalesce(f5.i10_index, 0) AS last5_i10_index,
+           coalesce(f5.g_index, 0) AS last5_g_index,
+           coalesce(fs.paper_count, 0) AS noself_paper_count,
+           coalesce(fs.citation_count, 0) AS noself_citation_count,
+           coalesce(fs.h_index, 0) AS noself_h_index, coalesce(fs.i10_index, 0) AS noself_i10_index,
+           coalesce(fs.g_index, 0) AS noself_g_index,
+           k.at AS computed_at
+    FROM targets t
+    CROSS JOIN computation k
+    LEFT JOIN figures f ON f.author_id = t.author_id AND f.variant = 'all'
+    LEFT JOIN figures f5 ON f5.author_id = t.author_id AND f5.variant = 'last5'
+    LEFT JOIN figures fs ON fs.author_id = t.author_id AND fs.variant = 'noself'
+    LEFT JOIN two_years ty ON ty.author_id = t.author_id
+    LEFT JOIN LATERAL (SELECT min(a.year) AS first_year, max(a.year) AS last_year
+                       FROM authored a WHERE a.author_id = t.author_id) AS span ON true
+    LEFT JOIN LATERAL (SELECT jsonb_agg(jsonb_build_object('year', y.year, 'papers', y.papers,
+                                                           'citations', y.citations) ORDER BY y.year) AS counts
+                       FROM yearly y WHERE y.author_id = t.author_id) AS series ON true
+)
+INSERT INTO author_computed_metrics AS m
+    (author_id, paper_count, citation_count, h_index, i10_index, g_index, first_year, last_year,
+     two_year_mean_citedness, counts_by_year,
+     last5_paper_count, last5_citation_count, last5_h_index, last5_i10_index, last5_g_index,
+     noself_paper_count, noself_citation_count, noself_h_index, noself_i10_index, noself_g_index,
+     computed_at)
+SELECT author_id, paper_count, citation_count, h_index, i10_index, g_index, first_year, last_year,
+       two_year_mean_citedness, counts_by_year,
+       last5_paper_count, last5_citation_count, last5_h_index, last5_i10_index, last5_g_index,
+       noself_paper_count, noself_citation_count, noself_h_index, noself_i10_index, noself_g_index,
+       computed_at
+FROM fresh
+ON CONFLICT (author_id) DO UPDATE SET
+    paper_count = EXCLUDED.paper_count, citation_count = EXCLUDED.citation_count,
+    h_index = EXCLUDED.h_index, i10_index = EXCLUDED.i10_index, g_index = EXCLUDED.g_index,
+    first_year = EXCLUDED.first_year, last_year = EXCLUDED.last_year,
+    two_year_mean_citedness = EXCLUDED.two_year_mean_citedness, counts_by_year = EXCLUDED.counts_by_year,
+    last5_paper_count = EXCLUDED.last5_paper_count, last5_citation_count = EXCLUDED.last5_citation_count,
+    last5_h_index = EXCLUDED.last5_h_index, last5_i10_index = EXCLUDED.last5_i10_index,
+    last5_g_index = EXCLUDED.last5_g_index,
+    noself_paper_count = EXCLUDED.noself_paper_count, noself_citation_count = EXCLUDED.noself_citation_count,
+    noself_h_index = EXCLUDED.noself_h_index, noself_i10_index = EXCLUDED.noself_i10_index,
+    noself_g_index = EXCLUDED.noself_g_index,
+    computed_at = EXCLUDED.computed_at
+WHERE (m.paper_count, m.citation_count, m.h_index, m.i10_index, m.g_index, m.first_year, m.last_year,
+       m.two_year_mean_citedness, m.counts_by_year,
+       m.last5_paper_count, m.last5_citation_count, m.last5_h_index, m.last5_i10_index, m.last5_g_index,
+       m.noself_paper_count, m.noself_citation_count, m.noself_h_index, m.noself_i10_index, m.noself_g_index)
+      IS DISTINCT FROM
+      (EXCLUDED.paper_count, EXCLUDED.citation_count, EXCLUDED.h_index, EXCLUDED.i10_index, EXCLUDED.g_index,
+       EXCLUDED.first_year, EXCLUDED.last_year, EXCLUDED.two_year_mean_citedness, EXCLUDED.counts_by_year,
+       EXCLUDED.last5_paper_count, EXCLUDED.last5_citation_count, EXCLUDED.last5_h_index,
+       EXCLUDED.last5_i10_index, EXCLUDED.last5_g_index,
+       EXCLUDED.noself_paper_count, EXCLUDED.noself_citation_count, EXCLUDED.noself_h_index,
+       EXCLUDED.noself_i10_index, EXCLUDED.noself_g_index)
+"""
+
+
+async def refresh_computed_metrics(
+    connection: Connection, author_ids: Sequence[int], *, at: dt.datetime | None = None
+) -> None:
+    """Recompute every computed figure of the given authors from the stored graph (one statement).
+
+    `at` is the time of the computation (default: the transaction's `now()`); its UTC year is Y. A row
+    whose figures do not change keeps its `computed_at`, so Y stays the year the figures were computed for.
+    """
+    await connection.execute(_REFRESH, list(author_ids), at)

@@ -110,6 +110,7 @@ class PaperFilter:
     published_to: dt.date | None = None
     has_code: bool | None = None
     author_id: int | None = None
+    author_external_id: tuple[str, str] | None = None  # (scheme, value): by an author's external id
     institution_id: int | None = None
     min_citations: int | None = None
     updated_since: dt.datetime | None = None
@@ -130,6 +131,12 @@ class PaperFilter:
             author = params.add(self.author_id, "bigint")
             conditions.append(
                 f"EXISTS (SELECT 1 FROM authorships fa WHERE fa.paper_id = p.id AND fa.author_id = {author})"
+            )
+        if self.author_external_id is not None:
+            scheme, value = (params.add(part, "text") for part in self.author_external_id)
+            conditions.append(
+                "EXISTS (SELECT 1 FROM authorships fx JOIN author_external_ids fe ON fe.author_id = fx.author_id"
+                f" WHERE fx.paper_id = p.id AND fe.scheme = {scheme} AND fe.value = {value})"
             )
         if self.institution_id is not None:
             institution = params.add(self.institution_id, "bigint")

@@ -114,7 +114,33 @@ class ReportedMetricsRecord:
 
 
 @dataclass(frozen=True)
+class YearCount:
+    """One calendar year of an author: papers published in it, citations received from papers dated in it."""
+
+    year: int
+    paper_count: int
+    citation_count: int
+
+
+@dataclass(frozen=True)
+class CitationFigures:
+    """The five figures over one set of an author's papers (definitions in `api.db.metrics`)."""
+
+    paper_count: int
+    citation_count: int
+    h_index: int
+    i10_index: int
+    g_index: int
+
+
+@dataclass(frozen=True)
 class ComputedMetricsRecord:
+    """An author's stored computed figures: over all their papers (the flat fields), and the variants.
+
+    `counts_by_year` holds only the years with a dated paper or a dated citation, ascending;
+    `api.db.metrics.as_computed` fills the years in between with zeros.
+    """
+
     author_id: int
     paper_count: int
     citation_count: int
@@ -124,6 +150,10 @@ class ComputedMetricsRecord:
     first_year: int | None
     last_year: int | None
     computed_at: dt.datetime | None
+    two_year_mean_citedness: float | None
+    counts_by_year: tuple[YearCount, ...]
+    last_5_years: CitationFigures
+    without_self_citations: CitationFigures
 
 
 @dataclass(frozen=True)
@@ -142,6 +172,9 @@ class MetricsRecord:
     paper_count: int | None
     i10_index: int | None
     g_index: int | None
+    m_quotient: float | None
+    two_year_mean_citedness: float | None
+    counts_by_year: tuple[YearCount, ...]
     novelty: Decimal | None
     ai_score: Decimal | None
     source: str

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import Enum
+from typing import TypeVar
 
 import strawberry
 
 from api.db import authors, papers
 from api.errors import InvalidInputError
-from api.ids import decode_id_of
+from api.ids import ExternalId, decode_id_of, parse_id_of
 
 
 @strawberry.enum(description="How to order papers.")
@@ -33,7 +35,9 @@ class PaperFilter:
     published_from: dt.date | None = strawberry.field(default=None, description="Published on or after this day.")
     published_to: dt.date | None = strawberry.field(default=None, description="Published on or before this day.")
     has_code: bool | None = strawberry.field(default=None, description="Only papers with (true) or without code.")
-    author_id: strawberry.ID | None = strawberry.field(default=None, description="Only papers by this author.")
+    author_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only papers by this author: a global id or an external one (`orcid:…`)."
+    )
     institution_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only papers named for this institution (by the source or an affiliation)."
     )
@@ -44,6 +48,16 @@ class PaperFilter:
 
 
 MAX_CATEGORIES = 50
+
+T = TypeVar("T")
+
+
+def _argument(name: str, parse: Callable[[], T]) -> T:
+    """Parse one argument, naming it in the error when it is malformed."""
+    try:
+        return parse()
+    except InvalidInputError as error:
+        raise InvalidInputError(f"`{name}`: {error}") from error
 
 
 def paper_filter(search: str | None, given: PaperFilter | None) -> papers.PaperFilter:
@@ -57,15 +71,24 @@ def paper_filter(search: str | None, given: PaperFilter | None) -> papers.PaperF
         raise InvalidInputError("`minCitations` must not be negative")
     if given.published_from and given.published_to and given.published_from > given.published_to:
         raise InvalidInputError("`publishedFrom` is after `publishedTo`")
+    # A global id or an external one (`orcid:…`); an external id no author carries matches no paper.
+    author = (
+        _argument("authorId", lambda: parse_id_of("Author", str(given.author_id)))
+        if given.author_id is not None
+        else None
+    )
     return papers.PaperFilter(
         search=term or None,
         categories=categories,
         published_from=given.published_from,
         published_to=given.published_to,
         has_code=given.has_code,
-        author_id=decode_id_of("Author", str(given.author_id)) if given.author_id is not None else None,
+        author_id=author if isinstance(author, int) else None,
+        author_external_id=(author.scheme, author.value) if isinstance(author, ExternalId) else None,
         institution_id=(
-            decode_id_of("Institution", str(given.institution_id)) if given.institution_id is not None else None
+            _argument("institutionId", lambda: decode_id_of("Institution", str(given.institution_id)))
+            if given.institution_id is not None
+            else None
         ),
         min_citations=given.min_citations,
         updated_since=given.updated_since,
@@ -136,7 +159,9 @@ def author_filter(search: str | None, given: AuthorFilter | None) -> authors.Aut
         search=term or None,
         categories=categories,
         institution_id=(
-            decode_id_of("Institution", str(given.institution_id)) if given.institution_id is not None else None
+            _argument("institutionId", lambda: decode_id_of("Institution", str(given.institution_id)))
+            if given.institution_id is not None
+            else None
         ),
         min_h_index=given.min_h_index,
         min_citations=given.min_citations,

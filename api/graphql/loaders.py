@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from api.db import authors, coauthors, institutions, metrics, papers
+from api.db import authors, coauthors, external_ids, institutions, metrics, papers
 from api.db.authors import AuthorFilter, AuthorOrder, AuthorScope
 from api.db.coauthors import CoauthorOrder
 from api.db.keyset import Page, Window
@@ -27,6 +27,8 @@ from api.db.records import (
     PaperRecord,
     ReportedMetricsRecord,
 )
+from api.errors import InvalidInputError
+from api.ids import ExternalId
 
 V = TypeVar("V")
 
@@ -82,16 +84,22 @@ ListKey = TypeVar("ListKey", PaperList, AuthorList)
 
 def _pages(
     db: Database, key_type: type[ListKey], fetch: Callable[..., Awaitable[dict[Parent, Page[V]]]]
-) -> Callable[[list[ListKey]], Awaitable[list[Page[V]]]]:
-    """Pages of many lists: one statement per distinct (scope, filter, order, window), for all parents."""
+) -> Callable[[list[ListKey]], Awaitable[list[Page[V] | BaseException]]]:
+    """Pages of many lists: one statement per distinct (scope, filter, order, window), for all parents.
+    A group whose arguments are bad (a cursor, an ordering) answers its error to its own fields only."""
 
-    async def load(keys: list[ListKey]) -> list[Page[V]]:
+    async def load(keys: list[ListKey]) -> list[Page[V] | BaseException]:
         groups: dict[tuple[Any, Any, Any, Window], list[Parent]] = {}
         for key in keys:
             groups.setdefault((key.scope, key.filter, key.order, key.window), []).append(key.parent)
-        pages: dict[ListKey, Page[V]] = {}
+        pages: dict[ListKey, Page[V] | BaseException] = {}
         for (scope, given_filter, order, window), parents in groups.items():
-            for parent, page in (await fetch(db, scope, parents, given_filter, order, window)).items():
+            found: dict[Parent, Page[V] | BaseException]
+            try:
+                found = dict(await fetch(db, scope, parents, given_filter, order, window))
+            except InvalidInputError as error:  # fails only this group's fields, not the whole batch
+                found = dict.fromkeys(parents, error)
+            for parent, page in found.items():
                 pages[key_type(scope, parent, given_filter, order, window)] = page
         return [pages[key] for key in keys]
 
@@ -100,16 +108,21 @@ def _pages(
 
 def _per_list(
     db: Database, key_type: type[ListKey], fetch: Callable[..., Awaitable[dict[Parent, V]]]
-) -> Callable[[list[ListKey]], Awaitable[list[V]]]:
+) -> Callable[[list[ListKey]], Awaitable[list[V | BaseException]]]:
     """Counts or facets of many lists: one statement per distinct (scope, filter), for all parents."""
 
-    async def load(keys: list[ListKey]) -> list[V]:
+    async def load(keys: list[ListKey]) -> list[V | BaseException]:
         groups: dict[tuple[Any, Any], list[Parent]] = {}
         for key in keys:
             groups.setdefault((key.scope, key.filter), []).append(key.parent)
-        found: dict[tuple[Any, Any, Parent], V] = {}
+        found: dict[tuple[Any, Any, Parent], V | BaseException] = {}
         for (scope, given_filter), parents in groups.items():
-            for parent, value in (await fetch(db, scope, parents, given_filter)).items():
+            values: dict[Parent, V | BaseException]
+            try:
+                values = dict(await fetch(db, scope, parents, given_filter))
+            except InvalidInputError as error:
+                values = dict.fromkeys(parents, error)
+            for parent, value in values.items():
                 found[(scope, given_filter, parent)] = value
         return [found[(key.scope, key.filter, key.parent)] for key in keys]
 
@@ -119,14 +132,21 @@ def _per_list(
 CoauthorKey = tuple[int, Window, CoauthorOrder]
 
 
-def _coauthor_pages(db: Database) -> Callable[[list[CoauthorKey]], Awaitable[list[Page[CoauthorRecord]]]]:
-    async def load(keys: list[CoauthorKey]) -> list[Page[CoauthorRecord]]:
+def _coauthor_pages(
+    db: Database,
+) -> Callable[[list[CoauthorKey]], Awaitable[list[Page[CoauthorRecord] | BaseException]]]:
+    async def load(keys: list[CoauthorKey]) -> list[Page[CoauthorRecord] | BaseException]:
         groups: dict[tuple[Window, CoauthorOrder], list[int]] = {}
         for author_id, window, order in keys:
             groups.setdefault((window, order), []).append(author_id)
-        pages: dict[CoauthorKey, Page[CoauthorRecord]] = {}
+        pages: dict[CoauthorKey, Page[CoauthorRecord] | BaseException] = {}
         for (window, order), author_ids in groups.items():
-            for author_id, page in (await coauthors.coauthors_of_authors(db, author_ids, window, order)).items():
+            found: dict[int, Page[CoauthorRecord] | BaseException]
+            try:
+                found = dict(await coauthors.coauthors_of_authors(db, author_ids, window, order))
+            except InvalidInputError as error:
+                found = dict.fromkeys(author_ids, error)
+            for author_id, page in found.items():
                 pages[(author_id, window, order)] = page
         return [pages[key] for key in keys]
 
@@ -157,3 +177,14 @@ class Loaders:
         self.author_pages = DataLoader[AuthorList, Page[AuthorRecord]](_pages(db, AuthorList, authors.list_authors))
         self.author_counts = DataLoader[AuthorList, int](_per_list(db, AuthorList, authors.count_authors))
         self.coauthor_count = DataLoader[int, int](_complete(db, coauthors.count_coauthors_of_authors))
+        # External ids: objects by the ids other systems give them (one statement per kind), and their ids.
+        self.author_by_external_id = DataLoader[ExternalId, AuthorRecord | None](
+            lambda keys: external_ids.find_authors(db, keys)
+        )
+        self.paper_by_external_id = DataLoader[ExternalId, PaperRecord | None](
+            lambda keys: external_ids.find_papers(db, keys)
+        )
+        self.author_external_ids = DataLoader[int, list[ExternalId]](
+            _complete(db, external_ids.external_ids_of_authors)
+        )
+        self.paper_external_ids = DataLoader[int, list[ExternalId]](_complete(db, external_ids.external_ids_of_papers))

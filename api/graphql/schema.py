@@ -36,50 +36,125 @@ from api.graphql.types import (
     author_connection,
     paper_connection,
 )
-from api.ids import decode_id
+from api.ids import ExternalId, decode_id, external_id_candidates, is_external, parse_id_of
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5_000
 MAX_BATCH_IDS = 1_000
 
-async def _resolve_node(info: Info, global_id: str) -> Node | None:
+
+IdsArg = Annotated[
+    list[strawberry.ID],
+    strawberry.argument(
+        description=f"Global or external ids (`doi:10.1234/abc`, `orcid:…`), at most {MAX_BATCH_IDS}; repeats allowed."
+    ),
+]
+
+
+async def _load_author(info: Info, ref: int | ExternalId) -> Author | None:
+    loaders = info.context.loaders
+    record = await (loaders.author.load(ref) if isinstance(ref, int) else loaders.author_by_external_id.load(ref))
+    return Author.from_record(record) if record else None
+
+
+async def _load_paper(info: Info, ref: int | ExternalId) -> Paper | None:
+    loaders = info.context.loaders
+    record = await (loaders.paper.load(ref) if isinstance(ref, int) else loaders.paper_by_external_id.load(ref))
+    return Paper.from_record(record) if record else None
+
+
+async def _resolve_author(info: Info, text: str) -> Author | None:
+    """The author a global or external id names; None when it names none or is malformed."""
     try:
-        type_name, row_id = decode_id(global_id)
+        ref = parse_id_of("Author", text)
     except InvalidInputError:
-        return None  # an id we never issued names nothing; Relay expects null, not an error
+        return None
+    return await _load_author(info, ref)
+
+
+async def _resolve_paper(info: Info, text: str) -> Paper | None:
+    """The paper a global or external id names; None when it names none or is malformed."""
+    try:
+        ref = parse_id_of("Paper", text)
+    except InvalidInputError:
+        return None
+    return await _load_paper(info, ref)
+
+
+async def _resolve_external(info: Info, text: str) -> Node | None:
+    """The object an external id names. `s2:<digits>` may be read as an author or a paper: when both
+    readings name an object, the id is ambiguous and names nothing here (`author`/`paper` resolve it)."""
+    try:
+        candidates = external_id_candidates(text)
+    except InvalidInputError:
+        return None
+    found = await asyncio.gather(
+        *(_load_author(info, c) if c.kind == "Author" else _load_paper(info, c) for c in candidates)
+    )
+    named = [node for node in found if node is not None]
+    return named[0] if len(named) == 1 else None
+
+
+async def _resolve_node(info: Info, text: str) -> Node | None:
+    """The object a global or external id names; None (as Relay expects, not an error) when none."""
+    if is_external(text):
+        return await _resolve_external(info, text)
+    try:
+        type_name, row_id = decode_id(text)
+    except InvalidInputError:
+        return None
     loaders = info.context.loaders
     if type_name == "Author":
-        author = await loaders.author.load(row_id)
-        return Author.from_record(author) if author else None
+        return await _load_author(info, row_id)
     if type_name == "Paper":
-        paper = await loaders.paper.load(row_id)
-        return Paper.from_record(paper) if paper else None
+        return await _load_paper(info, row_id)
     institution = await loaders.institution.load(row_id)
     return Institution.from_record(institution) if institution else None
 
 
+def _check_batch(ids: list[strawberry.ID]) -> None:
+    if len(ids) > MAX_BATCH_IDS:
+        raise InvalidInputError(f"at most {MAX_BATCH_IDS} ids per call (got {len(ids)})")
+
+
 @strawberry.type(description="Everything readable: researchers, papers, institutions.")
 class Query:
-    @strawberry.field(description="Any object by its global id; null for an unknown or malformed id.")
+    @strawberry.field(
+        description=(
+            "Any object by its global id or an external id (`doi:…`, `arxiv:…`, `orcid:…`, `openalex:…`, `s2:…`); "
+            "null for an unknown or malformed id."
+        )
+    )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await _resolve_node(info, str(id))
 
     @strawberry.field(
         description=(
-            f"Many objects by global id, answered in the order asked, null for unknown ids (at most {MAX_BATCH_IDS})."
+            "Many objects by global or external id, answered in the order asked, null for unknown or malformed "
+            f"ids (at most {MAX_BATCH_IDS})."
         )
     )
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        if len(ids) > MAX_BATCH_IDS:
-            raise InvalidInputError(f"at most {MAX_BATCH_IDS} ids per call (got {len(ids)})")
+    async def nodes(self, info: Info, ids: IdsArg) -> list[Node | None]:
+        _check_batch(ids)
         # Gathered, so the loaders see every id in one tick and answer them with one statement per type.
         return list(await asyncio.gather(*(_resolve_node(info, str(global_id)) for global_id in ids)))
 
-    @strawberry.field(description="An author by global id; null when unknown.")
+    @strawberry.field(
+        description="An author by global id or external id (`orcid:…`, `openalex:A…`, `s2:…`); null when unknown."
+    )
     async def author(self, info: Info, id: strawberry.ID) -> Author | None:
-        node = await _resolve_node(info, str(id))
-        return node if isinstance(node, Author) else None
+        return await _resolve_author(info, str(id))
+
+    @strawberry.field(
+        description=(
+            "Many authors by global or external id, answered in the order asked, null for unknown or malformed "
+            f"ids and for ids of other objects (at most {MAX_BATCH_IDS})."
+        )
+    )
+    async def authors_by_ids(self, info: Info, ids: IdsArg) -> list[Author | None]:
+        _check_batch(ids)
+        return list(await asyncio.gather(*(_resolve_author(info, str(author_id)) for author_id in ids)))
 
     @strawberry.field(
         description=(
@@ -99,10 +174,23 @@ class Query:
     ) -> Connection[Author]:
         return await author_connection(info, AuthorScope.ALL, ALL, search, filter, order_by, first, after)
 
-    @strawberry.field(description="A paper by global id; null when unknown.")
+    @strawberry.field(
+        description=(
+            "A paper by global id or external id (`doi:…`, `arxiv:…`, `openalex:W…`, `s2:…`); null when unknown."
+        )
+    )
     async def paper(self, info: Info, id: strawberry.ID) -> Paper | None:
-        node = await _resolve_node(info, str(id))
-        return node if isinstance(node, Paper) else None
+        return await _resolve_paper(info, str(id))
+
+    @strawberry.field(
+        description=(
+            "Many papers by global or external id, answered in the order asked, null for unknown or malformed "
+            f"ids and for ids of other objects (at most {MAX_BATCH_IDS})."
+        )
+    )
+    async def papers_by_ids(self, info: Info, ids: IdsArg) -> list[Paper | None]:
+        _check_batch(ids)
+        return list(await asyncio.gather(*(_resolve_paper(info, str(paper_id)) for paper_id in ids)))
 
     @strawberry.field(
         description=(

@@ -25,6 +25,7 @@ from api.graphql import inputs
 from api.graphql.context import Info
 from api.graphql.loaders import AuthorList, PaperList
 from api.graphql.pagination import Connection, build_connection, page_parts, window
+from api.ids import ExternalId as ExternalIdValue
 from api.ids import encode_id
 
 FirstArg = Annotated[int, strawberry.argument(description="Page size (0 to the server's limit).")]
@@ -49,18 +50,55 @@ class Node:
     id: strawberry.ID = strawberry.field(description="Opaque global id, the same over GraphQL and REST.")
 
 
+@strawberry.type(description="One calendar year of an author's record (computed figures).")
+class YearCount:
+    year: int = strawberry.field(description="The calendar year.")
+    paper_count: int = strawberry.field(description="The author's papers published in this year.")
+    citation_count: int = strawberry.field(
+        description=(
+            "Citations of the author's papers made by papers published in this year (a citation is dated by its "
+            "citing paper; a paper citing two of the author's papers counts twice)."
+        )
+    )
+
+
+@strawberry.enum(description="Which papers and citations a computed set of figures counts.")
+class MetricsVariant(Enum):
+    ALL = strawberry.enum_value(
+        metrics.Variant.ALL.value, description="Every stored paper of the author, with every stored citation."
+    )
+    LAST_5_YEARS = strawberry.enum_value(
+        metrics.Variant.LAST_5_YEARS.value,
+        description=(
+            "The papers published in Y-4..Y, Y the UTC year of `computedAt` (undated papers excluded), each with "
+            "all its citations whatever their date."
+        ),
+    )
+    WITHOUT_SELF_CITATIONS = strawberry.enum_value(
+        metrics.Variant.WITHOUT_SELF_CITATIONS.value,
+        description=(
+            "Every paper of the author, leaving out citations from papers the author is also on (citations from "
+            "coauthors' papers without the author still count)."
+        ),
+    )
+
+
 @strawberry.type(
     description=(
         "An author's figures. Over the author's papers, with c_1 >= c_2 >= ... >= c_n their citation counts: "
         "paperCount = n; citationCount = c_1 + ... + c_n; hIndex = the largest h with c_h >= h; "
         "i10Index = #{i : c_i >= 10}; gIndex = the largest g <= n with c_1 + ... + c_g >= g^2. "
-        "Computed figures count the papers and citations stored here; reported figures are a source's own, "
-        "from its wider corpus, as of a date."
+        "Computed figures count the papers and citations stored here (c_i: stored papers citing paper i; "
+        "undated papers count here, never in a year; a citation is dated by its citing paper's year); Y is the "
+        "UTC year of `computedAt`. mQuotient, twoYearMeanCitedness and countsByYear are defined for the "
+        "computed set over all papers (and `metrics` filled from it); they are null or empty in the variants "
+        "and in reported sets unless the source reports them. Reported figures are a source's own, from its "
+        "wider corpus, as of a date."
     )
 )
 class AuthorMetrics:
     h_index: int | None = strawberry.field(
-        description="h-index: the largest h such that h papers have >= h citations each."
+        description="h-index: the largest h such that h papers have >= h citations each (0 without papers)."
     )
     citation_count: int | None = strawberry.field(description="Total citations of the author's papers.")
     paper_count: int | None = strawberry.field(description="Number of the author's papers.")
@@ -68,6 +106,27 @@ class AuthorMetrics:
     g_index: int | None = strawberry.field(
         description=(
             "g-index: the largest g <= paperCount such that the g most cited papers have >= g^2 citations together."
+        )
+    )
+    m_quotient: float | None = strawberry.field(
+        description=(
+            "m-quotient: hIndex / (T - firstYear + 1), T the current UTC year and firstYear the year of the "
+            "author's earliest dated paper; the denominator is at least 1. Computed when read from the stored "
+            "hIndex. Null when no paper is dated."
+        )
+    )
+    two_year_mean_citedness: float | None = strawberry.field(
+        description=(
+            "2-year mean citedness: C / N, N the author's papers published in Y-3 or Y-2 and C the citations those "
+            "papers received from papers published in Y-1 (the last complete year; the impact factor's "
+            "construction). Null when N = 0."
+        )
+    )
+    counts_by_year: list[YearCount] = strawberry.field(
+        description=(
+            "Papers and citations per calendar year, ascending, every year from the earliest year with a dated "
+            "paper or dated citation to the later of the latest such year and the current UTC year, zero years "
+            "included, no cap. Empty when nothing is dated."
         )
     )
     novelty: float | None = strawberry.field(
@@ -98,12 +157,47 @@ class AuthorMetrics:
             paper_count=record.paper_count,
             i10_index=record.i10_index,
             g_index=record.g_index,
+            m_quotient=record.m_quotient,
+            two_year_mean_citedness=record.two_year_mean_citedness,
+            counts_by_year=[
+                YearCount(year=c.year, paper_count=c.paper_count, citation_count=c.citation_count)
+                for c in record.counts_by_year
+            ],
             novelty=None if record.novelty is None else float(record.novelty),
             ai_score=None if record.ai_score is None else float(record.ai_score),
             source=record.source,
             as_of=record.as_of,
             computed_at=record.computed_at,
         )
+
+
+@strawberry.type(
+    description=(
+        "An identifier another system gives an author or a paper. Any of them is accepted wherever an id of "
+        "that object is (`node`, `author`, `paper`, the batch look-ups, filters, REST paths), written "
+        "`scheme:value` or as its `url`."
+    )
+)
+class ExternalId:
+    scheme: str = strawberry.field(description="`doi`, `arxiv`, `orcid`, `openalex` or `s2` (Semantic Scholar).")
+    value: str = strawberry.field(
+        description=(
+            "The identifier, normalised: DOIs in lower case, arXiv ids without version, ORCID iDs hyphenated "
+            "with an upper-case X, OpenAlex ids with an upper-case letter, Semantic Scholar paper shas in lower "
+            "case (or a paper's corpus id, or an author's number)."
+        )
+    )
+    url: str | None = strawberry.field(
+        description=(
+            "Where the identifier resolves: https://doi.org/…, https://arxiv.org/abs/…, https://orcid.org/…, "
+            "https://openalex.org/…, https://www.semanticscholar.org/paper/… or /author/… "
+            "(https://api.semanticscholar.org/CorpusID:… for a corpus id)."
+        )
+    )
+
+    @classmethod
+    def of(cls, external: ExternalIdValue) -> ExternalId:
+        return cls(scheme=external.scheme, value=external.value, url=external.url)
 
 
 @strawberry.type(description="A researcher: who, their figures, their papers and their coauthors.")
@@ -121,6 +215,10 @@ class Author(Node):
     @strawberry.field(description="Main arXiv category of the author's work, e.g. `cs.LG`, when known.")
     def primary_category(self) -> str | None:
         return self.record.primary_category
+
+    @strawberry.field(description="The author's ids in other systems (ORCID, OpenAlex, Semantic Scholar), by scheme.")
+    async def external_ids(self, info: Info) -> list[ExternalId]:
+        return [ExternalId.of(e) for e in await info.context.loaders.author_external_ids.load(self.record.id)]
 
     @strawberry.field(description="When this author was first stored.")
     def created_at(self) -> dt.datetime:
@@ -142,9 +240,21 @@ class Author(Node):
         computed = await loaders.computed_metrics.load(self.record.id)
         return AuthorMetrics.of(metrics.preferred(reported, computed))
 
-    @strawberry.field(description="Figures computed from the papers and citations stored in this database.")
-    async def computed_metrics(self, info: Info) -> AuthorMetrics:
-        return AuthorMetrics.of(metrics.as_computed(await info.context.loaders.computed_metrics.load(self.record.id)))
+    @strawberry.field(
+        description=(
+            "Figures computed from the papers and citations stored in this database, over all the author's papers "
+            "or a `variant` (alias the field to ask for several; all come from one stored row)."
+        )
+    )
+    async def computed_metrics(
+        self,
+        info: Info,
+        variant: Annotated[
+            MetricsVariant, strawberry.argument(description="Which papers and citations to count; default ALL.")
+        ] = MetricsVariant.ALL,
+    ) -> AuthorMetrics:
+        computed = await info.context.loaders.computed_metrics.load(self.record.id)
+        return AuthorMetrics.of(metrics.as_computed(computed, metrics.Variant(variant.value)))
 
     @strawberry.field(description="Every set of figures a source reported for this author, newest first.")
     async def reported_metrics(self, info: Info) -> list[AuthorMetrics]:
@@ -282,6 +392,12 @@ class Paper(Node):
     @strawberry.field(description="Every arXiv category of the paper, primary first.")
     def categories(self) -> list[str]:
         return list(self.record.categories)
+
+    @strawberry.field(
+        description="The paper's ids in other systems (DOI, arXiv, OpenAlex, Semantic Scholar), by scheme."
+    )
+    async def external_ids(self, info: Info) -> list[ExternalId]:
+        return [ExternalId.of(e) for e in await info.context.loaders.paper_external_ids.load(self.record.id)]
 
     @strawberry.field(description="Publication date (ISO 8601); see `publishedPrecision` for how much of it is known.")
     def published_on(self) -> dt.date | None:

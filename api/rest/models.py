@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+from pydantic.json_schema import SkipJsonSchema
 
-from api.db.records import AuthorRecord, MetricsRecord, PaperRecord
+from api.db.records import AuthorRecord, FacetCount, InstitutionRecord, MetricsRecord, PaperFacets, PaperRecord
 from api.ids import encode_id
 
 
@@ -14,8 +16,21 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class YearCount(Model):
+    """One calendar year of an author's record (computed figures)."""
+
+    year: int
+    paper_count: int = Field(description="The author's papers published in this year.")
+    citation_count: int = Field(
+        description="Citations of the author's papers made by papers published in this year (the citing paper's year)."
+    )
+
+
 class Metrics(Model):
-    """An author's figures; see each field for its definition."""
+    """An author's figures; see each field for its definition (docs/graphql.md has the formulas, the same as
+    GraphQL's `AuthorMetrics`). Y is the UTC year of `computed_at`. `m_quotient`, `two_year_mean_citedness` and
+    `counts_by_year` belong to the computed set over all papers; they are null or empty in the variants and in
+    reported sets (unless the source reports them)."""
 
     h_index: int | None = Field(description="Largest h such that h papers have at least h citations each.")
     citation_count: int | None = Field(description="Total citations of the author's papers.")
@@ -23,6 +38,24 @@ class Metrics(Model):
     i10_index: int | None = Field(description="Number of papers with at least 10 citations.")
     g_index: int | None = Field(
         description="Largest g <= paper_count such that the g most cited papers have >= g^2 citations together."
+    )
+    m_quotient: float | None = Field(
+        description=(
+            "h_index / (T - first year + 1), T the current UTC year, the first year that of the earliest dated "
+            "paper; the denominator is at least 1. Null when no paper is dated."
+        )
+    )
+    two_year_mean_citedness: float | None = Field(
+        description=(
+            "Citations made in Y-1 to the author's papers published in Y-3 or Y-2, divided by the number of those "
+            "papers. Null when there are none."
+        )
+    )
+    counts_by_year: list[YearCount] = Field(
+        description=(
+            "Every year from the earliest year with a dated paper or dated citation to the later of the latest "
+            "such year and the current UTC year, ascending, zero years included, no cap. Empty when nothing is dated."
+        )
     )
     novelty: float | None = Field(description="Platform score reported by `source`, a fraction in [0, 1].")
     ai_score: float | None = Field(description="Platform score reported by `source`.")
@@ -38,6 +71,12 @@ class Metrics(Model):
             paper_count=record.paper_count,
             i10_index=record.i10_index,
             g_index=record.g_index,
+            m_quotient=record.m_quotient,
+            two_year_mean_citedness=record.two_year_mean_citedness,
+            counts_by_year=[
+                YearCount(year=c.year, paper_count=c.paper_count, citation_count=c.citation_count)
+                for c in record.counts_by_year
+            ],
             novelty=None if record.novelty is None else float(record.novelty),
             ai_score=None if record.ai_score is None else float(record.ai_score),
             source=record.source,
@@ -47,6 +86,8 @@ class Metrics(Model):
 
 
 class AuthorRef(Model):
+    """An author named by another resource: follow `id` to GET /v1/authors/{id}."""
+
     id: str = Field(description="Global id, the same as over GraphQL.")
     name: str
 
@@ -63,8 +104,37 @@ class Author(Model):
     primary_category: str | None = Field(description="Main arXiv category, e.g. cs.LG.")
     metrics: Metrics = Field(description="Reported figures where a source reports them, else computed.")
     computed_metrics: Metrics = Field(description="Figures computed from this database's papers and citations.")
+    computed_metrics_last_5_years: Metrics = Field(
+        description="Computed figures over the papers published in Y-4..Y, each with all its citations."
+    )
+    computed_metrics_without_self_citations: Metrics = Field(
+        description="Computed figures over all the papers, without citations from papers the author is also on."
+    )
     reported_metrics: list[Metrics] = Field(description="Every reported set of figures, newest first.")
     updated_at: dt.datetime
+
+
+class InstitutionRef(Model):
+    """An institution named by another resource: follow `id` to GET /v1/institutions/{id}."""
+
+    id: str = Field(description="Global id, the same as over GraphQL.")
+    name: str
+
+    @classmethod
+    def of(cls, record: InstitutionRecord) -> InstitutionRef:
+        return cls(id=encode_id("Institution", record.id), name=record.name)
+
+
+class Institution(Model):
+    """A university, lab or company that authors are affiliated with."""
+
+    id: str = Field(description="Global id, the same as over GraphQL.")
+    name: str = Field(description="Name as the source gives it.")
+    country_code: str | None = Field(description="ISO 3166-1 alpha-2 country code, when known.")
+
+    @classmethod
+    def of(cls, record: InstitutionRecord) -> Institution:
+        return cls(id=encode_id("Institution", record.id), name=record.name, country_code=record.country_code)
 
 
 class Paper(Model):
@@ -82,11 +152,14 @@ class Paper(Model):
     citation_count: int = Field(description="Citations stored in this database.")
     reported_citation_count: int | None = Field(description="Citations as reported by the paper's source.")
     authors_complete: bool = Field(description="False when the source showed only part of the byline.")
-    authors: list[AuthorRef] = Field(description="Authors in byline order.")
+    authors: list[AuthorRef] = Field(description="Authors in byline order (authors of unknown position last).")
+    institutions: list[InstitutionRef] = Field(
+        description="Institutions named for the paper, by the source or an author's affiliation; by name."
+    )
     updated_at: dt.datetime
 
     @classmethod
-    def of(cls, record: PaperRecord, authors: list[AuthorRecord]) -> Paper:
+    def of(cls, record: PaperRecord, authors: list[AuthorRecord], institutions: list[InstitutionRecord]) -> Paper:
         return cls(
             id=encode_id("Paper", record.id),
             title=record.title,
@@ -101,33 +174,112 @@ class Paper(Model):
             reported_citation_count=record.reported_citation_count,
             authors_complete=record.authors_complete,
             authors=[AuthorRef.of(a) for a in authors],
+            institutions=[InstitutionRef.of(i) for i in institutions],
             updated_at=record.updated_at,
         )
 
 
 class Coauthor(Model):
-    author: AuthorRef
+    """Another author who shares papers with the author asked about: a coauthorship edge."""
+
+    author: AuthorRef = Field(description="The coauthor; their shared papers are at .../coauthors/{author.id}/papers.")
     shared_paper_count: int = Field(description="Papers both authors are on.")
-    first_shared_year: int | None
-    last_shared_year: int | None
+    first_shared_year: int | None = Field(description="Year of the earliest dated shared paper.")
+    last_shared_year: int | None = Field(description="Year of the latest dated shared paper.")
+
+
+class Facet(Model):
+    value: str = Field(description="The category (e.g. `cs.LG`) or the year (e.g. `2024`).")
+    count: int = Field(description="Papers of the whole filtered list (all pages) with this value.")
+
+    @classmethod
+    def of(cls, record: FacetCount) -> Facet:
+        return cls(value=record.value, count=record.count)
+
+
+class Facets(Model):
+    """Counts of a filtered paper list by category and by year, over all its pages."""
+
+    categories: list[Facet] = Field(
+        description="Every category of the list's papers, most papers first (a paper counts under each category)."
+    )
+    years: list[Facet] = Field(description="Every publication year of the list's papers, newest first.")
+
+    @classmethod
+    def of(cls, record: PaperFacets) -> Facets:
+        return cls(categories=[Facet.of(f) for f in record.categories], years=[Facet.of(f) for f in record.years])
+
+
+def _absent_not_null(schema: JsonDict) -> None:
+    """For a member left out rather than null: no `default` in its schema."""
+    schema.pop("default", None)
+
+
+_TOTAL = "Exact number of items in the whole list (all pages), not an estimate."
+_HAS_MORE = "Whether items follow this page."
+_NEXT = "Pass as `after` for the next page; null on the last page."
 
 
 class PaperPage(Model):
     """A page of papers; pass `next_cursor` as `after` for the next one."""
 
     items: list[Paper]
-    total_count: int = Field(description="Exact number of items in the whole list.")
-    has_more: bool = Field(description="Whether items follow this page.")
-    next_cursor: str | None = Field(description="Pass as `after` for the next page; null on the last page.")
+    total_count: int = Field(description=_TOTAL)
+    has_more: bool = Field(description=_HAS_MORE)
+    next_cursor: str | None = Field(description=_NEXT)
+    facets: Facets | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Present only with `facets=true`: counts of the whole filtered list.",
+        json_schema_extra=_absent_not_null,
+    )
+
+
+class AuthorPage(Model):
+    """A page of authors; pass `next_cursor` as `after` for the next one."""
+
+    items: list[Author]
+    total_count: int = Field(description=_TOTAL)
+    has_more: bool = Field(description=_HAS_MORE)
+    next_cursor: str | None = Field(description=_NEXT)
 
 
 class CoauthorPage(Model):
-    """A page of coauthors, most shared papers first; pass `next_cursor` as `after` for the next one."""
+    """A page of coauthors; pass `next_cursor` as `after` for the next one."""
 
     items: list[Coauthor]
-    total_count: int = Field(description="Exact number of coauthors.")
-    has_more: bool = Field(description="Whether items follow this page.")
-    next_cursor: str | None = Field(description="Pass as `after` for the next page; null on the last page.")
+    total_count: int = Field(description=_TOTAL)
+    has_more: bool = Field(description=_HAS_MORE)
+    next_cursor: str | None = Field(description=_NEXT)
+
+
+class InstitutionPage(Model):
+    """A page of institutions, by name; pass `next_cursor` as `after` for the next one."""
+
+    items: list[Institution]
+    total_count: int = Field(description=_TOTAL)
+    has_more: bool = Field(description=_HAS_MORE)
+    next_cursor: str | None = Field(description=_NEXT)
+
+
+class AuthorFigures(Model):
+    """An author's figures, as the bulk look-up answers them."""
+
+    id: str = Field(description="Global id, the same as over GraphQL (also when asked by another id).")
+    name: str = Field(description="Display name.")
+    metrics: Metrics = Field(description="Reported figures where a source reports them, else computed.")
+    computed_metrics: Metrics = Field(description="Figures computed from this database's papers and citations.")
+
+
+class AuthorFiguresList(Model):
+    """One entry per id asked, in the order asked: null for an unknown or malformed id."""
+
+    items: list[AuthorFigures | None]
+
+
+class AuthorIds(Model):
+    """The body of POST /v1/authors/metrics."""
+
+    ids: list[str] = Field(description="Author ids, at most 1,000; duplicates are answered each time.")
 
 
 class ErrorBody(Model):

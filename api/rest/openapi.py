@@ -1,7 +1,11 @@
-"""The OpenAPI 3.1 document of /v1, generated from the pydantic models (their JSON Schema is OpenAPI 3.1's)."""
+"""The OpenAPI 3.1 document of /v1, generated from the code it describes: response and body schemas from
+the pydantic models (their JSON Schema is OpenAPI 3.1's), query parameters from the same `Param`
+declarations the handlers parse them with, so the document cannot promise a parameter the code refuses.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -9,103 +13,186 @@ from pydantic.json_schema import models_json_schema
 
 from api import __version__
 from api.rest import models
+from api.rest.filters import AUTHOR_LIST, COAUTHOR_LIST, PAPER_LIST
+from api.rest.institutions import INSTITUTION_LIST
+from api.rest.metrics import IDS, MAX_POST_IDS
+from api.rest.params import Param
 
-_ID = {
-    "name": "{name}",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "Global id, as returned by GraphQL `id` fields.",
+_ID_HELP = {
+    "author_id": "An author: global id, or external id (`orcid:…`, `openalex:A…`, `s2:…`).",
+    "coauthor_id": "Another author (the coauthor): global id, or external id.",
+    "paper_id": "A paper: global id, or external id (`doi:…`, `arxiv:…`, `openalex:W…`, `s2:…`).",
+    "institution_id": "An institution: global id.",
 }
-_PAGING = [
-    {
-        "name": "first",
-        "in": "query",
-        "required": False,
-        "description": "Page size, 0 to 100.",
-        "schema": {"type": "integer", "minimum": 0, "maximum": 100, "default": 20},
-    },
-    {
-        "name": "after",
-        "in": "query",
-        "required": False,
-        "description": "`next_cursor` of the previous page.",
-        "schema": {"type": "string"},
-    },
-]
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
 
-def _id(name: str) -> dict[str, Any]:
-    return {**_ID, "name": name}
+def _path_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": _ID_HELP[name]}
 
 
-def _ok(schema: str, description: str) -> dict[str, Any]:
-    return {
-        "200": {
-            "description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-        },
-        "400": {
-            "description": "A malformed parameter (page size, cursor).",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        },
-        "404": {
-            "description": "No such object.",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+def _operation(
+    operation_id: str, summary: str, schema: str, params: Sequence[Param] = (), description: str = ""
+) -> dict[str, Any]:
+    """An operation answering `schema`, taking the path's ids and the query parameters `params`."""
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "parameters": [param.openapi() for param in params],
+        "responses": {
+            "200": {
+                "description": f"A {schema}.",
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+            },
+            "400": {
+                "description": "A parameter unknown, repeated, malformed or out of range; the message names it.",
+                "content": _ERROR,
+            },
         },
     }
+    if description:
+        operation["description"] = description
+    return operation
+
+
+def _with_ids(path: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation with the path's id parameters first, and a 404 when the path names ids."""
+    names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    if names:
+        operation["parameters"] = [*(_path_id(name) for name in names), *operation["parameters"]]
+        operation["responses"]["404"] = {"description": "An id in the path names nothing stored.", "content": _ERROR}
+    return operation
+
+
+_PAPERS = "Filters, sort and facets as on every list of papers."
+
+
+def _operations() -> dict[str, dict[str, dict[str, Any]]]:
+    return {
+        "/v1/authors": {
+            "get": _operation(
+                "listAuthors",
+                "Authors: searched by name, filtered, sorted",
+                "AuthorPage",
+                AUTHOR_LIST,
+                "Without `search`, every author by name. Figures used to filter and sort are the computed ones.",
+            )
+        },
+        "/v1/authors/metrics": {
+            "get": _operation(
+                "getAuthorsMetrics",
+                "Many authors' figures at once, in the order asked (null for an unknown or malformed id)",
+                "AuthorFiguresList",
+                (IDS,),
+            ),
+            "post": _operation(
+                "postAuthorsMetrics",
+                f"Up to {MAX_POST_IDS:,} authors' figures at once, in the order asked (null for an unknown id)",
+                "AuthorFiguresList",
+            ),
+        },
+        "/v1/authors/{author_id}": {
+            "get": _operation("getAuthor", "An author with reported and computed metrics", "Author")
+        },
+        "/v1/authors/{author_id}/papers": {
+            "get": _operation("listAuthorPapers", "An author's papers, newest first", "PaperPage", PAPER_LIST, _PAPERS)
+        },
+        "/v1/authors/{author_id}/coauthors": {
+            "get": _operation(
+                "listAuthorCoauthors", "An author's coauthors, most shared papers first", "CoauthorPage", COAUTHOR_LIST
+            )
+        },
+        "/v1/authors/{author_id}/coauthors/{coauthor_id}/papers": {
+            "get": _operation(
+                "listSharedPapers", "The papers two coauthors share, newest first", "PaperPage", PAPER_LIST, _PAPERS
+            )
+        },
+        "/v1/papers": {
+            "get": _operation(
+                "listPapers",
+                "Papers: full-text search, filters, sort and facets",
+                "PaperPage",
+                PAPER_LIST,
+                "Without `search`, every paper, newest first.",
+            )
+        },
+        "/v1/papers/{paper_id}": {"get": _operation("getPaper", "A paper with its byline", "Paper")},
+        "/v1/papers/{paper_id}/references": {
+            "get": _operation(
+                "listPaperReferences",
+                "The stored papers this paper cites, newest first",
+                "PaperPage",
+                PAPER_LIST,
+                _PAPERS,
+            )
+        },
+        "/v1/papers/{paper_id}/citations": {
+            "get": _operation(
+                "listPaperCitations",
+                "The stored papers citing this paper, all of them, newest first",
+                "PaperPage",
+                PAPER_LIST,
+                _PAPERS,
+            )
+        },
+        "/v1/institutions": {
+            "get": _operation("listInstitutions", "Institutions by name", "InstitutionPage", INSTITUTION_LIST)
+        },
+        "/v1/institutions/{institution_id}": {"get": _operation("getInstitution", "An institution", "Institution")},
+        "/v1/institutions/{institution_id}/papers": {
+            "get": _operation(
+                "listInstitutionPapers",
+                "Papers named for an institution, by the source or an author's affiliation",
+                "PaperPage",
+                PAPER_LIST,
+                _PAPERS,
+            )
+        },
+        "/v1/institutions/{institution_id}/authors": {
+            "get": _operation(
+                "listInstitutionAuthors",
+                "Authors affiliated with an institution on some paper, by name",
+                "AuthorPage",
+                AUTHOR_LIST,
+            )
+        },
+    }
+
+
+_RESPONSES = (
+    models.Author,
+    models.AuthorPage,
+    models.AuthorFiguresList,
+    models.Paper,
+    models.PaperPage,
+    models.CoauthorPage,
+    models.Institution,
+    models.InstitutionPage,
+    models.Error,
+)
 
 
 @cache
 def openapi_document() -> dict[str, Any]:
     _, schemas = models_json_schema(
-        [
-            (m, "serialization")
-            for m in (models.Author, models.Paper, models.PaperPage, models.CoauthorPage, models.Error)
-        ],
+        [*((m, "serialization") for m in _RESPONSES), (models.AuthorIds, "validation")],
         ref_template="#/components/schemas/{model}",
     )
+    paths = {path: {m: _with_ids(path, op) for m, op in item.items()} for path, item in _operations().items()}
+    paths["/v1/authors/metrics"]["post"]["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuthorIds"}}},
+    }
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Scholar Graph REST API",
             "version": __version__,
-            "description": "Author metrics, papers and coauthors for services. The same data as /graphql; "
-            "ids are GraphQL global ids.",
+            "description": "Authors and their metrics (in bulk too), papers, coauthors, citations and institutions, "
+            "for services: the same data as /graphql, with the same filters and keyset pagination "
+            "(`first` and `after` in; `items`, `total_count`, `has_more`, `next_cursor` out). Ids are GraphQL "
+            "global ids; authors and papers also answer to external ids. Unknown query parameters are refused.",
         },
-        "paths": {
-            "/v1/authors/{author_id}": {
-                "get": {
-                    "operationId": "getAuthor",
-                    "summary": "An author with reported and computed metrics",
-                    "parameters": [_id("author_id")],
-                    "responses": _ok("Author", "The author."),
-                }
-            },
-            "/v1/authors/{author_id}/papers": {
-                "get": {
-                    "operationId": "listAuthorPapers",
-                    "summary": "An author's papers, newest first",
-                    "parameters": [_id("author_id"), *_PAGING],
-                    "responses": _ok("PaperPage", "A page of papers."),
-                }
-            },
-            "/v1/authors/{author_id}/coauthors": {
-                "get": {
-                    "operationId": "listAuthorCoauthors",
-                    "summary": "An author's coauthors, most shared papers first",
-                    "parameters": [_id("author_id"), *_PAGING],
-                    "responses": _ok("CoauthorPage", "A page of coauthors."),
-                }
-            },
-            "/v1/papers/{paper_id}": {
-                "get": {
-                    "operationId": "getPaper",
-                    "summary": "A paper with its byline",
-                    "parameters": [_id("paper_id")],
-                    "responses": _ok("Paper", "The paper."),
-                }
-            },
-        },
+        "paths": paths,
         "components": {"schemas": schemas["$defs"]},
     }

@@ -1,33 +1,23 @@
-"""REST at /v1 on the seed: authors with reported and computed metrics, their papers and coauthors
-paged by cursor, papers with their byline, error bodies, and the OpenAPI 3.1 document that describes
-them (every `$ref` resolves, its paths are the app's routes, every response body fits its schema).
+"""REST at /v1 on the seed: an author with reported and computed metrics, their papers and coauthors
+paged by cursor, a paper with its byline, and error bodies, each response checked against the OpenAPI
+document (tests/rest/test_openapi.py checks the document itself).
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from conftest import graphql
-from pydantic import BaseModel
-from starlette.routing import Route
+from rest_support import assert_fits_openapi, quoted
 from starlette.testclient import TestClient
 
 from api.ids import encode_id
 from api.rest import models
 
-try:  # a real JSON Schema validator when the environment has one; otherwise the subset below
-    import jsonschema
-except ImportError:  # pragma: no cover - depends on the environment
-    jsonschema = None
-
 OWNER = "Louis Béthune"
 SEARCH_OWNER = '{ authors(search: "Louis Béthune", first: 1) { nodes { id name } } }'
 SEARCH_PAPER = '{ papers(search: "Sturm Liouville", first: 1) { nodes { id title } } }'
-
-
-# The OpenAPI document and a validator for the JSON Schema subset pydantic emits ----------------------
 
 
 @pytest.fixture(scope="module")
@@ -36,75 +26,6 @@ def openapi(seeded_server: TestClient) -> dict[str, Any]:
     assert response.status_code == 200
     document: dict[str, Any] = response.json()
     return document
-
-
-def resolve(document: dict[str, Any], ref: str) -> Any:
-    """The target of a local JSON pointer `#/a/b`, or KeyError."""
-    assert ref.startswith("#/"), f"{ref} is not a reference within the document"
-    target: Any = document
-    for part in ref[2:].split("/"):
-        target = target[part.replace("~1", "/").replace("~0", "~")]
-    return target
-
-
-def refs_in(node: Any) -> list[str]:
-    if isinstance(node, dict):
-        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
-        return found + [ref for value in node.values() for ref in refs_in(value)]
-    if isinstance(node, list):
-        return [ref for value in node for ref in refs_in(value)]
-    return []
-
-
-_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
-    "null": (type(None),), "array": (list,), "object": (dict,),
-}  # fmt: skip
-
-
-def schema_errors(document: dict[str, Any], schema: dict[str, Any], value: Any, at: str = "$") -> list[str]:
-    """Where `value` breaks `schema`: $ref, type, anyOf, properties, required, additionalProperties, items."""
-    if "$ref" in schema:
-        errors = schema_errors(document, resolve(document, schema["$ref"]), value, at)
-        rest = {k: v for k, v in schema.items() if k != "$ref"}
-        return errors + schema_errors(document, rest, value, at)
-    errors: list[str] = []
-    if "anyOf" in schema and all(schema_errors(document, option, value, at) for option in schema["anyOf"]):
-        errors.append(f"{at}: {value!r} fits none of {schema['anyOf']}")
-    kind = schema.get("type")
-    if kind is not None:
-        is_bool = isinstance(value, bool)
-        if not isinstance(value, _TYPES[kind]) or (is_bool and kind != "boolean"):
-            return [*errors, f"{at}: {value!r} is not of type {kind}"]
-    if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        errors += [f"{at}: missing {name}" for name in schema.get("required", []) if name not in value]
-        if schema.get("additionalProperties") is False:
-            errors += [f"{at}: unexpected {name}" for name in value if name not in properties]
-        for name, item in value.items():
-            if name in properties:
-                errors += schema_errors(document, properties[name], item, f"{at}.{name}")
-    if isinstance(value, list) and "items" in schema:
-        for index, item in enumerate(value):
-            errors += schema_errors(document, schema["items"], item, f"{at}[{index}]")
-    return errors
-
-
-def assert_fits_openapi(document: dict[str, Any], path: str, response: Any, model: type[BaseModel]) -> dict[str, Any]:
-    """Check a response body against the schema the document gives for (path, GET, status), and
-    against the pydantic model it was generated from; return the body."""
-    body: dict[str, Any] = response.json()
-    operation = document["paths"][path]["get"]
-    schema = operation["responses"][str(response.status_code)]["content"]["application/json"]["schema"]
-    if jsonschema is not None:  # pragma: no cover - depends on the environment
-        jsonschema.validate(body, {**schema, "components": document["components"]})
-    assert schema_errors(document, schema, body) == []
-    model.model_validate(body)
-    return body
-
-
-def quoted(global_id: str) -> str:
-    return quote(global_id, safe="")
 
 
 # Ids from GraphQL ------------------------------------------------------------------------------------
@@ -355,61 +276,3 @@ def test_an_unknown_paper_is_404(seeded_server: TestClient, openapi: dict[str, A
 def test_an_author_id_used_as_a_paper_is_404(seeded_server: TestClient, openapi: dict[str, Any], owner_id: str) -> None:
     response = seeded_server.get(f"/v1/papers/{quoted(owner_id)}")
     _assert_not_found(response, openapi, "/v1/papers/{paper_id}")
-
-
-# The OpenAPI document --------------------------------------------------------------------------------
-
-
-def test_openapi_is_version_3_1_0(openapi: dict[str, Any]) -> None:
-    assert openapi["openapi"] == "3.1.0"
-    assert openapi["info"]["title"]
-    assert openapi["info"]["version"]
-
-
-def test_every_ref_resolves_within_the_document(openapi: dict[str, Any]) -> None:
-    refs = refs_in(openapi)
-    assert refs
-    unresolved = []
-    for ref in refs:
-        try:
-            resolve(openapi, ref)
-        except (KeyError, AssertionError):
-            unresolved.append(ref)
-    assert unresolved == []
-
-
-def test_openapi_paths_are_the_apps_v1_routes(seeded_server: TestClient, openapi: dict[str, Any]) -> None:
-    routes = {
-        route.path
-        for route in seeded_server.app.routes  # type: ignore[attr-defined]
-        if isinstance(route, Route) and route.path.startswith("/v1/")
-    }
-    assert set(openapi["paths"]) == routes
-
-
-def test_openapi_methods_are_the_routes_methods(seeded_server: TestClient, openapi: dict[str, Any]) -> None:
-    methods = {
-        route.path: {method.lower() for method in route.methods or ()} - {"head"}
-        for route in seeded_server.app.routes  # type: ignore[attr-defined]
-        if isinstance(route, Route) and route.path.startswith("/v1/")
-    }
-    assert {path: set(item) for path, item in openapi["paths"].items()} == methods
-
-
-def test_every_path_parameter_is_declared(openapi: dict[str, Any]) -> None:
-    for path, item in openapi["paths"].items():
-        in_template = {part[1:-1] for part in path.split("/") if part.startswith("{")}
-        for operation in item.values():
-            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
-            assert declared == in_template, path
-
-
-def test_operation_ids_are_unique(openapi: dict[str, Any]) -> None:
-    ids = [operation["operationId"] for item in openapi["paths"].values() for operation in item.values()]
-    assert len(ids) == len(set(ids))
-
-
-def test_the_schema_validator_catches_a_wrong_body(openapi: dict[str, Any]) -> None:
-    schema = {"$ref": "#/components/schemas/Error"}
-    assert schema_errors(openapi, schema, {"error": {"code": "x", "message": "y"}}) == []
-    assert schema_errors(openapi, schema, {"error": {"code": 1}, "extra": True}) != []

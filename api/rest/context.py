@@ -1,0 +1,47 @@
+"""What every REST handler needs: the request's database, JSON responses, and JSON request bodies.
+
+Errors are raised, not returned: `InvalidInputError` becomes 400 and `NotFoundError` 404, both with the
+body `{"error": {"code", "message"}}` (the app's exception handlers write it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.db.pool import Database
+from api.errors import InvalidInputError
+from api.rest.models import Model
+
+MAX_BODY_BYTES = 1_000_000
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.runtime.db
+    return db
+
+
+def respond(model: Model, *, exclude: set[str] | None = None) -> Response:
+    """The model as the JSON body of a 200 response (fields in `exclude` left out)."""
+    return Response(model.model_dump_json(exclude=exclude), media_type="application/json")
+
+
+async def json_body(request: Request) -> Any:
+    """The request's JSON body, read up to `MAX_BODY_BYTES` (never more) and parsed."""
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise InvalidInputError(f"send a JSON body (Content-Type: application/json), not {content_type[:60]!r}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise InvalidInputError(f"the request body exceeds {MAX_BODY_BYTES:,} bytes")
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks))
+    except (ValueError, RecursionError) as error:
+        raise InvalidInputError("the request body is not valid JSON") from error

@@ -191,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scholargraph: error: invalid settings: {problems}", file=sys.stderr)
         return 1
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, sqlalchemy.exc.DBAPIError) as error:
-        print(f"scholargraph: error: cannot use the database: {error}", file=sys.stderr)
+        cause = error.orig if isinstance(error, sqlalchemy.exc.DBAPIError) else error
+        first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        print(f"scholargraph: error: cannot use the database: {first_line}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

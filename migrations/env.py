@@ -14,18 +14,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 # Serialises concurrent migrators (several replicas starting at once): the second waits, then finds
-# the schema at head and does nothing.
+# the schema at head and does nothing. A transaction-scoped lock: it is released only when the
+# migrations commit, so the next migrator never sees a half-made schema.
 MIGRATION_LOCK_KEY = 0x5C401A5
 
 
 def _migrate(connection: Connection) -> None:
-    connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
-    try:
-        context.configure(connection=connection, target_metadata=None, transaction_per_migration=True)
-        with context.begin_transaction():
-            context.run_migrations()
-    finally:
-        connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
 
 
 async def _run_online() -> None:

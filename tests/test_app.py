@@ -5,14 +5,19 @@ the GraphiQL assets served by the service itself.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import asyncpg
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import create_app
+from api.app import close_runtime, create_app, open_runtime
 from api.db import migrate
+from api.db.embedded import EmbeddedPostgres
 from api.settings import Settings
 
 STATIC_PREFIX = "/static/graphiql/"
@@ -53,6 +58,32 @@ def test_readyz_on_an_unmigrated_database_is_503(unmigrated_client: TestClient) 
     assert "scholargraph migrate" in body["reason"]
 
 
+def test_load_seed_on_an_unmigrated_database_without_migrate_on_start_starts(empty_database_url: str) -> None:
+    settings = Settings(database_url=empty_database_url, migrate_on_start=False, load_seed=True)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        assert client.get("/healthz").status_code == 200
+        ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert "scholargraph migrate" in ready.json()["reason"]
+
+
+async def _public_tables(url: str) -> list[str]:
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return [row["tablename"] for row in rows]
+    finally:
+        await connection.close()
+
+
+async def test_load_seed_without_migrate_on_start_leaves_an_unmigrated_database_untouched(
+    empty_database_url: str,
+) -> None:
+    runtime = await open_runtime(Settings(database_url=empty_database_url, migrate_on_start=False, load_seed=True))
+    await close_runtime(runtime)
+    assert await _public_tables(empty_database_url) == []
+
+
 def test_readyz_is_200_once_the_database_is_migrated(empty_database_url: str) -> None:
     settings = Settings(database_url=empty_database_url, migrate_on_start=False, load_seed=False)
     with TestClient(create_app(settings)) as client:
@@ -89,6 +120,53 @@ def test_start_up_with_load_seed_off_leaves_the_database_empty(database_url: str
 
 def test_an_unknown_path_is_404(seeded_server: TestClient) -> None:
     assert seeded_server.get("/nope").status_code == 404
+
+
+# Shut-down of the embedded server ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def embedded_data_dir() -> Iterator[Path]:
+    """A data dir for the embedded server in a folder its unprivileged user can reach; stopped afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="sg-app-"))
+    folder.chmod(0o755)
+    yield folder / "db"
+    if (folder / "db" / "pgdata").exists() and EmbeddedPostgres(folder / "db").is_running():
+        EmbeddedPostgres(folder / "db").stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def embedded_settings(data_dir: Path) -> Settings:
+    return Settings(database_url=None, data_dir=data_dir, load_seed=False)
+
+
+async def test_shutdown_stops_the_embedded_server_it_started(embedded_data_dir: Path) -> None:
+    runtime = await open_runtime(embedded_settings(embedded_data_dir))
+    assert runtime.embedded is not None
+    assert runtime.embedded.is_running()
+    await close_runtime(runtime)
+    assert not EmbeddedPostgres(embedded_data_dir).is_running()
+
+
+async def test_shutdown_leaves_the_embedded_server_running_while_another_process_uses_it(
+    embedded_data_dir: Path,
+) -> None:
+    runtime = await open_runtime(embedded_settings(embedded_data_dir))
+    assert runtime.embedded is not None
+    other = await asyncpg.connect(runtime.embedded.url, server_settings={"application_name": "another-process"})
+    try:
+        await close_runtime(runtime)
+        assert EmbeddedPostgres(embedded_data_dir).is_running()
+        assert await other.fetchval("SELECT count(*) FROM alembic_version") == 1
+    finally:
+        await other.close()
+
+
+async def test_shutdown_leaves_an_embedded_server_it_did_not_start_running(embedded_data_dir: Path) -> None:
+    EmbeddedPostgres(embedded_data_dir).start()
+    runtime = await open_runtime(embedded_settings(embedded_data_dir))
+    await close_runtime(runtime)
+    assert EmbeddedPostgres(embedded_data_dir).is_running()
 
 
 # GraphiQL assets -------------------------------------------------------------------------------------

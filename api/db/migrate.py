@@ -7,6 +7,7 @@ inside the package (`api/_bundled/migrations`), which is preferred when present.
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -62,13 +63,19 @@ def head_revision() -> str:
     return head
 
 
+# alembic keeps its running context in module globals: one migration at a time per process.
+_ALEMBIC = threading.Lock()
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at `url` to `revision`. Blocking: call it from a thread inside a loop."""
-    command.upgrade(_config(url), revision)
+    with _ALEMBIC:
+        command.upgrade(_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
-    command.downgrade(_config(url), revision)
+    with _ALEMBIC:
+        command.downgrade(_config(url), revision)
 
 
 async def upgrade_async(url: str) -> None:

@@ -157,8 +157,7 @@ _MERGED_PAPER = """(
     $2::text,
     coalesce($3::text, abstract),
     coalesce($4::text, primary_category),
-    ARRAY(SELECT DISTINCT ON (c) c FROM unnest($5::text[] || categories) WITH ORDINALITY AS u(c, i)
-          ORDER BY c, i),
+    ARRAY(SELECT c FROM unnest($5::text[] || categories) WITH ORDINALITY AS u(c, i) GROUP BY c ORDER BY min(i)),
     coalesce($6::date, published_on),
     CASE WHEN $6::date IS NULL THEN published_precision ELSE $7::text END,
     has_code OR $8::boolean,

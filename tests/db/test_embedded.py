@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pwd
 import shutil
 import stat
 import tempfile
@@ -14,7 +15,7 @@ import asyncpg
 import pytest
 
 from api.cli import main
-from api.db.embedded import EmbeddedPostgres
+from api.db.embedded import SERVICE_USER, EmbeddedPostgres
 from api.errors import EmbeddedServerError
 
 
@@ -103,3 +104,83 @@ def test_cli_db_stop_on_a_folder_without_a_database_is_a_clear_error(
 ) -> None:
     assert main(["db", "stop", "--data-dir", str(reachable_dir / "nothing-here")]) == 1
     assert "holds no embedded database" in capsys.readouterr().err
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_socket_folder_is_closed_to_other_users(reachable_dir: Path) -> None:
+    server = EmbeddedPostgres(reachable_dir / "db")
+    server.start()
+    assert server.socket_dir == reachable_dir / "db" / "run"
+    assert (server.socket_dir / ".s.PGSQL.5432").is_socket()
+    assert _mode(server.socket_dir) == 0o700
+
+
+def test_a_socket_folder_left_open_by_an_older_version_is_closed_at_start(reachable_dir: Path) -> None:
+    run = reachable_dir / "db" / "run"
+    run.mkdir(parents=True)
+    run.chmod(0o755)
+    server = EmbeddedPostgres(reachable_dir / "db")
+    server.start()
+    assert server.socket_dir == run
+    assert _mode(run) == 0o700
+
+
+def test_the_short_socket_folder_of_a_deep_data_dir_is_closed_to_other_users(reachable_dir: Path) -> None:
+    deep = reachable_dir / ("d" * 60) / ("e" * 60)
+    server = EmbeddedPostgres(deep)
+    try:
+        server.start()
+        assert server.socket_dir.parent == Path(tempfile.gettempdir())
+        assert (server.socket_dir / ".s.PGSQL.5432").is_socket()
+        assert _mode(server.socket_dir) == 0o700
+    finally:
+        if server.is_running():
+            server.stop()
+        shutil.rmtree(server.socket_dir, ignore_errors=True)
+
+
+async def _write_or_read(url: str, *, write: bool) -> list[str]:
+    connection = await asyncpg.connect(url)
+    try:
+        if write:
+            await connection.execute("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('moved with me')")
+        return [row["v"] for row in await connection.fetch("SELECT v FROM kept")]
+    finally:
+        await connection.close()
+
+
+def test_a_stopped_data_dir_moved_elsewhere_starts_and_serves_its_data(reachable_dir: Path) -> None:
+    before = EmbeddedPostgres(reachable_dir / "db")
+    asyncio.run(_write_or_read(before.start(), write=True))
+    before.stop()
+    (reachable_dir / "db").rename(reachable_dir / "moved")
+    after = EmbeddedPostgres(reachable_dir / "moved")
+    try:
+        url = after.start()
+        assert after.socket_dir == reachable_dir / "moved" / "run"
+        assert asyncio.run(_write_or_read(url, write=False)) == ["moved with me"]
+    finally:
+        if after.is_running():
+            after.stop()
+
+
+def test_the_socket_folder_is_not_written_into_the_cluster_configuration(reachable_dir: Path) -> None:
+    server = EmbeddedPostgres(reachable_dir / "db")
+    server.start()
+    conf = (server.pgdata / "postgresql.conf").read_text()
+    assert [line for line in conf.splitlines() if line.strip().startswith("unix_socket_directories")] == []
+    assert str(server.data_dir) not in conf
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the server runs as another user only when we are root")
+def test_as_root_the_server_runs_as_the_scholargraph_user(reachable_dir: Path) -> None:
+    server = EmbeddedPostgres(reachable_dir / "db")
+    server.start()
+    account = pwd.getpwnam(SERVICE_USER)
+    assert (server.pgdata.stat().st_uid, server.pgdata.stat().st_gid) == (account.pw_uid, account.pw_gid)
+    postmaster_pid = int((server.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+    assert Path(f"/proc/{postmaster_pid}").stat().st_uid == account.pw_uid
+    assert account.pw_uid != 0

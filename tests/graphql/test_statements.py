@@ -14,6 +14,7 @@ from typing import Any
 from api.db.pool import Database, StatementCounter, current_counter
 from api.graphql.context import GraphQLContext
 from api.graphql.schema import schema
+from api.ids import encode_id
 from api.ingest.profile import import_profile
 from api.ingest.seed import load_seed_if_empty
 from api.settings import Settings
@@ -152,3 +153,62 @@ async def test_paging_an_authors_papers_runs_the_same_statements_on_every_page(d
     cursor = first_page["authors"]["nodes"][0]["papers"]["pageInfo"]["endCursor"]
     _, on_second = await execute(db, query, {"after": cursor})
     assert len(on_second) == len(on_first)
+
+
+NODES = """
+query ($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    __typename
+    id
+    ... on Author { name }
+    ... on Paper { title authors { name } }
+  }
+}
+"""
+
+
+async def _nodes_and_expected(db: Database, ids: list[str]) -> tuple[list[Any], list[Any], list[str]]:
+    """What nodes(ids:) answers, what it should answer (from the tables), and its statements."""
+    authors = {encode_id("Author", row["id"]): row["name"] for row in await db.fetch("SELECT id, name FROM authors")}
+    papers = {encode_id("Paper", row["id"]): row["title"] for row in await db.fetch("SELECT id, title FROM papers")}
+    data, statements = await execute(db, NODES, {"ids": ids})
+    expected: list[Any] = []
+    for global_id in ids:
+        if global_id in authors:
+            expected.append({"__typename": "Author", "id": global_id, "name": authors[global_id]})
+        elif global_id in papers:
+            expected.append({"__typename": "Paper", "id": global_id, "title": papers[global_id]})
+        else:
+            expected.append(None)
+    answered = [None if node is None else {k: v for k, v in node.items() if k != "authors"} for node in data["nodes"]]
+    return answered, expected, statements
+
+
+async def test_nodes_runs_the_same_statements_for_fifty_ids_as_for_two(db: Database) -> None:
+    await load_seed_if_empty(db)
+    author_ids = [encode_id("Author", row["id"]) for row in await db.fetch("SELECT id FROM authors ORDER BY id")]
+    paper_ids = [encode_id("Paper", row["id"]) for row in await db.fetch("SELECT id FROM papers ORDER BY id")]
+    unknown = [encode_id("Author", 987_654), encode_id("Paper", 987_655)]
+    malformed = ["garbage", "", "QXV0aG9yOi0x", encode_id("Author", 1) + "!"]
+    pool = author_ids[:20] + paper_ids[:14] + unknown * 4 + malformed * 2
+    fifty = [pool[(7 * i) % len(pool)] for i in range(50)]  # interleaved, with repeats
+    assert len(fifty) == 50
+    assert {*unknown, *malformed} <= set(fifty)
+
+    _, _, for_two = await _nodes_and_expected(db, [author_ids[0], paper_ids[0]])
+    answered, expected, for_fifty = await _nodes_and_expected(db, fifty)
+    show(for_fifty)
+    assert answered == expected
+    assert len(for_fifty) == len(for_two)
+
+
+async def test_nodes_answers_in_the_order_asked_with_nulls(db: Database) -> None:
+    await load_seed_if_empty(db)
+    author = encode_id("Author", await db.fetchval("SELECT min(id) FROM authors"))
+    paper = encode_id("Paper", await db.fetchval("SELECT min(id) FROM papers"))
+    ids = ["nope", paper, encode_id("Paper", 987_654), author, encode_id("Author", 987_654), paper]
+    answered, expected, _ = await _nodes_and_expected(db, ids)
+    assert [None if node is None else node["__typename"] for node in answered] == [
+        None, "Paper", None, "Author", None, "Paper"
+    ]  # fmt: skip
+    assert answered == expected

@@ -225,6 +225,47 @@ def test_the_operation_name_picks_the_operation(seeded_server: TestClient) -> No
     assert response.json() == {"data": {"b": "Query"}}
 
 
+TWO_OPERATIONS = "query A { a: __typename } query B { b: __typename }"
+
+
+def test_several_operations_without_a_name_are_400_with_graphql_response_json(seeded_server: TestClient) -> None:
+    response = post(seeded_server, {"query": TWO_OPERATIONS}, accept=GRAPHQL_RESPONSE)
+    assert response.status_code == 400
+    assert media_type(response) == GRAPHQL_RESPONSE
+    assert "data" not in response.json()
+
+
+def test_several_operations_without_a_name_are_200_with_json(seeded_server: TestClient) -> None:
+    response = post(seeded_server, {"query": TWO_OPERATIONS}, accept=JSON)
+    assert response.status_code == 200
+    assert media_type(response) == JSON
+    assert "data" not in response.json()
+
+
+def test_several_operations_without_a_name_ask_for_operation_name(seeded_server: TestClient) -> None:
+    response = post(seeded_server, {"query": TWO_OPERATIONS, "operationName": None})
+    assert len(messages(response)) == 1
+    assert "operationName" in messages(response)[0]
+
+
+def test_several_operations_without_a_name_over_get_are_refused_too(seeded_server: TestClient) -> None:
+    response = seeded_server.get("/graphql", params={"query": TWO_OPERATIONS}, headers={"Accept": GRAPHQL_RESPONSE})
+    assert response.status_code == 400
+    assert any("operationName" in message for message in messages(response))
+
+
+def test_several_operations_with_a_name_run_that_one(seeded_server: TestClient) -> None:
+    response = post(seeded_server, {"query": TWO_OPERATIONS, "operationName": "A"}, accept=GRAPHQL_RESPONSE)
+    assert response.status_code == 200
+    assert media_type(response) == GRAPHQL_RESPONSE
+    assert response.json() == {"data": {"a": "Query"}}
+
+
+def test_one_operation_with_fragments_needs_no_name(seeded_server: TestClient) -> None:
+    response = post(seeded_server, {"query": "query Only { ...F } fragment F on Query { __typename }"})
+    assert response.json() == {"data": {"__typename": "Query"}}
+
+
 # Malformed HTTP requests -----------------------------------------------------------------------------
 
 

@@ -469,3 +469,143 @@ def test_cli_reimport_summary_says_nothing_changed(database_url: str, capsys: py
     assert cli_main(ingest_args(SEED, database_url)) == 0
     out = capsys.readouterr().out
     assert out == f"{SEED}: 18 papers read; inserted nothing; updated nothing\n"
+
+
+# --- merging into what is stored ------------------------------------------------------------------------
+
+# A seed paper with a year, listed with the LG code and no Code badge.
+UNMASKING = "Learning Unmasking Policies for Diffusion Language Models"
+# A seed paper listed with the ML code (stat.ML).
+GAUSSIAN = "Gaussian Processes on Distributions based on Regularized Optimal Transport"
+CODE_URL = "https://github.com/example/unmasking-policies"
+
+
+def small_profile(tmp_path: Path, name: str, *, metrics: bool = True, bylines: tuple[str, ...]) -> Path:
+    """A page of the seed's format for Ada Lovelace: one paper per byline, in order."""
+    lines = ["Ada Lovelace", "", "LG"]
+    if metrics:
+        lines += ["h-index3", f"{len(bylines)}papers", "12citations"]
+    lines += ["", f"{len(bylines)} Papers", ""]
+    for number, byline in enumerate(bylines, 1):
+        lines += [f"LGJul {number}, 2024", f"Notes on the Analytical Engine, Part {number}", "", byline, ""]
+        lines += [f"An abstract of part {number}.", ""]
+    path = tmp_path / name
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+async def run_sql(db: Database, sql: str, *args: object) -> None:
+    async with db.transaction() as connection:
+        await connection.execute(sql, *args)
+
+
+async def assert_reimport_changes_nothing(db: Database, path: Path) -> None:
+    before = await table_checksums(db)
+    again = await import_profile(db, path, as_of=AS_OF)
+    assert again.stats.as_dict() == {"inserted": {}, "updated": {}}
+    assert await table_checksums(db) == before
+
+
+async def test_reimport_keeps_categories_another_source_added(seeded: Database) -> None:
+    await run_sql(seeded, "UPDATE papers SET categories = ARRAY['cs.LG', 'stat.ML'] WHERE title = $1", UNMASKING)
+    await import_profile(seeded, SEED, as_of=AS_OF)
+    row = await seeded.fetchrow("SELECT primary_category, categories FROM papers WHERE title = $1", UNMASKING)
+    assert row is not None
+    assert (row["primary_category"], list(row["categories"])) == ("cs.LG", ["cs.LG", "stat.ML"])
+
+
+async def test_reimport_keeps_a_stored_code_link(seeded: Database) -> None:
+    await run_sql(seeded, "UPDATE papers SET code_url = $2 WHERE title = $1", UNMASKING, CODE_URL)
+    await import_profile(seeded, SEED, as_of=AS_OF)
+    assert await seeded.fetchval("SELECT code_url FROM papers WHERE title = $1", UNMASKING) == CODE_URL
+
+
+async def test_reimport_over_another_sources_fields_changes_nothing_the_second_time(seeded: Database) -> None:
+    await run_sql(
+        seeded,
+        "UPDATE papers SET categories = ARRAY['cs.LG', 'stat.ML'], code_url = $2 WHERE title = $1",
+        UNMASKING,
+        CODE_URL,
+    )
+    await import_profile(seeded, SEED, as_of=AS_OF)
+    await assert_reimport_changes_nothing(seeded, SEED)
+
+
+async def test_reimport_puts_the_pages_category_first(seeded: Database) -> None:
+    # Another source filed the paper under cs.LG; the page says ML. The page's category leads, the other stays.
+    await run_sql(
+        seeded, "UPDATE papers SET primary_category = 'cs.LG', categories = ARRAY['cs.LG'] WHERE title = $1", GAUSSIAN
+    )
+    await import_profile(seeded, SEED, as_of=AS_OF)
+    row = await seeded.fetchrow("SELECT primary_category, categories FROM papers WHERE title = $1", GAUSSIAN)
+    assert row is not None
+    assert (row["primary_category"], list(row["categories"])) == ("stat.ML", ["stat.ML", "cs.LG"])
+
+
+async def test_a_later_page_without_accents_keeps_the_stored_accented_name(db: Database, tmp_path: Path) -> None:
+    await import_profile(db, small_profile(tmp_path, "first.txt", bylines=("Ada Lovelace, Zoë Martin",)), as_of=AS_OF)
+    later = small_profile(tmp_path, "later.txt", bylines=("Ada Lovelace, Zoe Martin", "Zoe Martin, Ada Lovelace"))
+    await import_profile(db, later, as_of=AS_OF)
+    rows = await db.fetch("SELECT name FROM authors WHERE name_key = 'zoe martin'")
+    assert [row["name"] for row in rows] == ["Zoë Martin"]
+
+
+async def test_a_later_page_without_accents_changes_nothing_the_second_time(db: Database, tmp_path: Path) -> None:
+    await import_profile(db, small_profile(tmp_path, "first.txt", bylines=("Ada Lovelace, Zoë Martin",)), as_of=AS_OF)
+    later = small_profile(tmp_path, "later.txt", bylines=("Ada Lovelace, Zoe Martin", "Zoe Martin, Ada Lovelace"))
+    await import_profile(db, later, as_of=AS_OF)
+    await assert_reimport_changes_nothing(db, later)
+
+
+async def test_a_page_without_metric_lines_records_no_reported_figures(db: Database, tmp_path: Path) -> None:
+    page = small_profile(tmp_path, "bare.txt", metrics=False, bylines=("Ada Lovelace, Zoë Martin",))
+    done = await import_profile(db, page, as_of=AS_OF)
+    assert done.stats.inserted["author_reported_metrics"] == 0
+    assert await db.fetchval("SELECT count(*) FROM author_reported_metrics") == 0
+    assert await db.fetchval("SELECT count(*) FROM papers") == 1
+
+
+async def test_a_page_without_metric_lines_keeps_the_figures_of_that_date(db: Database, tmp_path: Path) -> None:
+    await import_profile(db, small_profile(tmp_path, "full.txt", bylines=("Ada Lovelace, Zoë Martin",)), as_of=AS_OF)
+    before = await db.fetch("SELECT m::text AS row FROM author_reported_metrics m")
+    bare = small_profile(tmp_path, "bare.txt", metrics=False, bylines=("Ada Lovelace, Zoë Martin",))
+    await import_profile(db, bare, as_of=AS_OF)
+    assert await db.fetch("SELECT m::text AS row FROM author_reported_metrics m") == before
+    assert len(before) == 1
+
+
+async def test_a_page_without_metric_lines_changes_nothing_the_second_time(db: Database, tmp_path: Path) -> None:
+    page = small_profile(tmp_path, "bare.txt", metrics=False, bylines=("Ada Lovelace, Zoë Martin",))
+    await import_profile(db, page, as_of=AS_OF)
+    await assert_reimport_changes_nothing(db, page)
+
+
+HIDDEN = "Charles Babbage, Mary Somerville et al."
+SHOWN_THIRD = "Charles Babbage, Mary Somerville, Ada Lovelace et al."
+
+
+async def byline_of_part_one(db: Database) -> list[tuple[str, int | None]]:
+    rows = await db.fetch(
+        """
+        SELECT a.name, s.position FROM authorships s JOIN authors a ON a.id = s.author_id
+        JOIN papers p ON p.id = s.paper_id WHERE p.title = 'Notes on the Analytical Engine, Part 1'
+        ORDER BY s.list_order
+        """
+    )
+    return [(row["name"], row["position"]) for row in rows]
+
+
+async def test_an_owner_hidden_by_et_al_gets_the_position_a_later_page_shows(db: Database, tmp_path: Path) -> None:
+    await import_profile(db, small_profile(tmp_path, "hidden.txt", bylines=(HIDDEN,)), as_of=AS_OF)
+    assert await byline_of_part_one(db) == [("Charles Babbage", 1), ("Mary Somerville", 2), ("Ada Lovelace", None)]
+    shown = await import_profile(db, small_profile(tmp_path, "shown.txt", bylines=(SHOWN_THIRD,)), as_of=AS_OF)
+    assert await byline_of_part_one(db) == [("Charles Babbage", 1), ("Mary Somerville", 2), ("Ada Lovelace", 3)]
+    assert shown.stats.updated["authorships"] == 1
+    assert shown.stats.inserted["authorships"] == 0
+
+
+async def test_an_owner_shown_after_et_al_changes_nothing_the_second_time(db: Database, tmp_path: Path) -> None:
+    await import_profile(db, small_profile(tmp_path, "hidden.txt", bylines=(HIDDEN,)), as_of=AS_OF)
+    shown = small_profile(tmp_path, "shown.txt", bylines=(SHOWN_THIRD,))
+    await import_profile(db, shown, as_of=AS_OF)
+    await assert_reimport_changes_nothing(db, shown)

@@ -57,11 +57,22 @@ _ID_ASC = SortKey("a.id", False, int, "bigint")
 _ORDERINGS: dict[AuthorOrder, Ordering] = {
     AuthorOrder.RELEVANCE: Ordering("authors:relevance", (SortKey(_RELEVANCE, True, float, "float8"), _ID_ASC)),
     AuthorOrder.NAME: Ordering("authors:name", (SortKey("a.name_key", False, str, "text"), _ID_ASC)),
+    # Ties in a figure are broken by the next most telling figure, then by id.
     AuthorOrder.H_INDEX: Ordering(
-        "authors:h_index", (SortKey("coalesce(m.h_index, 0)", True, int, "integer"), _ID_ASC)
+        "authors:h_index",
+        (
+            SortKey("coalesce(m.h_index, 0)", True, int, "integer"),
+            SortKey("coalesce(m.citation_count, 0)", True, int, "integer"),
+            _ID_ASC,
+        ),
     ),
     AuthorOrder.CITATIONS: Ordering(
-        "authors:citations", (SortKey("coalesce(m.citation_count, 0)", True, int, "integer"), _ID_ASC)
+        "authors:citations",
+        (
+            SortKey("coalesce(m.citation_count, 0)", True, int, "integer"),
+            SortKey("coalesce(m.h_index, 0)", True, int, "integer"),
+            _ID_ASC,
+        ),
     ),
     AuthorOrder.PAPER_COUNT: Ordering(
         "authors:paper_count", (SortKey("coalesce(m.paper_count, 0)", True, int, "integer"), _ID_ASC)

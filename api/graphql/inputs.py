@@ -52,6 +52,13 @@ MAX_CATEGORIES = 50
 T = TypeVar("T")
 
 
+def _utc(instant: dt.datetime | None) -> dt.datetime | None:
+    """An instant without an offset is read as UTC (never as the server's local time)."""
+    if instant is None or instant.tzinfo is not None:
+        return instant
+    return instant.replace(tzinfo=dt.UTC)
+
+
 def _argument(name: str, parse: Callable[[], T]) -> T:
     """Parse one argument, naming it in the error when it is malformed."""
     try:
@@ -66,7 +73,7 @@ def paper_filter(search: str | None, given: PaperFilter | None) -> papers.PaperF
         return papers.PaperFilter(search=term or None)
     categories = tuple(given.categories or ())
     if len(categories) > MAX_CATEGORIES:
-        raise InvalidInputError(f"at most {MAX_CATEGORIES} categories per filter (got {len(categories)})")
+        raise InvalidInputError(f"`categories`: at most {MAX_CATEGORIES} per filter (got {len(categories)})")
     if given.min_citations is not None and given.min_citations < 0:
         raise InvalidInputError("`minCitations` must not be negative")
     if given.published_from and given.published_to and given.published_from > given.published_to:
@@ -91,7 +98,7 @@ def paper_filter(search: str | None, given: PaperFilter | None) -> papers.PaperF
             else None
         ),
         min_citations=given.min_citations,
-        updated_since=given.updated_since,
+        updated_since=_utc(given.updated_since),
     )
 
 
@@ -151,7 +158,7 @@ def author_filter(search: str | None, given: AuthorFilter | None) -> authors.Aut
         return authors.AuthorFilter(search=term or None)
     categories = tuple(given.categories or ())
     if len(categories) > MAX_CATEGORIES:
-        raise InvalidInputError(f"at most {MAX_CATEGORIES} categories per filter (got {len(categories)})")
+        raise InvalidInputError(f"`categories`: at most {MAX_CATEGORIES} per filter (got {len(categories)})")
     for name, value in (("minHIndex", given.min_h_index), ("minCitations", given.min_citations)):
         if value is not None and value < 0:
             raise InvalidInputError(f"`{name}` must not be negative")
@@ -165,7 +172,7 @@ def author_filter(search: str | None, given: AuthorFilter | None) -> authors.Aut
         ),
         min_h_index=given.min_h_index,
         min_citations=given.min_citations,
-        updated_since=given.updated_since,
+        updated_since=_utc(given.updated_since),
     )
 
 

@@ -210,7 +210,12 @@ class Query:
     ) -> PaperConnection:
         return await paper_connection(info, PaperScope.ALL, ALL, search, filter, order_by, first, after)
 
-    @strawberry.field(description="Institutions by name; with `search`, names containing it (accents and case folded).")
+    @strawberry.field(
+        description=(
+            "Institutions by name; with `search`, names containing it or within typo distance (accents and "
+            "case folded)."
+        )
+    )
     async def institutions(
         self,
         info: Info,

@@ -51,19 +51,23 @@ def then_by_id(head: str) -> list[str]:
     return first + [name for name in AUTHORS_BY_ID if name not in first]
 
 
-# Computed figures (see list_data's table), highest first; ties by id.
+# Computed figures (see list_data's table), highest first; ties by the other figure (citations for
+# H_INDEX, h-index for CITATIONS), then by id. The numbers on the right: the figure for H_INDEX's first
+# two rows and for CITATIONS, the citations within H_INDEX's h = 1 group.
 BY_ORDER = {
     "NAME": BY_NAME,
     "H_INDEX": then_by_id("""
         Louis Béthune;                                                                                   (3)
         Yu-Guan Hsieh; Zoë Ångström;                                                                     (2)
-        Cheng-Yu Hsieh; Shih-Ying Yeh; Mathieu Serrurier; François Bachoc; Alberto González-Sanz; Pierre Ablin;
-        David Vigouroux; Yilun Du; Thibaut Boissin                                                       (1)
+        David Vigouroux; Yilun Du;                                                              (4)
+        Cheng-Yu Hsieh; Shih-Ying Yeh; Mathieu Serrurier; Thibaut Boissin;                      (3)
+        Pierre Ablin;                                                                           (2)
+        François Bachoc; Alberto González-Sanz                                                  (1)
     """),
     "CITATIONS": then_by_id("""
         Louis Béthune;                                                                                  (13)
         Yu-Guan Hsieh;                                                                                   (5)
-        David Vigouroux; Yilun Du; Zoë Ångström;                                                         (4)
+        Zoë Ångström; David Vigouroux; Yilun Du;                                         (4)
         Cheng-Yu Hsieh; Shih-Ying Yeh; Mathieu Serrurier; Thibaut Boissin;                               (3)
         Pierre Ablin;                                                                                    (2)
         François Bachoc; Alberto González-Sanz                                                           (1)

@@ -12,19 +12,15 @@ Orderings by figures use the computed metrics (the stored graph), authors withou
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from api.db.keyset import Page, Window
-from api.db.listing import Ordering, Params, SortKey
+from api.db.listing import ListQuery, Ordering, Params, Parent, SortKey, fetch_counts, fetch_pages, list_query
 from api.db.pool import Database
-from api.db.records import AUTHOR_COLUMNS, AuthorRecord, Row
+from api.db.records import AUTHOR_COLUMNS, AuthorRecord
 from api.errors import InvalidInputError
-
-Parent = tuple[int, int]
-ALL: Parent = (0, 0)
 
 
 class AuthorScope(Enum):
@@ -126,10 +122,11 @@ def ordering_for(order: AuthorOrder, author_filter: AuthorFilter) -> Ordering:
     return _ORDERINGS[order]
 
 
-def _parents(parents: Sequence[Parent], params: Params) -> str:
-    firsts = params.add([p[0] for p in parents], "bigint[]")
-    seconds = params.add([p[1] for p in parents], "bigint[]")
-    return f"unnest({firsts}, {seconds}) AS x(parent, other)"
+def _query(scope: AuthorScope, parents: Sequence[Parent], author_filter: AuthorFilter) -> ListQuery:
+    def build(params: Params) -> tuple[str, str]:
+        return author_filter.source(params), f"{_SCOPES[scope]} AND {author_filter.where(params)}"
+
+    return list_query(parents, build)
 
 
 async def list_authors(
@@ -141,48 +138,17 @@ async def list_authors(
     window: Window,
 ) -> dict[Parent, Page[AuthorRecord]]:
     """One page of each parent's authors, filtered and ordered: one statement for all the parents."""
+    query = _query(scope, parents, author_filter)
     ordering = ordering_for(order, author_filter)
-    params = Params()
-    parents_sql = _parents(parents, params)
-    source = author_filter.source(params)
-    condition = f"{_SCOPES[scope]} AND {author_filter.where(params)}"
-    after = ordering.after_predicate(window, params)
-    limit = params.add(window.first + 1, "integer")
-    rows = await db.fetch(
-        f"""
-        SELECT x.parent AS of_parent, x.other AS of_other, page.*
-        FROM {parents_sql}
-        CROSS JOIN LATERAL (
-            SELECT {AUTHOR_COLUMNS}, {ordering.select_keys()}
-            FROM {source}
-            WHERE {condition} AND {after}
-            ORDER BY {ordering.order_by()}
-            LIMIT {limit}
-        ) page
-        """,
-        *params.values,
+    return await fetch_pages(
+        db, query, parents, columns=AUTHOR_COLUMNS, ordering=ordering, window=window, convert=AuthorRecord.from_row
     )
-    grouped: dict[Parent, list[Row]] = defaultdict(list)
-    for row in rows:
-        grouped[(row["of_parent"], row["of_other"])].append(row)
-    return {
-        parent: ordering.page(grouped[parent], [AuthorRecord.from_row(r) for r in grouped[parent]], window.first)
-        for parent in parents
-    }
 
 
 async def count_authors(
     db: Database, scope: AuthorScope, parents: Sequence[Parent], author_filter: AuthorFilter
 ) -> dict[Parent, int]:
-    params = Params()
-    parents_sql = _parents(parents, params)
-    source = author_filter.source(params)
-    condition = f"{_SCOPES[scope]} AND {author_filter.where(params)}"
-    rows = await db.fetch(
-        f"SELECT x.parent, x.other, (SELECT count(*) FROM {source} WHERE {condition}) AS n FROM {parents_sql}",
-        *params.values,
-    )
-    return {(row["parent"], row["other"]): int(row["n"]) for row in rows}
+    return await fetch_counts(db, _query(scope, parents, author_filter))
 
 
 async def authors_by_ids(db: Database, ids: Sequence[int]) -> dict[int, AuthorRecord]:

@@ -12,12 +12,17 @@ where "after" is `<` for a descending key and `>` for an ascending one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from api.db.keyset import KeyValue, Page, Window, page_from_rows
+from api.db.pool import Database
+from api.db.records import Row
 from api.errors import InvalidInputError
+
+T = TypeVar("T")
 
 
 class Params:
@@ -119,3 +124,77 @@ def _from_cursor(value: KeyValue, key: SortKey) -> Any:
 
 
 _SQL_INT_RANGE = {"integer": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
+
+
+Parent = tuple[int, int]
+"""Whose list: (author, 0), (author, other author), (institution, 0), (paper, 0); (0, 0) for all."""
+
+ALL: Parent = (0, 0)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The parts of a batched list query: the rows to read (`source`, `condition`, over `x(parent,
+    other)`), with their parameters already added to `params`."""
+
+    params: Params
+    parents: str
+    source: str
+    condition: str
+
+
+def list_query(parents: Sequence[Parent], build: Callable[[Params], tuple[str, str]]) -> ListQuery:
+    """Number the parents' parameters, then let `build` add the filter's and return (source, condition)."""
+    params = Params()
+    firsts = params.add([p[0] for p in parents], "bigint[]")
+    seconds = params.add([p[1] for p in parents], "bigint[]")
+    source, condition = build(params)
+    return ListQuery(params, f"unnest({firsts}, {seconds}) AS x(parent, other)", source, condition)
+
+
+async def fetch_pages(
+    db: Database,
+    query: ListQuery,
+    parents: Sequence[Parent],
+    *,
+    columns: str,
+    ordering: Ordering,
+    window: Window,
+    convert: Callable[[Row], T],
+) -> dict[Parent, Page[T]]:
+    """One page of each parent's list, in one statement: a LATERAL join per parent."""
+    after = ordering.after_predicate(window, query.params)
+    limit = query.params.add(window.first + 1, "integer")
+    rows = await db.fetch(
+        f"""
+        SELECT x.parent AS of_parent, x.other AS of_other, page.*
+        FROM {query.parents}
+        CROSS JOIN LATERAL (
+            SELECT {columns}, {ordering.select_keys()}
+            FROM {query.source}
+            WHERE {query.condition} AND {after}
+            ORDER BY {ordering.order_by()}
+            LIMIT {limit}
+        ) page
+        """,
+        *query.params.values,
+    )
+    grouped: dict[Parent, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[(row["of_parent"], row["of_other"])].append(row)
+    return {
+        parent: ordering.page(grouped[parent], [convert(row) for row in grouped[parent]], window.first)
+        for parent in parents
+    }
+
+
+async def fetch_counts(db: Database, query: ListQuery) -> dict[Parent, int]:
+    """The exact size of each parent's list, in one statement."""
+    rows = await db.fetch(
+        f"""
+        SELECT x.parent, x.other, (SELECT count(*) FROM {query.source} WHERE {query.condition}) AS n
+        FROM {query.parents}
+        """,
+        *query.params.values,
+    )
+    return {(row["parent"], row["other"]): int(row["n"]) for row in rows}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from api.db.keyset import Page, Window
-from api.db.listing import Ordering, Params, SortKey
+from api.db.listing import ListQuery, Ordering, Params, Parent, SortKey, fetch_counts, fetch_pages, list_query
 from api.db.pool import Database
 from api.db.records import (
     AUTHOR_COLUMNS,
@@ -28,14 +28,8 @@ from api.db.records import (
     FacetCount,
     PaperFacets,
     PaperRecord,
-    Row,
 )
 from api.errors import InvalidInputError
-
-Parent = tuple[int, int]
-"""Whose papers: (author, 0), (author, other author), (institution, 0), (paper, 0); (0, 0) for all."""
-
-ALL: Parent = (0, 0)
 
 
 class PaperScope(Enum):
@@ -159,15 +153,12 @@ class PaperFilter:
         return f", (SELECT websearch_to_tsquery('english', sg_fold({params.add(self.search, 'text')})) AS query) q"
 
 
-def _parents(parents: Sequence[Parent], params: Params) -> str:
-    firsts = params.add([p[0] for p in parents], "bigint[]")
-    seconds = params.add([p[1] for p in parents], "bigint[]")
-    return f"unnest({firsts}, {seconds}) AS x(parent, other)"
+def _query(scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilter) -> ListQuery:
+    def build(params: Params) -> tuple[str, str]:
+        source, condition = _SCOPES[scope]
+        return source + paper_filter.query_source(params), f"{condition} AND {paper_filter.where(params)}"
 
-
-def _filtered(scope: PaperScope, paper_filter: PaperFilter, params: Params) -> tuple[str, str]:
-    source, condition = _SCOPES[scope]
-    return source + paper_filter.query_source(params), f"{condition} AND {paper_filter.where(params)}"
+    return list_query(parents, build)
 
 
 def ordering_for(order: PaperOrder, paper_filter: PaperFilter) -> Ordering:
@@ -185,65 +176,31 @@ async def list_papers(
     window: Window,
 ) -> dict[Parent, Page[PaperRecord]]:
     """One page of each parent's papers, filtered and ordered: one statement for all the parents."""
+    query = _query(scope, parents, paper_filter)
     ordering = ordering_for(order, paper_filter)
-    params = Params()
-    parents_sql = _parents(parents, params)
-    source, condition = _filtered(scope, paper_filter, params)
-    after = ordering.after_predicate(window, params)
-    limit = params.add(window.first + 1, "integer")
-    rows = await db.fetch(
-        f"""
-        SELECT x.parent AS of_parent, x.other AS of_other, page.*
-        FROM {parents_sql}
-        CROSS JOIN LATERAL (
-            SELECT {PAPER_COLUMNS}, {ordering.select_keys()}
-            FROM {source}
-            WHERE {condition} AND {after}
-            ORDER BY {ordering.order_by()}
-            LIMIT {limit}
-        ) page
-        """,
-        *params.values,
+    return await fetch_pages(
+        db, query, parents, columns=PAPER_COLUMNS, ordering=ordering, window=window, convert=PaperRecord.from_row
     )
-    grouped: dict[Parent, list[Row]] = defaultdict(list)
-    for row in rows:
-        grouped[(row["of_parent"], row["of_other"])].append(row)
-    return {
-        parent: ordering.page(grouped[parent], [PaperRecord.from_row(r) for r in grouped[parent]], window.first)
-        for parent in parents
-    }
 
 
 async def count_papers(
     db: Database, scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilter
 ) -> dict[Parent, int]:
     """How many papers each parent's filtered list holds, exactly."""
-    params = Params()
-    parents_sql = _parents(parents, params)
-    source, condition = _filtered(scope, paper_filter, params)
-    rows = await db.fetch(
-        f"""
-        SELECT x.parent, x.other, (SELECT count(*) FROM {source} WHERE {condition}) AS n
-        FROM {parents_sql}
-        """,
-        *params.values,
-    )
-    return {(row["parent"], row["other"]): int(row["n"]) for row in rows}
+    return await fetch_counts(db, _query(scope, parents, paper_filter))
 
 
 async def paper_facets(
     db: Database, scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilter
 ) -> dict[Parent, PaperFacets]:
     """Counts of each parent's filtered papers by category (every category of a paper) and by year."""
-    params = Params()
-    parents_sql = _parents(parents, params)
-    source, condition = _filtered(scope, paper_filter, params)
+    query = _query(scope, parents, paper_filter)
     rows = await db.fetch(
         f"""
         SELECT x.parent, x.other, f.facet, f.value, f.n
-        FROM {parents_sql}
+        FROM {query.parents}
         CROSS JOIN LATERAL (
-            WITH matched AS (SELECT p.categories, p.published_year FROM {source} WHERE {condition})
+            WITH matched AS (SELECT p.categories, p.published_year FROM {query.source} WHERE {query.condition})
             SELECT 'category' AS facet, c AS value, count(*) AS n FROM matched, unnest(matched.categories) AS c
             GROUP BY c
             UNION ALL
@@ -252,7 +209,7 @@ async def paper_facets(
         ) f
         ORDER BY x.parent, x.other, f.facet, f.n DESC, f.value
         """,
-        *params.values,
+        *query.params.values,
     )
     categories: dict[Parent, list[FacetCount]] = defaultdict(list)
     years: dict[Parent, list[FacetCount]] = defaultdict(list)
@@ -261,7 +218,7 @@ async def paper_facets(
         target[(row["parent"], row["other"])].append(FacetCount(value=row["value"], count=int(row["n"])))
     return {
         parent: PaperFacets(
-            categories=categories[parent], years=sorted(years[parent], key=lambda f: f.value, reverse=True)
+            categories=categories[parent], years=sorted(years[parent], key=lambda f: int(f.value), reverse=True)
         )
         for parent in parents
     }

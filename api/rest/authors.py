@@ -11,7 +11,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.db import authors
-from api.db.authors import ALL, AuthorScope, Parent
+from api.db.authors import AuthorScope
+from api.db.listing import ALL, Parent
 from api.db.papers import PaperScope
 from api.db.pool import Database
 from api.rest import models

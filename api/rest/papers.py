@@ -14,7 +14,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.db import institutions, papers
-from api.db.papers import ALL, PaperScope, Parent
+from api.db.listing import ALL, Parent
+from api.db.papers import PaperScope
 from api.db.pool import Database
 from api.db.records import PaperRecord
 from api.rest import models

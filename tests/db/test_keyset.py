@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from api.db import papers
+from api.db import listing, papers
 from api.db.keyset import (
     Page,
     Window,
@@ -218,9 +218,9 @@ async def insert_papers(db: Database, dates: list[dt.date | None]) -> list[int]:
 async def list_papers(db: Database, window: Window) -> Page[PaperRecord]:
     """Every paper, newest first: the root list."""
     found = await papers.list_papers(
-        db, papers.PaperScope.ALL, [papers.ALL], papers.PaperFilter(), papers.PaperOrder.NEWEST, window
+        db, papers.PaperScope.ALL, [listing.ALL], papers.PaperFilter(), papers.PaperOrder.NEWEST, window
     )
-    return found[papers.ALL]
+    return found[listing.ALL]
 
 
 async def test_paging_through_dated_and_undated_papers(db: Database) -> None:

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import pytest
 
-from api.db import authors, coauthors, papers
+from api.db import authors, coauthors, listing, papers
 from api.db.keyset import Page, Window
 from api.db.pool import Database
 from api.db.records import AuthorRecord, PaperRecord
@@ -90,17 +90,17 @@ def search_authors(db: Database, text: str, window: Window) -> Awaitable[Page[Au
     found = authors.list_authors(
         db,
         authors.AuthorScope.ALL,
-        [authors.ALL],
+        [listing.ALL],
         authors.AuthorFilter(search=text),
         authors.AuthorOrder.RELEVANCE,
         window,
     )
-    return _one(found, authors.ALL)
+    return _one(found, listing.ALL)
 
 
 async def count_search_authors(db: Database, text: str) -> int:
-    found = await authors.count_authors(db, authors.AuthorScope.ALL, [authors.ALL], authors.AuthorFilter(search=text))
-    return found[authors.ALL]
+    found = await authors.count_authors(db, authors.AuthorScope.ALL, [listing.ALL], authors.AuthorFilter(search=text))
+    return found[listing.ALL]
 
 
 def search_papers(db: Database, text: str, window: Window) -> Awaitable[Page[PaperRecord]]:
@@ -108,18 +108,18 @@ def search_papers(db: Database, text: str, window: Window) -> Awaitable[Page[Pap
         papers.list_papers(
             db,
             papers.PaperScope.ALL,
-            [papers.ALL],
+            [listing.ALL],
             papers.PaperFilter(search=text),
             papers.PaperOrder.RELEVANCE,
             window,
         ),
-        papers.ALL,
+        listing.ALL,
     )
 
 
 async def count_search_papers(db: Database, text: str) -> int:
-    found = await papers.count_papers(db, papers.PaperScope.ALL, [papers.ALL], papers.PaperFilter(search=text))
-    return found[papers.ALL]
+    found = await papers.count_papers(db, papers.PaperScope.ALL, [listing.ALL], papers.PaperFilter(search=text))
+    return found[listing.ALL]
 
 
 # --- paper search -------------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ async def test_count_papers_of_authors(seeded: Database) -> None:
         (author, 0): 18,
         (-1, 0): 0,
     }
-    assert await papers.count_papers(seeded, scope.ALL, [papers.ALL], nothing) == {papers.ALL: 18}
+    assert await papers.count_papers(seeded, scope.ALL, [listing.ALL], nothing) == {listing.ALL: 18}
 
 
 # --- coauthors ----------------------------------------------------------------------------------------
@@ -213,8 +213,8 @@ async def test_coauthors_walk_all_34_without_repeat(seeded: Database) -> None:
 async def test_count_coauthors_of_authors(seeded: Database) -> None:
     author = await owner_id(seeded)
     assert await coauthors.count_coauthors_of_authors(seeded, [author, -1]) == {author: 34, -1: 0}
-    everyone = await authors.count_authors(seeded, authors.AuthorScope.ALL, [authors.ALL], authors.AuthorFilter())
-    assert everyone == {authors.ALL: 35}
+    everyone = await authors.count_authors(seeded, authors.AuthorScope.ALL, [listing.ALL], authors.AuthorFilter())
+    assert everyone == {listing.ALL: 35}
 
 
 # --- a paper's byline ---------------------------------------------------------------------------------

@@ -1,0 +1,116 @@
+"""What every source format is read into before it is written: one normalised shape per kind of record.
+
+Each format module (arxiv, semanticscholar, crossref, openalex) turns one input record (a JSON object of
+a dump line or an API response) into these records, or raises `RecordError` with the reason; the bulk
+writer (api/ingest/bulk.py) writes them, resolving identities and citations across sources. Nothing
+here touches the database.
+
+Identifiers are `(scheme, value)` pairs normalised with api.ids (DOI lower-case, arXiv without version,
+ORCID hyphenated, OpenAlex upper-case letter, Semantic Scholar as given).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+Precision = Literal["day", "month", "year"]
+PaperScheme = Literal["doi", "arxiv", "openalex", "s2"]
+AuthorScheme = Literal["orcid", "openalex", "s2"]
+
+
+class RecordError(ValueError):
+    """One input record cannot be read; the reason says what is wrong with it, for a person."""
+
+
+@dataclass(frozen=True)
+class PaperId:
+    scheme: PaperScheme
+    value: str
+
+
+@dataclass(frozen=True)
+class AuthorId:
+    scheme: AuthorScheme
+    value: str
+
+
+@dataclass(frozen=True)
+class Institution:
+    name: str
+    country_code: str | None = None
+    ror: str | None = None  # https://ror.org/… id, when the source gives one
+    openalex: str | None = None  # I… id
+
+
+@dataclass(frozen=True)
+class Byline:
+    """One author on a paper, as the source gives it."""
+
+    name: str
+    position: int | None  # 1-based place in the full byline; None when the source does not say
+    ids: tuple[AuthorId, ...] = ()
+    institutions: tuple[Institution, ...] = ()
+    affiliation: str | None = None  # the raw affiliation text, when given
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A work this paper cites: by ids when known, else only as text (kept, not resolvable)."""
+
+    ids: tuple[PaperId, ...] = ()
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportedFigures:
+    """An author's figures as a source reports them (from its own corpus), as of a date."""
+
+    source: str
+    as_of: dt.date
+    h_index: int | None = None
+    i10_index: int | None = None
+    citation_count: int | None = None
+    paper_count: int | None = None
+    two_year_mean_citedness: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Work:
+    """A paper as one source describes it."""
+
+    source: str  # "arxiv", "semanticscholar", "crossref", "openalex"
+    ids: tuple[PaperId, ...]
+    title: str
+    abstract: str | None = None
+    primary_category: str | None = None
+    categories: tuple[str, ...] = ()
+    published_on: dt.date | None = None
+    published_precision: Precision | None = None
+    code_url: str | None = None
+    authors: tuple[Byline, ...] = ()
+    authors_complete: bool = True
+    references: tuple[Reference, ...] = ()
+    reported_citation_count: int | None = None
+    cited_by: tuple[PaperId, ...] = ()  # works the source says cite this one (S2 `citations`)
+    merged_ids: tuple[PaperId, ...] = field(default=())  # ids the source retired in favour of this work
+
+
+@dataclass(frozen=True)
+class Person:
+    """An author as one source describes them (an S2 author response, an OpenAlex author)."""
+
+    source: str
+    ids: tuple[AuthorId, ...]
+    name: str
+    alternative_names: tuple[str, ...] = ()
+    institutions: tuple[Institution, ...] = ()
+    reported: ReportedFigures | None = None
+    works: tuple[Work, ...] = ()  # papers the response lists for the author (S2 `papers`)
+    merged_ids: tuple[AuthorId, ...] = ()
+
+
+Record = Work | Person
+"""One normalised input record."""

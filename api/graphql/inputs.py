@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from enum import Enum
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -181,3 +181,22 @@ def author_order(order: AuthorOrder | None, data_filter: authors.AuthorFilter) -
     if order is None:
         return authors.AuthorOrder.RELEVANCE if data_filter.search else authors.AuthorOrder.NAME
     return authors.AuthorOrder(order.value)
+
+
+# The arguments every list shares, declared once so each list documents them identically in the SDL.
+FirstArg = Annotated[int, strawberry.argument(description="Page size (0 to the server's limit).")]
+AfterArg = Annotated[str | None, strawberry.argument(description="`pageInfo.endCursor` of the previous page.")]
+SearchArg = Annotated[
+    str | None, strawberry.argument(description="Full-text search over titles and abstracts (web-search syntax).")
+]
+NameSearchArg = Annotated[str | None, strawberry.argument(description="Name or part of a name.")]
+FilterArg = Annotated[PaperFilter | None, strawberry.argument(description="Conditions on the papers.")]
+AuthorFilterArg = Annotated[AuthorFilter | None, strawberry.argument(description="Conditions on the authors.")]
+AuthorOrderArg = Annotated[
+    AuthorOrder | None,
+    strawberry.argument(description="Order of the authors; default RELEVANCE with `search`, else NAME."),
+]
+OrderArg = Annotated[
+    PaperOrder | None,
+    strawberry.argument(description="Order of the papers; default RELEVANCE with `search`, else NEWEST."),
+]

@@ -15,7 +15,8 @@ from api.db import authors, coauthors, external_ids, institutions, metrics, pape
 from api.db.authors import AuthorFilter, AuthorOrder, AuthorScope
 from api.db.coauthors import CoauthorOrder
 from api.db.keyset import Page, Window
-from api.db.papers import PaperFilter, PaperOrder, PaperScope, Parent
+from api.db.listing import Parent
+from api.db.papers import PaperFilter, PaperOrder, PaperScope
 from api.db.pool import Database
 from api.db.records import (
     AuthorRecord,

@@ -13,29 +13,17 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.db import institutions as institution_queries
 from api.db.authors import AuthorScope
-from api.db.papers import ALL, PaperScope
+from api.db.listing import ALL
+from api.db.papers import PaperScope
 from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
+from api.graphql.authors import Author, Coauthor, author_list_field
 from api.graphql.context import Info
-from api.graphql.inputs import search_term
+from api.graphql.inputs import AfterArg, FirstArg, NameSearchArg, search_term
+from api.graphql.institutions import Institution
+from api.graphql.metrics import AuthorMetrics
+from api.graphql.node import Node
 from api.graphql.pagination import Connection, build_connection, window
-from api.graphql.types import (
-    AfterArg,
-    Author,
-    AuthorFilterArg,
-    AuthorMetrics,
-    AuthorOrderArg,
-    Coauthor,
-    FilterArg,
-    FirstArg,
-    Institution,
-    Node,
-    OrderArg,
-    Paper,
-    PaperConnection,
-    SearchArg,
-    author_connection,
-    paper_connection,
-)
+from api.graphql.papers import Paper, paper_list_field
 from api.ids import ExternalId, decode_id, external_id_candidates, is_external, parse_id_of
 
 MAX_DEPTH = 12
@@ -156,23 +144,13 @@ class Query:
         _check_batch(ids)
         return list(await asyncio.gather(*(_resolve_author(info, str(author_id)) for author_id in ids)))
 
-    @strawberry.field(
-        description=(
-            "Authors. With `search`: names matching it, accent- and case-insensitive, by prefix or with typos, "
-            "best match first. Without: every author by name. Filters and orderings (by computed h-index, "
-            "citations, paper count) combine with it."
-        )
+    authors = author_list_field(
+        AuthorScope.ALL,
+        lambda _: ALL,
+        "Authors. With `search`: names matching it, accent- and case-insensitive, by prefix or with typos, "
+        "best match first. Without: every author by name. Filters and orderings (by computed h-index, "
+        "citations, paper count) combine with it.",
     )
-    async def authors(
-        self,
-        info: Info,
-        search: Annotated[str | None, strawberry.argument(description="Name or part of a name.")] = None,
-        filter: AuthorFilterArg = None,
-        order_by: AuthorOrderArg = None,
-        first: FirstArg = 20,
-        after: AfterArg = None,
-    ) -> Connection[Author]:
-        return await author_connection(info, AuthorScope.ALL, ALL, search, filter, order_by, first, after)
 
     @strawberry.field(
         description=(
@@ -192,23 +170,13 @@ class Query:
         _check_batch(ids)
         return list(await asyncio.gather(*(_resolve_paper(info, str(paper_id)) for paper_id in ids)))
 
-    @strawberry.field(
-        description=(
-            "Papers. With `search`: full-text over titles (weighted higher) and abstracts, accent-insensitive, "
-            'web-search syntax (words, "phrases", -exclusions, or), best match first. Without: newest first. '
-            "Filters, orderings and facets as on every paper list."
-        )
+    papers = paper_list_field(
+        PaperScope.ALL,
+        lambda _: ALL,
+        "Papers. With `search`: full-text over titles (weighted higher) and abstracts, accent-insensitive, "
+        'web-search syntax (words, "phrases", -exclusions, or), best match first. Without: newest first. '
+        "Filters, orderings and facets as on every paper list.",
     )
-    async def papers(
-        self,
-        info: Info,
-        search: SearchArg = None,
-        filter: FilterArg = None,
-        order_by: OrderArg = None,
-        first: FirstArg = 20,
-        after: AfterArg = None,
-    ) -> PaperConnection:
-        return await paper_connection(info, PaperScope.ALL, ALL, search, filter, order_by, first, after)
 
     @strawberry.field(
         description=(
@@ -219,7 +187,7 @@ class Query:
     async def institutions(
         self,
         info: Info,
-        search: Annotated[str | None, strawberry.argument(description="Name or part of a name.")] = None,
+        search: NameSearchArg = None,
         first: FirstArg = 20,
         after: AfterArg = None,
     ) -> Connection[Institution]:

@@ -65,6 +65,15 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class YearCounts:
+    """One year of an author's reported series (OpenAlex `counts_by_year`): papers published, citations received."""
+
+    year: int
+    paper_count: int | None = None
+    citation_count: int | None = None
+
+
+@dataclass(frozen=True)
 class ReportedFigures:
     """An author's figures as a source reports them (from its own corpus), as of a date."""
 
@@ -75,6 +84,8 @@ class ReportedFigures:
     citation_count: int | None = None
     paper_count: int | None = None
     two_year_mean_citedness: Decimal | None = None
+    # Oldest year first, only the years the source lists (OpenAlex: the last ten, zero years left out).
+    counts_by_year: tuple[YearCounts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,9 @@ class Work:
     reported_citation_count: int | None = None
     cited_by: tuple[PaperId, ...] = ()  # works the source says cite this one (S2 `citations`)
     merged_ids: tuple[PaperId, ...] = field(default=())  # ids the source retired in favour of this work
+    # True for a record that only ties ids together (an OpenAlex merged_ids row): `ids` name the surviving
+    # work, `merged_ids` the retired ones; the title is empty and nothing else is known, so update nothing else.
+    ids_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,10 @@ class Person:
     reported: ReportedFigures | None = None
     works: tuple[Work, ...] = ()  # papers the response lists for the author (S2 `papers`)
     merged_ids: tuple[AuthorId, ...] = ()
+    ids_only: bool = False  # as Work.ids_only: a merged_ids row, the name is empty
+    # DBLP's keys for this person as S2 links them (`externalIds.DBLP`): DBLP person names, which may carry a
+    # homonym number ("Wei Wang 0001"); kept apart from ids, which api.ids has no scheme for.
+    dblp_names: tuple[str, ...] = ()
 
 
 Record = Work | Person

@@ -1,0 +1,428 @@
+"""Reading import inputs: files, gzip files, folders of parts and standard input, in constant memory.
+
+    resolve_inputs(paths) -> list[InputFile]     every path checked and expanded before anything is read
+    iter_inputs(paths) -> Iterator[InputFile]    the same, one at a time
+    InputFile.lines() -> Iterator[Line]          the non-blank lines of one input, numbered from 1
+    iter_json_records(paths, rejects=...)        every JSON value of every input, with its file and line
+    read_json_document(path) -> JsonRecord       one file that holds one JSON document
+    JsonReader(paths, rejects=...)               iter_json_records with byte counts for a progress display
+
+A path is a plain file, a gzip file (recognised by its magic bytes, whatever its name), a folder (every
+regular file below it, in path order; hidden files and the `manifest` and `_SUCCESS` files of snapshot
+folders skipped), or `-` for standard input (bytes, plain or gzip).
+
+One input holds either JSON lines (a dump: one value per line, blank lines allowed) or one JSON document
+(an API response, often pretty-printed over many lines). Which one is decided by reading: if the first
+non-blank line is a whole JSON value, the input is JSON lines; if it is not, and it opens an object or an
+array, the input is read as one document (up to `DOCUMENT_LIMIT` bytes). A one-line API response is then
+simply JSON lines with one value, which comes to the same.
+
+Damage is an `InputFormatError(path, line, reason)`: a line that is not UTF-8 or not JSON, a document that
+does not parse, a gzip stream that is truncated or corrupt. What happens to it is the error policy's
+business (`Rejects`): under `fail` it is raised at once; under `skip` it is written to the reject file
+and reading goes on (after stream damage, with the next input: the rest of that file cannot be read).
+A path that does not exist or cannot be opened is an `IngestError` under either policy.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import sys
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from enum import StrEnum
+from itertools import chain
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+import orjson
+
+from api.errors import IngestError, InputFormatError
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+SKIPPED_NAMES = frozenset({"manifest", "_SUCCESS"})
+GZIP_MAGIC = b"\x1f\x8b"
+DOCUMENT_LIMIT = 128 * 1024 * 1024
+"""The largest input read whole as one JSON document; past it the input is taken as JSON lines."""
+REJECT_RECORD_LIMIT = 10 * 1024
+"""How much of a rejected record's raw text the reject file keeps, in bytes."""
+_READ_BUFFER = 1024 * 1024
+
+
+class ErrorPolicy(StrEnum):
+    """What a malformed record does to an import (`--on-error`)."""
+
+    FAIL = "fail"  # the first one raises InputFormatError; the import changes nothing
+    SKIP = "skip"  # each one is written to the reject file; the rest is imported
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One non-blank line of an input, without its line break; `number` counts from 1, blank lines too."""
+
+    path: str
+    number: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class JsonRecord:
+    """One decoded JSON value: a line of JSON lines, or a whole document (at the line where it starts)."""
+
+    path: str
+    line: int
+    value: Any
+    raw: bytes  # the text it was decoded from, for a reject file
+
+    def error(self, reason: str) -> InputFormatError:
+        """The error naming this record, for a format module that cannot read its value."""
+        return InputFormatError(self.path, self.line, reason)
+
+
+class _Counting(io.RawIOBase):
+    """A raw stream over another binary stream that counts the bytes read from it."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        super().__init__()
+        self._source = source
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        readinto = getattr(self._source, "readinto", None)
+        if readinto is not None:
+            n = readinto(view) or 0
+        else:
+            data = self._source.read(len(view)) or b""
+            n = len(data)
+            view[:n] = data
+        self.count += n
+        return int(n)
+
+
+class InputFile:
+    """One file to read (or standard input). Opened only while its lines are read."""
+
+    def __init__(self, path: str, *, size: int | None) -> None:
+        self.path = path  # the name errors and rejects give: the file's path, or <stdin>
+        self.size = size  # bytes on disk (compressed, for a gzip file); None for standard input
+        self._counter: _Counting | None = None
+        self._done = 0
+
+    @property
+    def is_stdin(self) -> bool:
+        return self.path == STDIN_NAME
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes taken from the file so far (compressed bytes, for a gzip file)."""
+        return self._counter.count if self._counter is not None else self._done
+
+    def __repr__(self) -> str:
+        return f"InputFile({self.path!r}, size={self.size!r})"
+
+    def lines(self) -> Iterator[Line]:
+        """The non-blank lines, decompressed if need be. Damage raises InputFormatError at its line."""
+        number = 0
+        try:
+            with self._open_raw() as raw:
+                counter = self._counter = _Counting(raw)
+                buffered = io.BufferedReader(counter, _READ_BUFFER)
+                if buffered.peek(2)[:2] == GZIP_MAGIC:
+                    stream: IO[bytes] = io.BufferedReader(
+                        gzip.GzipFile(fileobj=buffered, mode="rb"),
+                        _READ_BUFFER,
+                    )
+                else:
+                    stream = buffered
+                path = self.path
+                for text in stream:
+                    number += 1
+                    data = text.rstrip(b"\r\n")
+                    if data and not data.isspace():
+                        yield Line(path, number, data)
+        except EOFError as error:
+            raise InputFormatError(
+                self.path, number + 1, "the gzip data is truncated (the file ends before its end-of-stream marker)"
+            ) from error
+        except (gzip.BadGzipFile, zlib.error) as error:
+            raise InputFormatError(self.path, number + 1, f"the gzip data is corrupt: {error}") from error
+        except OSError as error:
+            raise IngestError(f"{self.path}: cannot read: {error.strerror or error}") from error
+        finally:
+            if self._counter is not None:
+                self._done = self._counter.count
+                self._counter = None
+
+    def _open_raw(self) -> AbstractContextManager[IO[bytes]]:
+        if self.is_stdin:
+            return nullcontext(sys.stdin.buffer)  # read, never closed
+        return open(self.path, "rb", buffering=0)
+
+
+def resolve_inputs(paths: Sequence[str]) -> list[InputFile]:
+    """Every input the paths name, in order; IngestError for a path that is missing or holds no file."""
+    if not paths:
+        raise IngestError("no input given: name files, folders, or - for standard input")
+    inputs: list[InputFile] = []
+    for given in paths:
+        if given == STDIN:
+            inputs.append(InputFile(STDIN_NAME, size=None))
+            continue
+        path = Path(given)
+        if path.is_dir():
+            parts = _parts_of(path)
+            if not parts:
+                raise IngestError(f"{given}: the folder holds no input file")
+            inputs.extend(InputFile(str(part), size=part.stat().st_size) for part in parts)
+        elif path.is_file():
+            inputs.append(InputFile(given, size=path.stat().st_size))
+        elif path.exists():
+            raise IngestError(f"{given}: not a regular file or folder")
+        else:
+            raise IngestError(f"{given}: no such file or folder")
+    return inputs
+
+
+def iter_inputs(paths: Sequence[str]) -> Iterator[InputFile]:
+    """The inputs the paths name (all paths are checked before the first is yielded)."""
+    return iter(resolve_inputs(paths))
+
+
+def _parts_of(folder: Path) -> list[Path]:
+    parts: list[tuple[tuple[str, ...], Path]] = []
+    for directory, subdirectories, files in os.walk(folder):
+        subdirectories[:] = [name for name in subdirectories if not name.startswith(".")]
+        for name in files:
+            if name.startswith(".") or name in SKIPPED_NAMES:
+                continue
+            path = Path(directory, name)
+            if path.is_file():
+                parts.append((path.relative_to(folder).parts, path))
+    parts.sort()
+    return [path for _, path in parts]
+
+
+class Rejects:
+    """The error policy at work: raises under `fail`; counts and writes rejects under `skip`.
+
+    The reject file is JSON lines of {path, line, reason, record}, `record` being the raw text (its first
+    10 KiB). Under `skip` the file is written anew by each run, empty when nothing was rejected, so it
+    always describes the last import; under `fail` it is never created.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, policy: ErrorPolicy = ErrorPolicy.FAIL) -> None:
+        self.path = Path(path)
+        self.policy = ErrorPolicy(policy)
+        self.count = 0
+        self._file: IO[str] | None = None
+        self._closed = False
+
+    @classmethod
+    def for_inputs(
+        cls,
+        paths: Sequence[str],
+        *,
+        policy: ErrorPolicy = ErrorPolicy.FAIL,
+        path: str | os.PathLike[str] | None = None,
+    ) -> Rejects:
+        """Rejects at `path`, by default `<first input name>.rejects.jsonl` in the current folder."""
+        return cls(path if path is not None else default_rejects_path(paths), policy=policy)
+
+    def reject(self, error: InputFormatError, record: bytes | str = b"") -> None:
+        """Under `fail`, raise the error; under `skip`, write it with the record's text and go on."""
+        if self.policy is ErrorPolicy.FAIL:
+            raise error
+        raw = record.encode("utf-8", "surrogateescape") if isinstance(record, str) else record
+        text = raw[:REJECT_RECORD_LIMIT].decode("utf-8", "backslashreplace")
+        entry = {"path": error.path, "line": error.line, "reason": error.reason, "record": text}
+        stream = self._open()
+        stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        stream.flush()
+        self.count += 1
+
+    def _open(self) -> IO[str]:
+        if self._file is None:
+            if self._closed:
+                raise ValueError(f"{self.path}: the reject file is closed")
+            self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 (closed by close())
+        return self._file
+
+    def close(self) -> None:
+        """Close the reject file; under `skip`, leave an empty one if nothing was rejected."""
+        if self.policy is ErrorPolicy.SKIP and not self._closed:
+            self._open().close()
+        self._file = None
+        self._closed = True
+
+    def __enter__(self) -> Rejects:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def default_rejects_path(paths: Sequence[str]) -> Path:
+    """`<first input name>.rejects.jsonl` in the current folder (`stdin.rejects.jsonl` for `-`)."""
+    first = paths[0] if paths else STDIN
+    name = "stdin" if first == STDIN else (Path(first).name or Path(first).resolve().name or "input")
+    return Path.cwd() / f"{name}.rejects.jsonl"
+
+
+class JsonReader:
+    """The JSON records of every input in order, with the byte counts a progress display needs.
+
+    `rejects` carries the error policy; without it the first malformed record raises.
+    """
+
+    def __init__(self, paths: Sequence[str], *, rejects: Rejects | None = None) -> None:
+        self.inputs = resolve_inputs(paths)
+        self.rejects = rejects
+        sizes = [source.size for source in self.inputs]
+        self.total_bytes: int | None = None if None in sizes else sum(size or 0 for size in sizes)
+        self._finished_bytes = 0
+        self._current: InputFile | None = None
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes taken from the inputs so far (compressed bytes, for gzip files)."""
+        current = self._current.bytes_read if self._current is not None else 0
+        return self._finished_bytes + current
+
+    def __iter__(self) -> Iterator[JsonRecord]:
+        self._finished_bytes = 0
+        for source in self.inputs:
+            self._current = source
+            try:
+                yield from _records_of(source, self.rejects)
+            except InputFormatError as error:
+                if self.rejects is None or self.rejects.policy is ErrorPolicy.FAIL:
+                    raise
+                # Under skip, only stream damage gets here: the rest of this input cannot be read.
+                self.rejects.reject(error, b"")
+            finally:
+                self._finished_bytes += source.bytes_read
+                self._current = None
+
+
+def iter_json_records(paths: Sequence[str], *, rejects: Rejects | None = None) -> Iterator[JsonRecord]:
+    """Every JSON value of every input, with its file and line; malformed ones go to `rejects`."""
+    return iter(JsonReader(paths, rejects=rejects))
+
+
+def read_json_document(path: str) -> JsonRecord:
+    """A file (plain or gzip, or `-`) that holds exactly one JSON document, decoded whole."""
+    (source,) = resolve_inputs([path])
+    buffered = list(source.lines())
+    if not buffered:
+        raise InputFormatError(source.path, 1, "the file is empty: expected a JSON document")
+    text = _join(buffered)
+    value, error = _decode(source.path, buffered[0].number, text)
+    if error is not None:
+        raise error
+    return JsonRecord(source.path, buffered[0].number, value, text)
+
+
+def _records_of(source: InputFile, rejects: Rejects | None) -> Iterator[JsonRecord]:
+    lines = source.lines()
+    first = next(lines, None)
+    if first is None:
+        return
+    value, error = _decode(source.path, first.number, first.data)
+    if error is None:
+        yield JsonRecord(first.path, first.number, value, first.data)
+        yield from _decode_lines(lines, rejects)
+        return
+    if first.data.lstrip()[:1] not in (b"{", b"["):
+        yield from _decode_lines(chain([first], lines), rejects)
+        return
+    # The first line opens an object or array it does not close: one document over many lines, unless
+    # the input is too big to be one, or the lines after it are JSON values of their own.
+    buffered = [first]
+    size = len(first.data)
+    for line in lines:
+        buffered.append(line)
+        size += len(line.data) + 1
+        if size > DOCUMENT_LIMIT:
+            yield from _decode_lines(chain(buffered, lines), rejects)
+            return
+    text = _join(buffered)
+    value, error = _decode(source.path, first.number, text)
+    if error is None:
+        yield JsonRecord(source.path, first.number, value, text)
+    elif _looks_like_json_lines(buffered[1:]):
+        yield from _decode_lines(iter(buffered), rejects)
+    else:
+        _reject(rejects, error, text)
+
+
+def _decode_lines(lines: Iterable[Line], rejects: Rejects | None) -> Iterator[JsonRecord]:
+    loads = orjson.loads
+    for line in lines:
+        try:
+            value = loads(line.data)
+        except orjson.JSONDecodeError:
+            _, error = _decode(line.path, line.number, line.data)
+            assert error is not None
+            _reject(rejects, error, line.data)
+            continue
+        yield JsonRecord(line.path, line.number, value, line.data)
+
+
+def _decode(path: str, first_line: int, text: bytes) -> tuple[Any, InputFormatError | None]:
+    """The value `text` holds, or the error naming where (`first_line` is the line `text` starts on)."""
+    try:
+        return orjson.loads(text), None
+    except orjson.JSONDecodeError as error:
+        decode_error = error
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        before = text[: bad.start]
+        line = first_line + before.count(b"\n")
+        column = bad.start - (before.rfind(b"\n") + 1) + 1
+        byte = text[bad.start]
+        return None, InputFormatError(path, line, f"not valid UTF-8 (byte 0x{byte:02x} at column {column})")
+    line = first_line + decode_error.lineno - 1
+    return None, InputFormatError(path, line, f"not valid JSON: {decode_error.msg} (column {decode_error.colno})")
+
+
+def _join(lines: list[Line]) -> bytes:
+    """The lines as one text again, blank lines restored so that error line numbers stay right."""
+    pieces: list[bytes] = []
+    previous = lines[0].number
+    for line in lines:
+        pieces.append(b"\n" * (line.number - previous))
+        pieces.append(line.data)
+        previous = line.number
+    return b"".join(pieces)
+
+
+def _looks_like_json_lines(rest: list[Line]) -> bool:
+    """Whether one of the next few lines is a JSON object or array by itself (as in JSON lines)."""
+    for line in rest[:5]:
+        try:
+            value = orjson.loads(line.data)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(value, dict | list):
+            return True
+    return False
+
+
+def _reject(rejects: Rejects | None, error: InputFormatError, record: bytes) -> None:
+    if rejects is None:
+        raise error
+    rejects.reject(error, record)

@@ -1,0 +1,468 @@
+"""The OpenAlex reader: snapshot works and authors and merged_ids rows read exactly (fixtures written after
+OpenAlex's documented objects, see tests/fixtures/README.md), and one test per kind of damage, each named by
+the path of the damaged field.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.ingest.model import (
+    AuthorId,
+    Institution,
+    PaperId,
+    Person,
+    RecordError,
+    Reference,
+    Work,
+    YearCounts,
+)
+from api.ingest.openalex import read_openalex
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+# The abstract the fixture's abstract_inverted_index encodes (words repeat: "in", "OA", "this", "of", …).
+STATE_OF_OA_ABSTRACT = (
+    "Despite growing interest in Open Access (OA) to scholarly literature, there is an unmet need for "
+    "large-scale, up-to-date, and reproducible studies assessing the prevalence and characteristics of OA. "
+    "We address this need in three samples of articles, and in each of them we estimate how much of the "
+    "literature is OA."
+)
+OURRESEARCH = Institution(
+    name="OurResearch", country_code="US", ror="https://ror.org/02nr0ka47", openalex="I4200000001"
+)
+
+
+def _lines(name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines()]
+
+
+def _state_of_oa() -> dict[str, Any]:
+    return _lines("openalex-works.jsonl")[0]
+
+
+def _attention() -> dict[str, Any]:
+    return _lines("openalex-works.jsonl")[1]
+
+
+def _priem() -> dict[str, Any]:
+    return _lines("openalex-authors.jsonl")[0]
+
+
+def _work(obj: dict[str, Any]) -> Work:
+    (record,) = read_openalex(obj)
+    assert isinstance(record, Work)
+    return record
+
+
+def _person(obj: dict[str, Any]) -> Person:
+    (record,) = read_openalex(obj)
+    assert isinstance(record, Person)
+    return record
+
+
+# --- works ---------------------------------------------------------------------------------------------
+
+
+def test_work_ids_are_the_openalex_id_and_the_doi_not_pubmed_or_mag() -> None:
+    work = _work(_state_of_oa())
+    assert (work.source, work.ids) == (
+        "openalex",
+        (PaperId("openalex", "W2741809807"), PaperId("doi", "10.7717/peerj.4375")),
+    )
+
+
+def test_work_title_date_and_citation_count() -> None:
+    work = _work(_state_of_oa())
+    assert work.title == "The state of OA: a large-scale analysis of the prevalence and impact of Open Access articles"
+    assert (work.published_on, work.published_precision) == (dt.date(2018, 2, 13), "day")
+    assert work.reported_citation_count == 1312
+
+
+def test_abstract_is_rebuilt_exactly_from_the_inverted_index() -> None:
+    assert _work(_state_of_oa()).abstract == STATE_OF_OA_ABSTRACT
+
+
+def test_abstract_words_are_placed_by_position_not_by_key_order() -> None:
+    work = _state_of_oa()
+    work["abstract_inverted_index"] = {"world": [1], "hello,": [0], "again": [3], "and": [2]}
+    assert _work(work).abstract == "hello, world and again"
+
+
+def test_authorship_positions_follow_list_order() -> None:
+    authors = _work(_state_of_oa()).authors
+    assert [(b.position, b.name) for b in authors] == [
+        (1, "Heather Piwowar"),
+        (2, "Jason Priem"),
+        (3, "Juan Pablo Alperin"),
+    ]
+
+
+def test_authorship_ids_are_openalex_and_orcid() -> None:
+    authors = _work(_state_of_oa()).authors
+    assert authors[0].ids == (AuthorId("openalex", "A5048491430"),)
+    assert authors[2].ids == (AuthorId("openalex", "A5016803849"), AuthorId("orcid", "0000-0002-9344-7439"))
+
+
+def test_authorship_institutions_keep_name_ror_country_and_id() -> None:
+    authors = _work(_state_of_oa()).authors
+    assert authors[1].institutions == (OURRESEARCH,)
+    assert authors[2].institutions == (
+        Institution(name="Simon Fraser University", country_code="CA", ror="https://ror.org/0213rcc28",
+                    openalex="I18014758"),
+        Institution(name="Public Knowledge Project", openalex="I209863525"),
+    )  # fmt: skip
+
+
+def test_raw_affiliation_strings_are_joined_by_semicolons() -> None:
+    assert _work(_state_of_oa()).authors[2].affiliation == (
+        "Canadian Institute for Studies in Publishing, Simon Fraser University, Vancouver, BC, Canada; "
+        "Public Knowledge Project, Vancouver, BC, Canada"
+    )
+
+
+def test_older_single_raw_affiliation_string_is_read() -> None:
+    work = _state_of_oa()
+    del work["authorships"][0]["raw_affiliation_strings"]
+    work["authorships"][0]["raw_affiliation_string"] = "Impactstory"
+    assert _work(work).authors[0].affiliation == "Impactstory"
+
+
+def test_referenced_works_are_references_by_openalex_id() -> None:
+    assert _work(_state_of_oa()).references == tuple(
+        Reference(ids=(PaperId("openalex", key),))
+        for key in ("W2753353163", "W2785823074", "W2511661767", "W2115339903", "W2031754690")
+    )
+
+
+def test_topics_and_concepts_give_no_categories() -> None:
+    work = _work(_state_of_oa())
+    assert (work.primary_category, work.categories) == (None, ())
+
+
+def test_preprint_arxiv_id_comes_from_its_datacite_doi_and_location() -> None:
+    assert _work(_attention()).ids == (
+        PaperId("openalex", "W2963403868"),
+        PaperId("doi", "10.48550/arxiv.1706.03762"),
+        PaperId("arxiv", "1706.03762"),
+    )
+
+
+def test_arxiv_id_from_an_arxiv_location_alone() -> None:
+    work = _attention()
+    del work["doi"], work["ids"]["doi"]
+    work["locations"][0]["landing_page_url"] = "http://arxiv.org/abs/1706.03762v7"
+    assert _work(work).ids == (PaperId("openalex", "W2963403868"), PaperId("arxiv", "1706.03762"))
+
+
+def test_arxiv_listing_page_location_is_not_an_id() -> None:
+    work = _attention()
+    del work["doi"], work["ids"]["doi"]
+    for location in (work["primary_location"], work["best_oa_location"], *work["locations"]):
+        location["landing_page_url"] = location["pdf_url"] = "https://arxiv.org/list/cs.CL/recent"
+    assert _work(work).ids == (PaperId("openalex", "W2963403868"),)
+
+
+def test_eight_authors_with_non_ascii_names_and_one_without_institution() -> None:
+    authors = _work(_attention()).authors
+    assert len(authors) == 8
+    assert authors[6].name == "\u0141ukasz Kaiser"
+    assert (authors[7].name, authors[7].institutions, authors[7].affiliation) == ("Illia Polosukhin", (), None)
+
+
+def test_complete_author_list_ends_with_the_last_author() -> None:
+    assert _work(_attention()).authors_complete
+
+
+def test_author_list_truncated_by_openalex_is_not_complete() -> None:
+    work = _attention()
+    work["is_authors_truncated"] = True
+    assert not _work(work).authors_complete
+
+
+def test_author_list_whose_final_entry_is_not_last_is_not_complete() -> None:
+    work = _attention()
+    del work["authorships"][-1]
+    assert not _work(work).authors_complete
+
+
+def test_publication_year_alone_has_year_precision() -> None:
+    work = _state_of_oa()
+    del work["publication_date"]
+    assert (_work(work).published_on, _work(work).published_precision) == (dt.date(2018, 1, 1), "year")
+
+
+def test_display_name_stands_in_for_a_missing_title() -> None:
+    work = _state_of_oa()
+    work["title"] = None
+    assert _work(work).title == work["display_name"]
+
+
+def test_bare_entity_keys_are_read_like_urls() -> None:
+    work = _state_of_oa()
+    work["id"], work["referenced_works"] = "W2741809807", ["W2753353163"]
+    read = _work(work)
+    assert (read.ids[0], read.references) == (
+        PaperId("openalex", "W2741809807"),
+        (Reference(ids=(PaperId("openalex", "W2753353163"),)),),
+    )
+
+
+# --- authors -------------------------------------------------------------------------------------------
+
+
+def test_author_ids_name_and_alternatives_without_the_name() -> None:
+    person = _person(_priem())
+    assert (person.source, person.name) == ("openalex", "Jason Priem")
+    assert person.ids == (AuthorId("openalex", "A5023888391"), AuthorId("orcid", "0000-0001-6187-6610"))
+    assert person.alternative_names == ("Jason R Priem", "J. Priem")
+
+
+def test_author_last_known_institutions() -> None:
+    assert _person(_priem()).institutions == (OURRESEARCH,)
+
+
+def test_author_older_last_known_institution_is_read() -> None:
+    author = _priem()
+    author["last_known_institution"] = author.pop("last_known_institutions")[0]
+    assert _person(author).institutions == (OURRESEARCH,)
+
+
+def test_author_summary_stats_are_reported_as_of_the_updated_date() -> None:
+    reported = _person(_priem()).reported
+    assert reported is not None
+    assert (reported.source, reported.as_of) == ("openalex", dt.date(2024, 2, 4))
+    assert (reported.h_index, reported.i10_index, reported.two_year_mean_citedness) == (
+        17,
+        20,
+        Decimal("1.5295340589458237"),
+    )
+    assert (reported.paper_count, reported.citation_count) == (38, 3157)
+
+
+def test_author_counts_by_year_are_kept_oldest_first() -> None:
+    reported = _person(_priem()).reported
+    assert reported is not None
+    assert reported.counts_by_year == (
+        YearCounts(2018, paper_count=3, citation_count=260),
+        YearCounts(2021, paper_count=2, citation_count=388),
+        YearCounts(2022, paper_count=0, citation_count=431),
+        YearCounts(2023, paper_count=1, citation_count=402),
+    )
+
+
+def test_author_without_figures_has_no_reported_figures() -> None:
+    author = _priem()
+    for key in ("works_count", "cited_by_count", "summary_stats", "counts_by_year", "updated_date"):
+        del author[key]
+    assert _person(author).reported is None
+
+
+def test_author_updated_date_may_be_a_bare_date() -> None:
+    author = _priem()
+    author["updated_date"] = "2024-02-04"
+    reported = _person(author).reported
+    assert reported is not None
+    assert reported.as_of == dt.date(2024, 2, 4)
+
+
+# --- merged ids ----------------------------------------------------------------------------------------
+
+
+def _merged_rows() -> list[dict[str, str]]:
+    with (FIXTURES / "openalex-merged-ids.csv").open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_merged_author_row_is_an_ids_only_person() -> None:
+    assert read_openalex(_merged_rows()[0]) == [
+        Person(
+            source="openalex",
+            ids=(AuthorId("openalex", "A2208157607"),),
+            name="",
+            merged_ids=(AuthorId("openalex", "A2257618939"),),
+            ids_only=True,
+        )
+    ]
+
+
+def test_merged_work_row_is_an_ids_only_work() -> None:
+    assert read_openalex(_merged_rows()[1]) == [
+        Work(
+            source="openalex",
+            ids=(PaperId("openalex", "W2741809807"),),
+            title="",
+            merged_ids=(PaperId("openalex", "W2011993412"),),
+            ids_only=True,
+        )
+    ]
+
+
+# --- damage: one test per kind, the reason names the field ----------------------------------------------
+
+
+def _damaged(record: dict[str, Any], *path: str | int, value: object) -> dict[str, Any]:
+    target: Any = record
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return record
+
+
+def _without(record: dict[str, Any], *keys: str) -> dict[str, Any]:
+    for key in keys:
+        del record[key]
+    return record
+
+
+DAMAGE: dict[str, tuple[object, str]] = {
+    "not an object": (["W2741809807"], r"^expected an OpenAlex work or author \(a JSON object\), got a list"),
+    "work without id": (_damaged(_state_of_oa(), "id", value=None), "^id: the work has no id"),
+    "author without id": (_damaged(_priem(), "id", value=None), "^id: the author has no id"),
+    "id not a string": (_damaged(_state_of_oa(), "id", value=2741809807), "^id: expected an OpenAlex id"),
+    "malformed id": (
+        _damaged(_state_of_oa(), "id", value="https://openalex.org/works"),
+        "^id: .* is not an OpenAlex id",
+    ),
+    "id of an institution": (
+        {"id": "https://openalex.org/I4200000001", "display_name": "OurResearch"},
+        r"^id: I4200000001 is an OpenAlex institution; only works \(W…\) and authors \(A…\) are read",
+    ),
+    "work without title": (
+        _damaged(_damaged(_state_of_oa(), "title", value=None), "display_name", value=" "),
+        "^title: the work W2741809807 has no title",
+    ),
+    "author without name": (
+        _damaged(_priem(), "display_name", value=None),
+        "^display_name: the author A5023888391 has",
+    ),
+    "count as a string": (
+        _damaged(_state_of_oa(), "cited_by_count", value="1312"),
+        "^cited_by_count: expected an integer",
+    ),
+    "negative count": (_damaged(_priem(), "works_count", value=-38), "^works_count: -38 is negative"),
+    "authorships not a list": (_damaged(_state_of_oa(), "authorships", value={}), "^authorships: expected a list"),
+    "authorship not an object": (
+        _damaged(_state_of_oa(), "authorships", 1, value="Jason Priem"),
+        r"^authorships\[1\]: expected an authorship \(a JSON object\), got a string",
+    ),
+    "unknown author_position": (
+        _damaged(_state_of_oa(), "authorships", 1, "author_position", value="second"),
+        r"^authorships\[1\]\.author_position: 'second' is not one of first, middle, last",
+    ),
+    "authorship without a name": (
+        _damaged(_state_of_oa(), "authorships", 0, value={"author_position": "first", "author": {"id": None}}),
+        r"^authorships\[0\]\.author\.display_name: the author has no name",
+    ),
+    "author id of a work": (
+        _damaged(_state_of_oa(), "authorships", 0, "author", "id", value="https://openalex.org/W1"),
+        r"^authorships\[0\]\.author\.id: W1 is not the OpenAlex id of an author",
+    ),
+    "ORCID with a wrong check digit": (
+        _damaged(_state_of_oa(), "authorships", 2, "author", "orcid", value="https://orcid.org/0000-0002-9344-7430"),
+        r"^authorships\[2\]\.author\.orcid: .*check digit should be 9",
+    ),
+    "malformed DOI": (_damaged(_state_of_oa(), "doi", value="https://doi.org/peerj.4375"), "^doi: .*is not a DOI"),
+    "institution without name": (
+        _damaged(_state_of_oa(), "authorships", 0, "institutions", 0, "display_name", value=None),
+        r"^authorships\[0\]\.institutions\[0\]\.display_name: the institution has no name",
+    ),
+    "institution id of an author": (
+        _damaged(_state_of_oa(), "authorships", 0, "institutions", 0, "id", value="A4200000001"),
+        r"^authorships\[0\]\.institutions\[0\]\.id: A4200000001 is not the OpenAlex id of an institution",
+    ),
+    "malformed ROR": (
+        _damaged(_state_of_oa(), "authorships", 0, "institutions", 0, "ror", value="https://ror.org/xyz"),
+        r"^authorships\[0\]\.institutions\[0\]\.ror: 'https://ror.org/xyz' is not a ROR id",
+    ),
+    "malformed country code": (
+        _damaged(_priem(), "last_known_institutions", 0, "country_code", value="USA"),
+        r"^last_known_institutions\[0\]\.country_code: 'USA' is not a two-letter country code",
+    ),
+    "referenced work not a work": (
+        _damaged(_state_of_oa(), "referenced_works", 3, value="https://openalex.org/A5023888391"),
+        r"^referenced_works\[3\]: A5023888391 is not the OpenAlex id of a work",
+    ),
+    "abstract index not an object": (
+        _damaged(_state_of_oa(), "abstract_inverted_index", value="Despite growing interest"),
+        "^abstract_inverted_index: expected an inverted index",
+    ),
+    "two words at one abstract position": (
+        _damaged(_state_of_oa(), "abstract_inverted_index", "growing", value=[1, 0]),
+        "^abstract_inverted_index: position 0 holds two words, 'Despite' and 'growing'",
+    ),
+    "abstract position not an integer": (
+        _damaged(_state_of_oa(), "abstract_inverted_index", "growing", value=["1"]),
+        r"^abstract_inverted_index\['growing'\]: expected positions that are integers from 0, got a string",
+    ),
+    "abstract position negative": (
+        _damaged(_state_of_oa(), "abstract_inverted_index", "growing", value=[-1]),
+        r"^abstract_inverted_index\['growing'\]: expected positions that are integers from 0, got a number",
+    ),
+    "impossible publication date": (
+        _damaged(_state_of_oa(), "publication_date", value="2018-02-30"),
+        "^publication_date: '2018-02-30' is not a date: day is out of range",
+    ),
+    "publication date in another format": (
+        _damaged(_state_of_oa(), "publication_date", value="13/02/2018"),
+        r"^publication_date: '13/02/2018' is not a date \(expected YYYY-MM-DD\)",
+    ),
+    "truncation flag not a boolean": (
+        _damaged(_attention(), "is_authors_truncated", value="no"),
+        "^is_authors_truncated: expected a boolean, got a string",
+    ),
+    "figures without updated_date": (
+        _without(_priem(), "updated_date"),
+        "^updated_date: the author's figures have no date",
+    ),
+    "year listed twice": (
+        _damaged(_priem(), "counts_by_year", 1, "year", value=2023),
+        r"^counts_by_year\[1\]\.year: 2023 is listed twice",
+    ),
+    "year counts without year": (
+        _damaged(_priem(), "counts_by_year", 0, "year", value=None),
+        r"^counts_by_year\[0\]\.year: the entry has no year",
+    ),
+    "mean citedness not finite": (
+        _damaged(_priem(), "summary_stats", "2yr_mean_citedness", value=float("nan")),
+        r"^summary_stats\.2yr_mean_citedness: nan is not a finite, non-negative number",
+    ),
+    "summary_stats not an object": (
+        _damaged(_priem(), "summary_stats", value=[17]),
+        "^summary_stats: expected an object",
+    ),
+    "merge across kinds": (
+        {"merge_date": "2022-06-07", "id": "A2257618939", "merge_into_id": "W2208157607"},
+        "^merge_into_id: A2257618939 cannot be merged into W2208157607, an entity of another kind",
+    ),
+    "merge into itself": (
+        {"merge_date": "2022-06-07", "id": "A2257618939", "merge_into_id": "A2257618939"},
+        "^merge_into_id: A2257618939 is merged into itself",
+    ),
+    "merge row without id": (
+        {"merge_date": "2022-06-07", "id": "", "merge_into_id": "A2208157607"},
+        "^id: '' is not an OpenAlex id",
+    ),
+    "merge of institutions": (
+        {"merge_date": "2022-06-01", "id": "I182273258", "merge_into_id": "I103163165"},
+        r"^id: I182273258 is an OpenAlex institution; only merged works and authors are read",
+    ),
+    "malformed merge date": (
+        {"merge_date": "7 June 2022", "id": "A2257618939", "merge_into_id": "A2208157607"},
+        "^merge_date: '7 June 2022' is not a date",
+    ),
+}
+
+
+@pytest.mark.parametrize(("record", "reason"), DAMAGE.values(), ids=DAMAGE.keys())
+def test_damaged_record_is_refused_with_the_field_and_the_reason(record: object, reason: str) -> None:
+    with pytest.raises(RecordError, match=reason):
+        read_openalex(copy.deepcopy(record))

@@ -1,0 +1,383 @@
+"""Reading import inputs: every kind of input, every kind of damage, the error policy, constant memory.
+
+Each test writes real files under tmp_path (standard input is a replaced sys.stdin) and asserts one
+behaviour.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from api.errors import IngestError, InputFormatError
+from api.ingest.reading import (
+    REJECT_RECORD_LIMIT,
+    ErrorPolicy,
+    JsonReader,
+    Rejects,
+    default_rejects_path,
+    iter_inputs,
+    iter_json_records,
+    read_json_document,
+)
+
+
+def jsonl(*values: object) -> bytes:
+    return b"".join(json.dumps(value).encode() + b"\n" for value in values)
+
+
+def values_and_lines(paths: list[str], rejects: Rejects | None = None) -> list[tuple[object, int]]:
+    return [(record.value, record.line) for record in iter_json_records(paths, rejects=rejects)]
+
+
+def write(path: Path, data: bytes) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return str(path)
+
+
+def read_rejects(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def use_stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+SEVEN_LINES = b'{"n": 1}\n{"n": 2}\n{"n": 3}\n{"n": 4}\n{"n": 5\n{"n": 6}\n{"n": 7}\n'  # line 5 is cut short
+
+
+# Inputs
+
+
+def test_a_plain_file_yields_each_line_value_with_its_line_number(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", b'{"n": 1}\n\n  \n{"n": 2}\r\n[3]\n')
+
+    assert values_and_lines([path]) == [({"n": 1}, 1), ({"n": 2}, 4), ([3], 5)]
+
+
+def test_a_gzip_file_is_recognised_by_its_magic_bytes_whatever_its_name(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", gzip.compress(jsonl({"n": 1}, {"n": 2})))
+
+    assert values_and_lines([path]) == [({"n": 1}, 1), ({"n": 2}, 2)]
+
+
+def test_a_gz_name_without_gzip_content_is_read_as_plain_text(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl.gz", jsonl({"n": 1}))
+
+    assert values_and_lines([path]) == [({"n": 1}, 1)]
+
+
+def test_a_snapshot_folder_yields_its_gzip_parts_in_path_order_without_manifest_and_hidden_files(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "works"
+    write(folder / "updated_date=2024-02-01" / "part_000.gz", gzip.compress(jsonl({"id": "W3"})))
+    write(folder / "updated_date=2024-01-01" / "part_001.gz", gzip.compress(jsonl({"id": "W2"})))
+    write(folder / "updated_date=2024-01-01" / "part_000.gz", gzip.compress(jsonl({"id": "W1"})))
+    write(folder / "manifest", b'{"entries": [], "meta": {"content_length": 0, "record_count": 3}}')
+    write(folder / "_SUCCESS", b"")
+    write(folder / ".part_000.gz.crc", b"\x00\x01")
+    write(folder / ".hidden" / "part_000.gz", gzip.compress(jsonl({"id": "hidden"})))
+
+    names = [Path(source.path).relative_to(folder).as_posix() for source in iter_inputs([str(folder)])]
+    records = [record.value["id"] for record in iter_json_records([str(folder)])]
+
+    assert names == [
+        "updated_date=2024-01-01/part_000.gz",
+        "updated_date=2024-01-01/part_001.gz",
+        "updated_date=2024-02-01/part_000.gz",
+    ]
+    assert records == ["W1", "W2", "W3"]
+
+
+def test_standard_input_is_read_for_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_stdin(monkeypatch, jsonl({"n": 1}, {"n": 2}))
+
+    records = list(iter_json_records(["-"]))
+
+    assert [(record.path, record.line, record.value) for record in records] == [
+        ("<stdin>", 1, {"n": 1}),
+        ("<stdin>", 2, {"n": 2}),
+    ]
+
+
+def test_gzip_on_standard_input_is_decompressed(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_stdin(monkeypatch, gzip.compress(jsonl({"n": 1})))
+
+    assert values_and_lines(["-"]) == [({"n": 1}, 1)]
+
+
+def test_inputs_are_read_in_the_order_given(tmp_path: Path) -> None:
+    first = write(tmp_path / "b.jsonl", jsonl({"n": 1}))
+    second = write(tmp_path / "a.jsonl.gz", gzip.compress(jsonl({"n": 2})))
+
+    assert [record.path for record in iter_json_records([first, second])] == [first, second]
+
+
+def test_a_missing_path_is_an_ingest_error_before_anything_is_read(tmp_path: Path) -> None:
+    present = write(tmp_path / "a.jsonl", jsonl({"n": 1}))
+
+    with pytest.raises(IngestError, match=r"missing\.jsonl: no such file or folder"):
+        iter_inputs([present, str(tmp_path / "missing.jsonl")])
+
+
+def test_a_folder_without_input_files_is_an_ingest_error(tmp_path: Path) -> None:
+    write(tmp_path / "empty" / "manifest", b"{}")
+
+    with pytest.raises(IngestError, match="the folder holds no input file"):
+        iter_inputs([str(tmp_path / "empty")])
+
+
+def test_the_reader_counts_bytes_read_up_to_the_total_size_of_the_files(tmp_path: Path) -> None:
+    plain = write(tmp_path / "a.jsonl", jsonl(*({"n": n} for n in range(100))))
+    packed = write(tmp_path / "b.jsonl.gz", gzip.compress(jsonl(*({"n": n} for n in range(100)))))
+    reader = JsonReader([plain, packed])
+
+    assert reader.bytes_read == 0
+    assert sum(1 for _ in reader) == 200
+    assert reader.total_bytes == Path(plain).stat().st_size + Path(packed).stat().st_size
+    assert reader.bytes_read == reader.total_bytes
+
+
+def test_standard_input_has_no_total_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_stdin(monkeypatch, jsonl({"n": 1}))
+    reader = JsonReader(["-"])
+
+    assert sum(1 for _ in reader) == 1
+    assert reader.total_bytes is None
+    assert reader.bytes_read == len(jsonl({"n": 1}))
+
+
+# One JSON document
+
+
+def test_a_pretty_printed_document_is_one_record_at_the_line_where_it_starts(tmp_path: Path) -> None:
+    response = {"paperId": "2d56", "authors": None, "citations": [{"paperId": "a"}, {"paperId": "b"}]}
+    path = write(tmp_path / "paper.json", b"\n" + json.dumps(response, indent=2).encode() + b"\n")
+
+    assert values_and_lines([path]) == [(response, 2)]
+
+
+def test_a_gzipped_api_response_page_is_one_record(tmp_path: Path) -> None:
+    page = {"status": "ok", "message-type": "work-list", "message": {"items": [{"DOI": "10.1/a"}]}}
+    path = write(tmp_path / "page.json.gz", gzip.compress(json.dumps(page, indent=1).encode()))
+
+    assert values_and_lines([path]) == [(page, 1)]
+
+
+def test_a_damaged_document_is_an_error_at_the_damaged_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "paper.json", b'{\n  "paperId": "2d56",\n  "title": oops,\n  "year": 1950\n}\n')
+
+    with pytest.raises(InputFormatError) as raised:
+        list(iter_json_records([path]))
+
+    assert (raised.value.path, raised.value.line) == (path, 3)
+    assert raised.value.reason.startswith("not valid JSON")
+
+
+def test_json_lines_with_a_cut_first_line_are_still_read_as_lines(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", b'{"n": 1, "title": "cut\n{"n": 2}\n{"n": 3}\n')
+    rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.SKIP)
+
+    with rejects:
+        values = values_and_lines([path], rejects)
+
+    assert values == [({"n": 2}, 2), ({"n": 3}, 3)]
+    assert [entry["line"] for entry in read_rejects(rejects.path)] == [1]
+
+
+def test_read_json_document_decodes_a_whole_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "author.json", json.dumps({"authorId": "1", "papers": []}, indent=4).encode())
+
+    record = read_json_document(path)
+
+    assert (record.path, record.line, record.value) == (path, 1, {"authorId": "1", "papers": []})
+
+
+def test_read_json_document_names_the_line_of_damage(tmp_path: Path) -> None:
+    path = write(tmp_path / "author.json", b'{\n "authorId": "1",\n "papers": [\n')
+
+    with pytest.raises(InputFormatError, match=r"author\.json:3: not valid JSON: unexpected end of data"):
+        read_json_document(path)
+
+
+# Damage
+
+
+def test_an_invalid_json_line_is_an_error_naming_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", SEVEN_LINES)
+
+    with pytest.raises(InputFormatError) as raised:
+        list(iter_json_records([path]))
+
+    assert str(raised.value).startswith(f"{path}:5: not valid JSON")
+
+
+def test_invalid_utf8_is_an_error_naming_the_line_and_the_byte(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", b'{"n": 1}\n{"n": 2}\n{"name": "Ren\xe9"}\n{"n": 4}\n')
+
+    with pytest.raises(InputFormatError) as raised:
+        list(iter_json_records([path]))
+
+    assert (raised.value.path, raised.value.line) == (path, 3)
+    assert raised.value.reason == "not valid UTF-8 (byte 0xe9 at column 14)"
+
+
+def test_a_truncated_gzip_file_is_an_error_naming_the_file_not_a_traceback(tmp_path: Path) -> None:
+    packed = gzip.compress(jsonl(*({"n": n, "pad": "x" * 100} for n in range(2000))))
+    path = write(tmp_path / "part_000.gz", packed[: len(packed) // 2])
+
+    with pytest.raises(InputFormatError) as raised:
+        list(iter_json_records([path]))
+
+    assert raised.value.path == path
+    assert "gzip data is truncated" in raised.value.reason
+
+
+def test_a_truncated_gzip_file_yields_its_whole_lines_before_the_error(tmp_path: Path) -> None:
+    packed = gzip.compress(jsonl(*({"n": n, "pad": "x" * 100} for n in range(2000))))
+    path = write(tmp_path / "part_000.gz", packed[: len(packed) // 2])
+    read: list[int] = []
+
+    with pytest.raises(InputFormatError) as raised:
+        read.extend(record.value["n"] for record in iter_json_records([path]))
+
+    assert read == list(range(len(read)))
+    assert raised.value.line == len(read) + 1
+
+
+def test_corrupt_gzip_data_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    packed = bytearray(gzip.compress(jsonl(*({"n": n} for n in range(1000)))))
+    packed[20:40] = bytes(20)
+    path = write(tmp_path / "part_000.gz", bytes(packed))
+
+    with pytest.raises(InputFormatError, match=r"part_000\.gz:\d+: the gzip data is corrupt"):
+        list(iter_json_records([path]))
+
+
+# The error policy
+
+
+def test_under_fail_the_first_bad_record_raises_and_no_reject_file_is_written(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", SEVEN_LINES)
+    rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.FAIL)
+
+    with pytest.raises(InputFormatError), rejects:
+        list(iter_json_records([path], rejects=rejects))
+
+    assert not rejects.path.exists()
+
+
+def test_skip_writes_exactly_the_bad_lines_to_the_reject_file_and_reads_the_rest(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", b'{"n": 1}\n{"n": 2\n{"n": 3}\n{"name": "Ren\xe9"}\n{"n": 5}\n')
+    rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.SKIP)
+
+    with rejects:
+        values = values_and_lines([path], rejects)
+
+    assert values == [({"n": 1}, 1), ({"n": 3}, 3), ({"n": 5}, 5)]
+    assert rejects.count == 2
+    assert read_rejects(rejects.path) == [
+        {"path": path, "line": 2, "reason": "not valid JSON: unexpected end of data (column 8)", "record": '{"n": 2'},
+        {
+            "path": path,
+            "line": 4,
+            "reason": "not valid UTF-8 (byte 0xe9 at column 14)",
+            "record": '{"name": "Ren\\xe9"}',
+        },
+    ]
+
+
+def test_skip_goes_on_with_the_next_file_after_a_truncated_gzip_file(tmp_path: Path) -> None:
+    packed = gzip.compress(jsonl(*({"n": n, "pad": "x" * 100} for n in range(2000))))
+    broken = write(tmp_path / "part_000.gz", packed[: len(packed) // 2])
+    whole = write(tmp_path / "part_001.gz", gzip.compress(jsonl({"n": "last"})))
+    rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.SKIP)
+
+    with rejects:
+        values = [record.value["n"] for record in iter_json_records([broken, whole], rejects=rejects)]
+
+    (entry,) = read_rejects(rejects.path)
+    assert values[-1] == "last"
+    assert (entry["path"], entry["line"], entry["record"]) == (broken, len(values), "")
+    assert "truncated" in str(entry["reason"])
+
+
+def test_a_rejected_record_keeps_only_its_first_10_kib(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", b'{"title": "' + b"x" * 50_000 + b"\n")
+    rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.SKIP)
+
+    with rejects:
+        assert values_and_lines([path], rejects) == []
+
+    (entry,) = read_rejects(rejects.path)
+    assert entry["record"] == ('{"title": "' + "x" * 50_000)[:REJECT_RECORD_LIMIT]
+
+
+def test_a_format_module_rejects_a_decoded_record_through_the_same_policy(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", jsonl({"title": None}))
+    rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.SKIP)
+
+    with rejects:
+        for record in iter_json_records([path], rejects=rejects):
+            rejects.reject(record.error("a work without a title"), record.raw)
+
+    assert read_rejects(rejects.path) == [
+        {"path": path, "line": 1, "reason": "a work without a title", "record": '{"title": null}'}
+    ]
+
+
+def test_skip_without_rejects_leaves_an_empty_reject_file(tmp_path: Path) -> None:
+    stale = tmp_path / "rejects.jsonl"
+    stale.write_text('{"from": "an earlier run"}\n')
+    path = write(tmp_path / "works.jsonl", jsonl({"n": 1}))
+
+    with Rejects(stale, policy=ErrorPolicy.SKIP) as rejects:
+        list(iter_json_records([path], rejects=rejects))
+
+    assert stale.read_text() == ""
+
+
+def test_the_default_reject_file_is_named_after_the_first_input_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert default_rejects_path(["/data/works/", "/data/authors"]) == tmp_path / "works.rejects.jsonl"
+    assert default_rejects_path(["dump/part_000.gz"]) == tmp_path / "part_000.gz.rejects.jsonl"
+    assert default_rejects_path(["-"]) == tmp_path / "stdin.rejects.jsonl"
+    assert Rejects.for_inputs(["a.jsonl"], path="elsewhere.jsonl").path == Path("elsewhere.jsonl")
+
+
+# Constant memory
+
+
+def test_reading_a_200_mb_gzip_file_takes_constant_memory(tmp_path: Path) -> None:
+    # 1,000 distinct lines of ~2 kB compressed once, the member repeated: a valid multi-member gzip file
+    # of 200 MB of JSON lines that takes milliseconds to write.
+    chunk = b"".join(
+        b'{"id": "W%08d", "title": "%s"}\n' % (n, b"a highly compressible title " * 70) for n in range(1000)
+    )
+    member = gzip.compress(chunk, 9)
+    repeats = 200_000_000 // len(chunk) + 1
+    path = tmp_path / "works.jsonl.gz"
+    with path.open("wb") as out:
+        for _ in range(repeats):
+            out.write(member)
+
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in iter_json_records([str(path)]))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert count * len(chunk) // 1000 >= 200_000_000
+    assert peak < 50_000_000

@@ -1,0 +1,479 @@
+"""Read Crossref REST API work objects into `Work`s.
+
+Input comes as JSON lines of work objects (a dump) or as API responses: `read_crossref_page` turns any of
+`{"message-type": "work-list", "message": {"items": [...]}}`, `{"message-type": "work", "message": {...}}`
+or a bare work object into the list of work objects, and `read_crossref` reads one of them:
+
+    DOI                      -> ids (doi:, lower case)
+    title[]                  -> the first non-empty one; JATS/HTML/MathML tags stripped, entities unescaped
+    abstract                 -> JATS (<jats:p>, <jats:sec>, <jats:title>) as plain paragraphs joined by "\\n"
+    issued, published, published-online, published-print, posted, approved
+                             -> published_on from the first present: [[2011]] year, [[2011, 5]] month,
+                                [[2011, 5, 3]] day precision; [[null]] counts as absent
+    author[]                 -> bylines in list order: given + family (+ suffix), or `name` (organisations);
+                                ORCID normalised; affiliation[].name -> Institution (ROR id when given)
+    reference[]              -> by DOI, else by its `unstructured` text, else by text built from its fields
+    is-referenced-by-count   -> reported_citation_count
+
+Not read: `subtitle` (as often a running head, a section name or an artist as a real subtitle),
+`subject` (journal subject areas, not arXiv categories), `created` (the DOI's registration date: for old
+papers decades after publication), `link` (full texts, not code), `editor`, `container-title`.
+
+Real-world quirks this handles (all seen in Crossref's own responses): markup inside titles, sometimes
+escaped (`&lt;scp&gt;`, `&lt;subtitle&gt;`), and with the spaces around it lost (`Ant,<i>Melophorus</i>Lubbock`);
+MathML titles; an `Abstract` heading inside the abstract; placeholder abstracts (`<jats:p>-</jats:p>`);
+`sequence` that says "additional" for every author or "first" for two (the list order is the byline);
+affiliation strings deposited as organisation authors (dropped); references with a malformed DOI (kept
+as text). Works of a container type (a journal, an issue) raise `NotAPaperError`.
+
+Pure: decoded JSON in, `Work` out, or `RecordError` whose reason starts with the field at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import unicodedata
+
+from api.errors import InvalidInputError
+from api.ids import normalise_external_id
+from api.ingest.model import AuthorId, Byline, Institution, PaperId, Precision, RecordError, Reference, Work
+
+SOURCE = "crossref"
+
+NOT_PAPER_TYPES = frozenset(
+    {
+        "journal",
+        "journal-volume",
+        "journal-issue",
+        "book-series",
+        "book-set",
+        "report-series",
+        "proceedings-series",
+        "component",
+        "grant",
+    }
+)
+"""Crossref types that name a container (or a part, or a grant) rather than a paper."""
+
+DATE_FIELDS = ("issued", "published", "published-online", "published-print", "posted", "approved")
+"""Where the publication date is taken from, the first present one winning (`issued` is Crossref's
+earliest of print and online; `posted` dates preprints, `approved` dissertations and standards)."""
+
+
+class NotAPaperError(RecordError):
+    """The record is well formed but names no paper (a journal, an issue, a component): skip it."""
+
+
+def read_crossref_page(obj: object) -> list[object]:
+    """The work objects of an API response (a work list or one work), or `[obj]` for a bare work object."""
+    if not isinstance(obj, dict):
+        raise RecordError(f"expected a JSON object (a Crossref work or API response), found {_kind(obj)}")
+    if "message" not in obj:
+        return [obj]
+    status = obj.get("status")
+    message = obj["message"]
+    if status not in (None, "ok"):
+        raise RecordError(f"status: the API response reports {status!r}: {_summary(message)}")
+    kind = obj.get("message-type")
+    if kind == "work-list" or (kind is None and isinstance(message, dict) and "items" in message):
+        if not isinstance(message, dict):
+            raise RecordError(f"message: expected an object with items, found {_kind(message)}")
+        items = message.get("items")
+        if not isinstance(items, list):
+            raise RecordError(f"message.items: expected a list of works, found {_kind(items)}")
+        return list(items)
+    if kind in ("work", None):
+        if not isinstance(message, dict):
+            raise RecordError(f"message: expected a work object, found {_kind(message)}")
+        return [message]
+    raise RecordError(f"message-type: {str(kind)[:40]!r} is not a work or a work list")
+
+
+def read_crossref(obj: object) -> Work:
+    """One Crossref work object as a Work; RecordError naming the field when it is malformed."""
+    if not isinstance(obj, dict):
+        raise RecordError(f"expected a JSON object (a Crossref work), found {_kind(obj)}")
+    if "message" in obj and "DOI" not in obj:
+        raise RecordError("message: this is an API response, not a work (read it with read_crossref_page)")
+    doi = _doi(obj.get("DOI"))
+    kind = obj.get("type")
+    if kind is not None and not isinstance(kind, str):
+        raise RecordError(f"type: expected a string, found {_kind(kind)}")
+    if kind in NOT_PAPER_TYPES:
+        raise NotAPaperError(f"type: {kind!r} names a container or a part, not a paper")
+    published = _published(obj)
+    authors = obj.get("author")
+    return Work(
+        source=SOURCE,
+        ids=(doi,),
+        title=_title(obj.get("title")),
+        abstract=_abstract(obj.get("abstract")),
+        published_on=published[0] if published else None,
+        published_precision=published[1] if published else None,
+        authors=_authors(authors),
+        authors_complete=authors is not None,
+        references=_references(obj.get("reference"), doi),
+        reported_citation_count=_count(obj.get("is-referenced-by-count")),
+    )
+
+
+# --- fields -------------------------------------------------------------------------------------------
+
+
+def _kind(value: object) -> str:
+    """How a JSON value is named in error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _summary(message: object) -> str:
+    """What an error response says, briefly (its message is a list of {type, value, message})."""
+    if isinstance(message, list) and message and isinstance(message[0], dict):
+        return str(message[0].get("message") or message[0].get("type") or "no reason given")[:120]
+    return str(message)[:120]
+
+
+def _doi(value: object) -> PaperId:
+    if value is None:
+        raise RecordError("DOI: missing")
+    if not isinstance(value, str):
+        raise RecordError(f"DOI: expected a string, found {_kind(value)}")
+    try:
+        return PaperId("doi", normalise_external_id("Paper", "doi", value).value)
+    except InvalidInputError as error:
+        raise RecordError(f"DOI: {error}") from None
+
+
+def _title(value: object) -> str:
+    if value is None:
+        raise RecordError("title: missing")
+    titles = [value] if isinstance(value, str) else value
+    if not isinstance(titles, list):
+        raise RecordError(f"title: expected a list of strings, found {_kind(value)}")
+    for index, title in enumerate(titles):
+        if not isinstance(title, str):
+            raise RecordError(f"title[{index}]: expected a string, found {_kind(title)}")
+        cleaned = markup_to_text(title)
+        if cleaned:
+            return cleaned
+    raise RecordError("title: empty" if titles else "title: missing (an empty list)")
+
+
+_HEADING = re.compile(r"(?:abstract|summary)\s*[.:]?", re.IGNORECASE)
+
+
+def _abstract(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"abstract: expected a string, found {_kind(value)}")
+    paragraphs = markup_to_text(value, paragraphs=True).split("\n")
+    if paragraphs and _HEADING.fullmatch(paragraphs[0]):
+        paragraphs = paragraphs[1:]  # the "Abstract" heading publishers put inside it
+    text = "\n".join(paragraphs)
+    return text if any(c.isalnum() for c in text) else None  # "<jats:p>-</jats:p>" is a placeholder
+
+
+def _count(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RecordError(f"is-referenced-by-count: expected a count (an integer >= 0), found {_kind(value)}")
+    return value
+
+
+# --- dates --------------------------------------------------------------------------------------------
+
+_PRECISION: dict[int, Precision] = {1: "year", 2: "month", 3: "day"}
+
+
+def _published(obj: dict[str, object]) -> tuple[dt.date, Precision] | None:
+    for field in DATE_FIELDS:
+        found = _partial_date(field, obj.get(field))
+        if found is not None:
+            return found
+    return None
+
+
+def _partial_date(field: str, value: object) -> tuple[dt.date, Precision] | None:
+    """A Crossref partial date: {"date-parts": [[year, month?, day?]]}; None for [[null]] (no date)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RecordError(f"{field}: expected an object with date-parts, found {_kind(value)}")
+    parts = value.get("date-parts")
+    if not isinstance(parts, list) or not parts or not isinstance(parts[0], list):
+        raise RecordError(f"{field}.date-parts: expected [[year, month, day]], found {parts!r:.60}")
+    first = list(parts[0])
+    while first and first[-1] is None:
+        first.pop()  # [[null]] and [[2011, null]]: the parts not known
+    if not first:
+        return None
+    if len(first) > 3 or not all(isinstance(p, int) and not isinstance(p, bool) for p in first):
+        raise RecordError(f"{field}.date-parts: expected [[year, month, day]] as integers, found {parts[0]!r:.60}")
+    year, month, day = [*first, 1, 1][:3]
+    if not 1000 <= year <= 9999:
+        raise RecordError(f"{field}.date-parts: year {year} is out of range")
+    try:
+        return dt.date(year, month, day), _PRECISION[len(first)]
+    except ValueError:
+        raise RecordError(f"{field}.date-parts: {parts[0]!r:.60} is not a date") from None
+
+
+# --- authors ------------------------------------------------------------------------------------------
+
+# An organisation "author" with a comma and a word of institutions is an address deposited in the wrong
+# field; collaboration and staff names ("OLYMPUS Collaboration", "The PLOS ONE Staff") have neither.
+_INSTITUTION_WORD = re.compile(
+    r"\b(?:universit|department|dept\.|school|faculty|hospital|institut|center|centre|laborator|college)",
+    re.IGNORECASE,
+)
+_ROR = re.compile(r"(?:https?://ror\.org/)?(0[a-z0-9]{6}\d{2})", re.IGNORECASE | re.ASCII)
+
+
+def _authors(value: object) -> tuple[Byline, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise RecordError(f"author: expected a list of authors, found {_kind(value)}")
+    bylines: list[Byline] = []
+    for index, author in enumerate(value):
+        byline = _author(index, author, len(bylines) + 1)
+        if byline is not None:
+            bylines.append(byline)
+    return tuple(bylines)
+
+
+def _author(index: int, author: object, position: int) -> Byline | None:
+    field = f"author[{index}]"
+    if not isinstance(author, dict):
+        raise RecordError(f"{field}: expected an object, found {_kind(author)}")
+    given, family, suffix, organisation = (
+        _optional_text(author, f"{field}.{key}", key) for key in ("given", "family", "suffix", "name")
+    )
+    if given or family:
+        name = " ".join(part for part in (given, family, suffix) if part)
+    elif organisation:
+        if "," in organisation and _INSTITUTION_WORD.search(organisation):
+            return None  # an affiliation deposited as an author
+        name = organisation
+    else:
+        raise RecordError(f"{field}: no name (given, family or name)")
+    ids: tuple[AuthorId, ...] = ()
+    orcid = author.get("ORCID")
+    if orcid is not None:
+        if not isinstance(orcid, str):
+            raise RecordError(f"{field}.ORCID: expected a string, found {_kind(orcid)}")
+        try:
+            ids = (AuthorId("orcid", normalise_external_id("Author", "orcid", orcid).value),)
+        except InvalidInputError as error:
+            raise RecordError(f"{field}.ORCID: {error}") from None
+    institutions = _affiliations(field, author.get("affiliation"))
+    return Byline(
+        name=name,
+        position=position,
+        ids=ids,
+        institutions=institutions,
+        affiliation="; ".join(i.name for i in institutions) or None,
+    )
+
+
+def _optional_text(obj: dict[str, object], field: str, key: str) -> str:
+    value = obj.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise RecordError(f"{field}: expected a string, found {_kind(value)}")
+    return _one_line(html.unescape(value))
+
+
+def _affiliations(field: str, value: object) -> tuple[Institution, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise RecordError(f"{field}.affiliation: expected a list of {{name}} objects, found {_kind(value)}")
+    found: dict[str, Institution] = {}
+    for index, affiliation in enumerate(value):
+        if not isinstance(affiliation, dict):
+            raise RecordError(f"{field}.affiliation[{index}]: expected an object, found {_kind(affiliation)}")
+        name = _optional_text(affiliation, f"{field}.affiliation[{index}].name", "name")
+        if name and name not in found:
+            found[name] = Institution(name=name, ror=_ror(affiliation.get("id")))
+    return tuple(found.values())
+
+
+def _ror(value: object) -> str | None:
+    """The ROR id among an affiliation's ids ([{"id": "https://ror.org/…", "id-type": "ROR"}]), if any."""
+    if not isinstance(value, list):
+        return None
+    for entry in value:
+        if isinstance(entry, dict) and str(entry.get("id-type", "")).upper() == "ROR":
+            match = _ROR.fullmatch(str(entry.get("id", "")).strip())
+            if match:
+                return f"https://ror.org/{match[1].lower()}"
+    return None
+
+
+# --- references ---------------------------------------------------------------------------------------
+
+_REFERENCE_TITLES = ("article-title", "volume-title", "series-title", "journal-title")
+
+
+def _references(value: object, own: PaperId) -> tuple[Reference, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise RecordError(f"reference: expected a list of references, found {_kind(value)}")
+    references: list[Reference] = []
+    cited: set[PaperId] = set()
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            raise RecordError(f"reference[{index}]: expected an object, found {_kind(entry)}")
+        reference = _reference(f"reference[{index}]", entry)
+        if reference is None:
+            continue
+        if reference.ids:
+            if reference.ids[0] in cited or reference.ids[0] == own:
+                continue  # the same work listed twice, or the work citing itself by a deposit slip
+            cited.add(reference.ids[0])
+        references.append(reference)
+    return tuple(references)
+
+
+def _reference(field: str, entry: dict[str, object]) -> Reference | None:
+    """A reference by DOI (with its text when given), else by text; None when it names nothing."""
+    unstructured = entry.get("unstructured")
+    text = markup_to_text(unstructured) if isinstance(unstructured, str) else ""
+    doi = entry.get("DOI")
+    if doi is None:
+        text = text or _composed(entry)
+        return Reference(text=text) if text else None
+    if not isinstance(doi, str):
+        raise RecordError(f"{field}.DOI: expected a string, found {_kind(doi)}")
+    try:
+        return Reference(ids=(PaperId("doi", normalise_external_id("Paper", "doi", doi).value),), text=text or None)
+    except InvalidInputError:  # publishers' typos ("10.1016/j.x.2010.01.001."): kept, but not resolvable
+        return Reference(text=text or _composed(entry) or f"doi:{_one_line(doi)}")
+
+
+def _composed(entry: dict[str, object]) -> str:
+    """A reference's text from its fields, as 'A. Author (2018). Title. Journal 14(9):1259'; '' when it
+    has no author and no title (a bare year or page names nothing)."""
+
+    def field(key: str) -> str:
+        value = entry.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return markup_to_text(value) if isinstance(value, str) else ""
+
+    author, title = field("author"), field("article-title")
+    container = field("journal-title") or field("volume-title") or field("series-title")
+    if not (author or title or container):
+        return ""
+    year, volume, issue, page = field("year"), field("volume"), field("issue"), field("first-page")
+    head = f"{author} ({year})" if author and year else author or (f"({year})" if year else "")
+    locator = volume + (f"({issue})" if issue else "")
+    if page:
+        locator = f"{locator}:{page}" if locator else f"p. {page}"
+    source = " ".join(part for part in (container, locator) if part)
+    return ". ".join(part for part in (head, title, source) if part)
+
+
+# --- markup -------------------------------------------------------------------------------------------
+
+# Tags by what removing them must leave: a paragraph break, a subtitle separator, nothing (a sub- or
+# superscript is part of its word: Al<sub>2</sub>O<sub>3</sub>), or a word boundary, since publishers lose
+# the spaces around inline elements ("Ant,<i>Melophorus bagoti</i>Lubbock", "in<mml:math>…</mml:math>nucleus").
+# A boundary becomes a space between two characters that are neither spaces nor punctuation that hugs the
+# text beside it; after a sub/superscript, a space comes only before a lower-case letter ("CuCl2 ethanol").
+# Tag names are compared without their namespace (jats:, mml:).
+_JOINING = frozenset({"sub", "sup", "inline-formula", "alternatives"})
+_BLOCK = frozenset({"p", "title", "sec", "br", "div", "list", "list-item", "label", "caption", "disp-quote"})
+_INLINE = "subtitle i b u em strong italic bold underline sc scp span tt monospace ext-link a font math"
+_KNOWN = _JOINING | _BLOCK | frozenset(_INLINE.split())
+_TAG = re.compile(r"<(/?)(?:[A-Za-z][\w.-]*:)?([A-Za-z][\w.-]*)(?:\s[^<>]*)?/?>")
+_MATH_ELEMENT = re.compile(r"<((?:[A-Za-z][\w.-]*:)?math)\b[^>]*>(.*?)</\1\s*>", re.DOTALL)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BOUNDARY, _BREAK, _SUBTITLE, _AFTER_SCRIPT = "\x01", "\x02", "\x03", "\x04"
+_MARKS = re.compile(f"[{_BOUNDARY}{_AFTER_SCRIPT}]+")
+_SUBTITLE_SEPARATOR = re.compile(rf"\s*{_SUBTITLE}\s*")
+_DASHES = "-/\u2010\u2011\u2013\u2014"  # hyphens, slash, en and em dash
+_HUGS_NEXT = frozenset("([{\"'\u2018\u201c" + _DASHES)  # no space after these (and curly opening quotes)
+_HUGS_PREVIOUS = frozenset(")]}\"'\u2019\u201d.,;:!?%" + _DASHES)  # no space before these
+
+
+def markup_to_text(markup: str, *, paragraphs: bool = False) -> str:
+    """Plain text of a Crossref title or abstract (JATS, HTML, MathML; entities, possibly double-escaped).
+
+    One line, or with `paragraphs`, paragraphs (<jats:p>, <jats:title>, ...) joined by "\\n"; whitespace
+    runs collapsed; NFC. `<subtitle>` inside a title becomes ": ".
+    """
+    if "<" not in markup and "&" not in markup and not _CONTROL.search(markup):
+        return unicodedata.normalize("NFC", _one_line(markup))  # plain text, the common case
+    text = _CONTROL.sub(" ", markup)
+    if "<" in text:
+        text = _MATH_ELEMENT.sub(_math, text)
+        text = _TAG.sub(_tag, text)
+    if "&" in text:
+        text = html.unescape(text)
+        if "<" in text:  # escaped markup (&lt;scp&gt;): only known tags, "p < 0.05" stays text
+            text = _MATH_ELEMENT.sub(_math, text)
+            text = _TAG.sub(_known_tag, text)
+    if _SUBTITLE in text:
+        text = _SUBTITLE_SEPARATOR.sub(_subtitle, text)
+    text = _MARKS.sub(_space, text)
+    lines = (_one_line(part) for part in text.split(_BREAK))
+    return unicodedata.normalize("NFC", ("\n" if paragraphs else " ").join(line for line in lines if line))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _math(match: re.Match[str]) -> str:
+    return _BOUNDARY + _TAG.sub("", match[2]) + _BOUNDARY
+
+
+def _tag(match: re.Match[str]) -> str:
+    name = match[2].lower()
+    if name in _JOINING:
+        return _AFTER_SCRIPT if match[1] else ""
+    if name in _BLOCK:
+        return _BREAK
+    if name == "subtitle":
+        return "" if match[1] else _SUBTITLE
+    return _BOUNDARY
+
+
+def _known_tag(match: re.Match[str]) -> str:
+    return _tag(match) if match[2].lower() in _KNOWN else match[0]
+
+
+def _subtitle(match: re.Match[str]) -> str:
+    before = match.string[: match.start()].rstrip()
+    return " " if not before or before[-1] in ".:?!" else ": "
+
+
+def _space(match: re.Match[str]) -> str:
+    """A space where removed tags leave two words (or a word and a formula) run together, else nothing."""
+    text, start, end = match.string, match.start(), match.end()
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if before.isspace() or after.isspace() or _BREAK in (before, after):
+        return ""
+    if _BOUNDARY in match[0]:
+        return "" if before in _HUGS_NEXT or after in _HUGS_PREVIOUS else " "
+    return " " if before.isalnum() and after.isalpha() and after.islower() else ""

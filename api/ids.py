@@ -327,19 +327,32 @@ def normalise_external_id(kind: Kind, scheme: str, value: str) -> ExternalId:
     """An external id given as a scheme and a value apart (as importers have them), normalised.
 
     The value may be written any way `parse_external_id` accepts for that scheme (`http://orcid.org/…`,
-    `arXiv:2401.01234v2`, `https://doi.org/10.…`), or bare.
+    `arXiv:2401.01234v2`, `https://doi.org/10.…`), or bare. A value written with its scheme is read as
+    written, so that a malformed one is refused with the reason (`'https://orcid.org/…' is not a valid
+    ORCID iD: its check digit should be 7`); so is a URL that names no identifier. Anything else is read
+    as a bare value of `scheme`.
     """
     scheme = scheme.strip().lower()
     if scheme not in SCHEMES_OF[kind]:
         raise InvalidInputError(
             f"{scheme[:20]!r} is not an id scheme of {kind.lower()}s (known: {', '.join(SCHEMES_OF[kind])})"
         )
-    if is_external(value):
-        try:
-            written = parse_external_id(value, kind)
-        except InvalidInputError:
-            pass
-        else:
-            if written.scheme == scheme:
-                return written
+    if _written_scheme(value) == scheme:
+        return parse_external_id(value, kind)
     return parse_external_id(f"{scheme}:{value}", kind)
+
+
+def _written_scheme(text: str) -> str | None:
+    """The scheme `text` is written with: its resolver URL's or its `scheme:` prefix; None for a bare value
+    (a bare DOI `10.…` included) or an unknown prefix (`CorpusId:…`).
+
+    InvalidInputError, with the reason, for a URL that names no identifier: read as a bare value of any
+    scheme it would be malformed too, and the message would hide why.
+    """
+    stripped = text.strip()
+    if re.match(r"(?i)https?://", stripped):
+        return _split(stripped)[0]
+    prefix, colon, _ = stripped.partition(":")
+    if not colon or stripped.startswith("10.") or prefix.lower() not in SCHEMES:
+        return None
+    return prefix.lower()

@@ -434,6 +434,50 @@ def test_a_writer_value_of_another_scheme_is_refused() -> None:
         normalise_external_id("Paper", "doi", "https://arxiv.org/abs/2401.01234")
 
 
+@pytest.mark.parametrize(
+    ("kind", "scheme", "value", "reason"),
+    [
+        (
+            "Author",
+            "orcid",
+            "https://orcid.org/0000-0002-1825-0098",
+            "'https://orcid.org/0000-0002-1825-0098' is not a valid ORCID iD: its check digit should be 7",
+        ),
+        (
+            "Author",
+            "orcid",
+            "orcid:0000-0002-1825-0098",
+            "'orcid:0000-0002-1825-0098' is not a valid ORCID iD: its check digit should be 7",
+        ),
+        (
+            "Paper",
+            "arxiv",
+            "https://arxiv.org/abs/0812.00001",
+            "'https://arxiv.org/abs/0812.00001' is not an arXiv id: numbers of 0812 have four digits",
+        ),
+        (
+            "Paper",
+            "arxiv",
+            "https://arxiv.org/list/math",
+            "'https://arxiv.org/list/math' is not an arXiv abstract or PDF URL (https://arxiv.org/abs/…)",
+        ),
+        (
+            "Paper",
+            "openalex",
+            "https://openalex.org/A5023888391",
+            "'https://openalex.org/A5023888391' is the OpenAlex id of an author, not of a paper",
+        ),
+    ],
+)
+def test_a_writer_value_written_with_its_scheme_is_refused_with_the_real_reason(
+    kind: str, scheme: str, value: str, reason: str
+) -> None:
+    # Not "'orcid:https://orcid.org/…' is not an ORCID iD": the value is read as written, not as a bare value.
+    with pytest.raises(InvalidInputError) as caught:
+        normalise_external_id(kind, scheme, value)  # type: ignore[arg-type]
+    assert str(caught.value) == reason
+
+
 def test_a_writer_scheme_of_another_kind_is_refused() -> None:
     with pytest.raises(InvalidInputError, match="not an id scheme of authors"):
         normalise_external_id("Author", "doi", "10.1234/abc")

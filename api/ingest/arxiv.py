@@ -34,6 +34,7 @@ from email.utils import parsedate_to_datetime
 
 from api.errors import InvalidInputError
 from api.ids import normalise_external_id
+from api.ingest import fields
 from api.ingest.model import Byline, Institution, PaperId, RecordError, Work
 
 SOURCE = "arxiv"
@@ -163,7 +164,7 @@ _CODE_URL = re.compile(
 def read_arxiv(obj: object) -> Work:
     """One snapshot record as a Work; RecordError naming the field when the record is malformed."""
     if not isinstance(obj, dict):
-        raise RecordError(f"expected a JSON object (an arXiv metadata record), found {_kind(obj)}")
+        fields.unexpected("", "a JSON object (an arXiv metadata record)", obj)
     ids = [_arxiv_id(obj.get("id"))]
     for doi in _dois(obj.get("doi")):
         if doi not in ids:
@@ -190,23 +191,6 @@ def read_arxiv(obj: object) -> Work:
     )
 
 
-def _kind(value: object) -> str:
-    """How a JSON value is named in error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {value[:40]!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
 def _text(obj: dict[str, object], field: str, *, required: bool = False) -> str | None:
     value = obj.get(field)
     if value is None:
@@ -214,7 +198,7 @@ def _text(obj: dict[str, object], field: str, *, required: bool = False) -> str 
             raise RecordError(f"{field}: missing")
         return None
     if not isinstance(value, str):
-        raise RecordError(f"{field}: expected a string, found {_kind(value)}")
+        fields.unexpected(field, "a string", value)
     return value
 
 
@@ -228,7 +212,7 @@ def _arxiv_id(value: object) -> PaperId:
         raise RecordError("id: missing")
     if not isinstance(value, str):
         # A JSON number here is an id a spreadsheet or CSV step has mangled ("0704.0001" -> 704.0001).
-        raise RecordError(f"id: expected a string such as '2212.11867', found {_kind(value)}")
+        fields.unexpected("id", "a string such as '2212.11867'", value)
     try:
         return PaperId("arxiv", normalise_external_id("Paper", "arxiv", value).value)
     except InvalidInputError as error:
@@ -239,7 +223,7 @@ def _dois(value: object) -> list[PaperId]:
     if value is None:
         return []
     if not isinstance(value, str):
-        raise RecordError(f"doi: expected a string, found {_kind(value)}")
+        fields.unexpected("doi", "a string", value)
     found: list[PaperId] = []
     for written in value.split():  # several DOIs are separated by spaces (an article and its erratum)
         try:
@@ -260,7 +244,7 @@ def _categories(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, str):
-        raise RecordError(f"categories: expected a space-separated string, found {_kind(value)}")
+        fields.unexpected("categories", "a space-separated string", value)
     found: list[str] = []
     for category in value.split():
         if not _CATEGORY.fullmatch(category):
@@ -275,7 +259,7 @@ def _authors(obj: dict[str, object]) -> tuple[tuple[Byline, ...], bool]:
     parsed = obj.get("authors_parsed")
     if parsed is not None:
         if not isinstance(parsed, list):
-            raise RecordError(f"authors_parsed: expected a list of [last, first, suffix] lists, found {_kind(parsed)}")
+            fields.unexpected("authors_parsed", "a list of [last, first, suffix] lists", parsed)
         return _parsed_authors(parsed), True
     written = _text(obj, "authors")
     if written is None:
@@ -287,7 +271,7 @@ def _parsed_authors(parsed: list[object]) -> tuple[Byline, ...]:
     bylines: list[Byline] = []
     for index, entry in enumerate(parsed):
         if not isinstance(entry, list):
-            raise RecordError(f"authors_parsed[{index}]: expected a list [last, first, suffix], found {_kind(entry)}")
+            fields.unexpected(f"authors_parsed[{index}]", "a list [last, first, suffix]", entry)
         if not all(isinstance(part, str) for part in entry):
             raise RecordError(f"authors_parsed[{index}]: expected strings [last, first, suffix], found {entry!r:.60}")
         last, first, suffix = [*entry[:3], "", "", ""][:3]
@@ -332,7 +316,7 @@ def _published(obj: dict[str, object]) -> dt.date | None:
     versions = obj.get("versions")
     if versions is not None:
         if not isinstance(versions, list):
-            raise RecordError(f"versions: expected a list of {{version, created}} objects, found {_kind(versions)}")
+            fields.unexpected("versions", "a list of {version, created} objects", versions)
         days = [_version_day(index, version) for index, version in enumerate(versions)]
         if days:
             return min(days)  # versions[0] is v1 in the snapshot; the minimum does not rely on the order
@@ -351,10 +335,10 @@ def _published(obj: dict[str, object]) -> dt.date | None:
 def _version_day(index: int, version: object) -> dt.date:
     field = f"versions[{index}].created"
     if not isinstance(version, dict):
-        raise RecordError(f"versions[{index}]: expected an object {{version, created}}, found {_kind(version)}")
+        fields.unexpected(f"versions[{index}]", "an object {version, created}", version)
     created = version.get("created")
     if not isinstance(created, str):
-        raise RecordError(f"{field}: expected a date string, found {_kind(created)}")
+        fields.unexpected(field, "a date string", created)
     usual = _RFC_2822_UTC.fullmatch(created)  # the snapshot's own form, read without the email parser
     if usual is not None and usual[2] in _MONTHS:
         try:

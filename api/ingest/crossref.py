@@ -38,6 +38,7 @@ import unicodedata
 
 from api.errors import InvalidInputError
 from api.ids import normalise_external_id
+from api.ingest import fields
 from api.ingest.model import AuthorId, Byline, Institution, PaperId, Precision, RecordError, Reference, Work
 
 SOURCE = "crossref"
@@ -69,7 +70,7 @@ class NotAPaperError(RecordError):
 def read_crossref_page(obj: object) -> list[object]:
     """The work objects of an API response (a work list or one work), or `[obj]` for a bare work object."""
     if not isinstance(obj, dict):
-        raise RecordError(f"expected a JSON object (a Crossref work or API response), found {_kind(obj)}")
+        fields.unexpected("", "a JSON object (a Crossref work or API response)", obj)
     if "message" not in obj:
         return [obj]
     status = obj.get("status")
@@ -79,14 +80,14 @@ def read_crossref_page(obj: object) -> list[object]:
     kind = obj.get("message-type")
     if kind == "work-list" or (kind is None and isinstance(message, dict) and "items" in message):
         if not isinstance(message, dict):
-            raise RecordError(f"message: expected an object with items, found {_kind(message)}")
+            fields.unexpected("message", "an object with items", message)
         items = message.get("items")
         if not isinstance(items, list):
-            raise RecordError(f"message.items: expected a list of works, found {_kind(items)}")
+            fields.unexpected("message.items", "a list of works", items)
         return list(items)
     if kind in ("work", None):
         if not isinstance(message, dict):
-            raise RecordError(f"message: expected a work object, found {_kind(message)}")
+            fields.unexpected("message", "a work object", message)
         return [message]
     raise RecordError(f"message-type: {str(kind)[:40]!r} is not a work or a work list")
 
@@ -94,13 +95,13 @@ def read_crossref_page(obj: object) -> list[object]:
 def read_crossref(obj: object) -> Work:
     """One Crossref work object as a Work; RecordError naming the field when it is malformed."""
     if not isinstance(obj, dict):
-        raise RecordError(f"expected a JSON object (a Crossref work), found {_kind(obj)}")
+        fields.unexpected("", "a JSON object (a Crossref work)", obj)
     if "message" in obj and "DOI" not in obj:
         raise RecordError("message: this is an API response, not a work (read it with read_crossref_page)")
     doi = _doi(obj.get("DOI"))
     kind = obj.get("type")
     if kind is not None and not isinstance(kind, str):
-        raise RecordError(f"type: expected a string, found {_kind(kind)}")
+        fields.unexpected("type", "a string", kind)
     if kind in NOT_PAPER_TYPES:
         raise NotAPaperError(f"type: {kind!r} names a container or a part, not a paper")
     published = _published(obj)
@@ -122,23 +123,6 @@ def read_crossref(obj: object) -> Work:
 # --- fields -------------------------------------------------------------------------------------------
 
 
-def _kind(value: object) -> str:
-    """How a JSON value is named in error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {value[:40]!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
 def _summary(message: object) -> str:
     """What an error response says, briefly (its message is a list of {type, value, message})."""
     if isinstance(message, list) and message and isinstance(message[0], dict):
@@ -150,7 +134,7 @@ def _doi(value: object) -> PaperId:
     if value is None:
         raise RecordError("DOI: missing")
     if not isinstance(value, str):
-        raise RecordError(f"DOI: expected a string, found {_kind(value)}")
+        fields.unexpected("DOI", "a string", value)
     try:
         return PaperId("doi", normalise_external_id("Paper", "doi", value).value)
     except InvalidInputError as error:
@@ -162,10 +146,10 @@ def _title(value: object) -> str:
         raise RecordError("title: missing")
     titles = [value] if isinstance(value, str) else value
     if not isinstance(titles, list):
-        raise RecordError(f"title: expected a list of strings, found {_kind(value)}")
+        fields.unexpected("title", "a list of strings", value)
     for index, title in enumerate(titles):
         if not isinstance(title, str):
-            raise RecordError(f"title[{index}]: expected a string, found {_kind(title)}")
+            fields.unexpected(f"title[{index}]", "a string", title)
         cleaned = markup_to_text(title)
         if cleaned:
             return cleaned
@@ -179,7 +163,7 @@ def _abstract(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise RecordError(f"abstract: expected a string, found {_kind(value)}")
+        fields.unexpected("abstract", "a string", value)
     paragraphs = markup_to_text(value, paragraphs=True).split("\n")
     if paragraphs and _HEADING.fullmatch(paragraphs[0]):
         paragraphs = paragraphs[1:]  # the "Abstract" heading publishers put inside it
@@ -191,7 +175,7 @@ def _count(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise RecordError(f"is-referenced-by-count: expected a count (an integer >= 0), found {_kind(value)}")
+        fields.unexpected("is-referenced-by-count", "a count (an integer >= 0)", value)
     return value
 
 
@@ -213,7 +197,7 @@ def _partial_date(field: str, value: object) -> tuple[dt.date, Precision] | None
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise RecordError(f"{field}: expected an object with date-parts, found {_kind(value)}")
+        fields.unexpected(field, "an object with date-parts", value)
     parts = value.get("date-parts")
     if not isinstance(parts, list) or not parts or not isinstance(parts[0], list):
         raise RecordError(f"{field}.date-parts: expected [[year, month, day]], found {parts!r:.60}")
@@ -248,7 +232,7 @@ def _authors(value: object) -> tuple[Byline, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise RecordError(f"author: expected a list of authors, found {_kind(value)}")
+        fields.unexpected("author", "a list of authors", value)
     bylines: list[Byline] = []
     for index, author in enumerate(value):
         byline = _author(index, author, len(bylines) + 1)
@@ -260,7 +244,7 @@ def _authors(value: object) -> tuple[Byline, ...]:
 def _author(index: int, author: object, position: int) -> Byline | None:
     field = f"author[{index}]"
     if not isinstance(author, dict):
-        raise RecordError(f"{field}: expected an object, found {_kind(author)}")
+        fields.unexpected(field, "an object", author)
     given, family, suffix, organisation = (
         _optional_text(author, f"{field}.{key}", key) for key in ("given", "family", "suffix", "name")
     )
@@ -276,7 +260,7 @@ def _author(index: int, author: object, position: int) -> Byline | None:
     orcid = author.get("ORCID")
     if orcid is not None:
         if not isinstance(orcid, str):
-            raise RecordError(f"{field}.ORCID: expected a string, found {_kind(orcid)}")
+            fields.unexpected(f"{field}.ORCID", "a string", orcid)
         try:
             ids = (AuthorId("orcid", normalise_external_id("Author", "orcid", orcid).value),)
         except InvalidInputError as error:
@@ -296,7 +280,7 @@ def _optional_text(obj: dict[str, object], field: str, key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise RecordError(f"{field}: expected a string, found {_kind(value)}")
+        fields.unexpected(field, "a string", value)
     return _one_line(html.unescape(value))
 
 
@@ -304,11 +288,11 @@ def _affiliations(field: str, value: object) -> tuple[Institution, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise RecordError(f"{field}.affiliation: expected a list of {{name}} objects, found {_kind(value)}")
+        fields.unexpected(f"{field}.affiliation", "a list of {name} objects", value)
     found: dict[str, Institution] = {}
     for index, affiliation in enumerate(value):
         if not isinstance(affiliation, dict):
-            raise RecordError(f"{field}.affiliation[{index}]: expected an object, found {_kind(affiliation)}")
+            fields.unexpected(f"{field}.affiliation[{index}]", "an object", affiliation)
         name = _optional_text(affiliation, f"{field}.affiliation[{index}].name", "name")
         if name and name not in found:
             found[name] = Institution(name=name, ror=_ror(affiliation.get("id")))
@@ -336,12 +320,12 @@ def _references(value: object, own: PaperId) -> tuple[Reference, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise RecordError(f"reference: expected a list of references, found {_kind(value)}")
+        fields.unexpected("reference", "a list of references", value)
     references: list[Reference] = []
     cited: set[PaperId] = set()
     for index, entry in enumerate(value):
         if not isinstance(entry, dict):
-            raise RecordError(f"reference[{index}]: expected an object, found {_kind(entry)}")
+            fields.unexpected(f"reference[{index}]", "an object", entry)
         reference = _reference(f"reference[{index}]", entry)
         if reference is None:
             continue
@@ -362,7 +346,7 @@ def _reference(field: str, entry: dict[str, object]) -> Reference | None:
         text = text or _composed(entry)
         return Reference(text=text) if text else None
     if not isinstance(doi, str):
-        raise RecordError(f"{field}.DOI: expected a string, found {_kind(doi)}")
+        fields.unexpected(f"{field}.DOI", "a string", doi)
     try:
         return Reference(ids=(PaperId("doi", normalise_external_id("Paper", "doi", doi).value),), text=text or None)
     except InvalidInputError:  # publishers' typos ("10.1016/j.x.2010.01.001."): kept, but not resolvable

@@ -30,12 +30,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Literal, NoReturn
 
 from api.errors import InvalidInputError
-from api.ids import Kind, normalise_external_id, parse_external_id
+from api.ingest import fields
+from api.ingest.fields import Obj
 from api.ingest.model import (
     AuthorId,
     Byline,
@@ -52,14 +50,6 @@ from api.ingest.model import (
 )
 
 SOURCE = "openalex"
-
-_URL = re.compile(r"https?://", re.IGNORECASE)
-_RESOLVERS = {
-    "doi": ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/"),
-    "orcid": ("https://orcid.org/", "http://orcid.org/"),
-}
-
-Obj = Mapping[str, object]
 
 _ENTITY_ID = re.compile(r"(?:https?://(?:api\.)?openalex\.org/(?:[a-z]+/)?)?([A-Za-z])(\d{1,15})", re.ASCII)
 _ENTITY_NAMES = {
@@ -84,7 +74,7 @@ _POSITIONS = ("first", "middle", "last")
 
 def read_openalex(obj: object) -> list[Record]:
     """The record in one OpenAlex snapshot line (a work, an author or a merged_ids row); RecordError if malformed."""
-    record = _object(obj, "", "an OpenAlex work or author")
+    record = fields.as_object(obj, "", "an OpenAlex work or author")
     if "merge_into_id" in record:
         return [_merged(record)]
     letter, key = _entity(record.get("id"), "id", _shape(record))
@@ -111,7 +101,7 @@ def _entity(value: object, path: str, what: str) -> tuple[str, str]:
     if value is None:
         raise RecordError(f"{path}: the {what} has no id")
     if not isinstance(value, str):
-        _wrong(path, "an OpenAlex id (a string)", value)
+        fields.wrong(path, "an OpenAlex id (a string)", value)
     match = _ENTITY_ID.fullmatch(value.strip())
     if not match:
         raise RecordError(f"{path}: {value[:80]!r} is not an OpenAlex id (https://openalex.org/W… or A…)")
@@ -123,14 +113,14 @@ def _entity(value: object, path: str, what: str) -> tuple[str, str]:
 
 
 def _work(record: Obj, key: str) -> Work:
-    title = _text(record, "title", "") or _text(record, "display_name", "")
+    title = fields.text(record, "title", "") or fields.text(record, "display_name", "")
     if title is None:
         raise RecordError(f"title: the work {key} has no title")
     published_on, precision = _published(record)
     authors, complete = _authorships(record)
     references = tuple(
         Reference(ids=(_work_id(value, f"referenced_works[{index}]"),))
-        for index, value in enumerate(_list(record, "referenced_works", ""))
+        for index, value in enumerate(fields.items(record, "referenced_works", ""))
     )
     return Work(
         source=SOURCE,
@@ -142,28 +132,28 @@ def _work(record: Obj, key: str) -> Work:
         authors=authors,
         authors_complete=complete,
         references=tuple(dict.fromkeys(references)),
-        reported_citation_count=_count(record, "cited_by_count", ""),
+        reported_citation_count=fields.count(record, "cited_by_count", ""),
     )
 
 
 def _work_ids(record: Obj, key: str) -> tuple[PaperId, ...]:
     """The W id, then the DOI, then arXiv ids; none repeated."""
     found = [PaperId("openalex", key)]
-    ids = _optional_object(record, "ids", "")
-    dois = [(_text(record, "doi", ""), "doi")]
+    ids = fields.optional_object(record, "ids", "")
+    dois = [(fields.text(record, "doi", ""), "doi")]
     arxivs: list[tuple[str | None, str]] = []
     if ids is not None:
-        dois.append((_text(ids, "doi", "ids"), "ids.doi"))
-        arxivs.append((_text(ids, "arxiv", "ids"), "ids.arxiv"))
+        dois.append((fields.text(ids, "doi", "ids"), "ids.doi"))
+        arxivs.append((fields.text(ids, "arxiv", "ids"), "ids.arxiv"))
     for doi, path in dois:
         if doi is not None:
-            found.append(_paper_id("doi", doi, path))
+            found.append(fields.paper_id("doi", doi, path))
             arxiv_doi = _ARXIV_DOI.fullmatch(found[-1].value)
             if arxiv_doi:
                 arxivs.append((arxiv_doi[1], path))
     for arxiv, path in arxivs:
         if arxiv is not None:
-            found.append(_paper_id("arxiv", arxiv, path))
+            found.append(fields.paper_id("arxiv", arxiv, path))
     found.extend(_arxiv_locations(record))
     return tuple(dict.fromkeys(found))
 
@@ -174,27 +164,27 @@ def _arxiv_locations(record: Obj) -> list[PaperId]:
         (record.get("primary_location"), "primary_location"),
         (record.get("best_oa_location"), "best_oa_location"),
     ]
-    locations += [(entry, f"locations[{index}]") for index, entry in enumerate(_list(record, "locations", ""))]
+    locations += [(entry, f"locations[{index}]") for index, entry in enumerate(fields.items(record, "locations", ""))]
     found: list[PaperId] = []
     for location, path in locations:
         if location is None:
             continue
-        place = _object(location, path, "a location")
+        place = fields.as_object(location, path, "a location")
         for field in ("landing_page_url", "pdf_url"):
-            url = _text(place, field, path)
+            url = fields.text(place, field, path)
             if url is not None and _ARXIV_HOSTS.match(url):
                 try:
-                    found.append(PaperId("arxiv", _external("Paper", "arxiv", url)))
+                    found.append(PaperId("arxiv", fields.external_id("Paper", "arxiv", url)))
                 except InvalidInputError:
                     continue  # an arxiv.org page that names no paper (a listing): a link, not an id
     return found
 
 
 def _published(record: Obj) -> tuple[dt.date | None, Precision | None]:
-    written = _text(record, "publication_date", "")
+    written = fields.text(record, "publication_date", "")
     if written is not None:
         return _date(written, "publication_date"), "day"
-    year = _count(record, "publication_year", "")
+    year = fields.count(record, "publication_year", "")
     if year is None:
         return None, None
     if not 1 <= year <= 9999:
@@ -206,15 +196,15 @@ def _abstract(value: object, path: str) -> str | None:
     """The abstract from its inverted index: each word at each of its positions, in position order."""
     if value is None:
         return None
-    index = _object(value, path, "an inverted index (word -> positions)")
+    index = fields.as_object(value, path, "an inverted index (word -> positions)")
     placed: dict[int, str] = {}
     listed = 0
     for word, positions in index.items():
         if type(positions) is not list:
-            _wrong(f"{path}[{word[:40]!r}]", "a list of positions", positions)
+            fields.wrong(f"{path}[{word[:40]!r}]", "a list of positions", positions)
         for position in positions:
             if type(position) is not int or position < 0:
-                _wrong(f"{path}[{word[:40]!r}]", "positions that are integers from 0", position)
+                fields.wrong(f"{path}[{word[:40]!r}]", "positions that are integers from 0", position)
             placed[position] = word
         listed += len(positions)
     if len(placed) != listed:  # some position was given twice: the same word twice is harmless, two words not
@@ -230,34 +220,34 @@ def _abstract(value: object, path: str) -> str | None:
 
 
 def _authorships(record: Obj) -> tuple[tuple[Byline, ...], bool]:
-    entries = _list(record, "authorships", "")
+    entries = fields.items(record, "authorships", "")
     bylines: list[Byline] = []
     positions: list[str | None] = []
     for index, entry in enumerate(entries):
         path = f"authorships[{index}]"
-        authorship = _object(entry, path, "an authorship")
-        position = _text(authorship, "author_position", path)
+        authorship = fields.as_object(entry, path, "an authorship")
+        position = fields.text(authorship, "author_position", path)
         if position is not None and position not in _POSITIONS:
             raise RecordError(f"{path}.author_position: {position[:40]!r} is not one of first, middle, last")
         positions.append(position)
-        author = _optional_object(authorship, "author", path) or {}
+        author = fields.optional_object(authorship, "author", path) or {}
         author_path = f"{path}.author"
-        name = _text(author, "display_name", author_path) or _text(authorship, "raw_author_name", path)
+        name = fields.text(author, "display_name", author_path) or fields.text(authorship, "raw_author_name", path)
         if name is None:
             raise RecordError(f"{author_path}.display_name: the author has no name")
         ids: list[AuthorId] = []
         if author.get("id") is not None:
             ids.append(_author_id(author.get("id"), f"{author_path}.id"))
-        orcid = _text(author, "orcid", author_path)
+        orcid = fields.text(author, "orcid", author_path)
         if orcid is not None:
-            ids.append(_orcid(orcid, f"{author_path}.orcid"))
+            ids.append(fields.author_id("orcid", orcid, f"{author_path}.orcid"))
         institutions = tuple(
             _institution(item, f"{path}.institutions[{number}]")
-            for number, item in enumerate(_list(authorship, "institutions", path))
+            for number, item in enumerate(fields.items(authorship, "institutions", path))
         )
-        raw = _texts(authorship, "raw_affiliation_strings", path)
+        raw = fields.texts(authorship, "raw_affiliation_strings", path)
         if not raw:
-            raw = _texts(authorship, "raw_affiliation_string", path)  # the older, single-string form
+            raw = fields.texts(authorship, "raw_affiliation_string", path)  # the older, single-string form
         bylines.append(
             Byline(
                 name=unicodedata.normalize("NFC", name),
@@ -269,14 +259,14 @@ def _authorships(record: Obj) -> tuple[tuple[Byline, ...], bool]:
         )
     truncated = record.get("is_authors_truncated")
     if truncated is not None and not isinstance(truncated, bool):
-        _wrong("is_authors_truncated", "a boolean", truncated)
+        fields.wrong("is_authors_truncated", "a boolean", truncated)
     cut = len(positions) > 1 and positions[-1] is not None and positions[-1] != "last"
     return tuple(bylines), not (truncated or cut)
 
 
 def _institution(value: object, path: str) -> Institution:
-    place = _object(value, path, "an institution")
-    name = _text(place, "display_name", path)
+    place = fields.as_object(value, path, "an institution")
+    name = fields.text(place, "display_name", path)
     if name is None:
         raise RecordError(f"{path}.display_name: the institution has no name")
     openalex: str | None = None
@@ -284,13 +274,13 @@ def _institution(value: object, path: str) -> Institution:
         letter, openalex = _entity(place.get("id"), f"{path}.id", "institution")
         if letter != "I":
             raise RecordError(f"{path}.id: {openalex} is not the OpenAlex id of an institution (I…)")
-    ror = _text(place, "ror", path)
+    ror = fields.text(place, "ror", path)
     if ror is not None:
         match = _ROR.fullmatch(ror)
         if not match:
             raise RecordError(f"{path}.ror: {ror[:80]!r} is not a ROR id (https://ror.org/0xxxxxxNN)")
         ror = "https://ror.org/" + match[1].lower()
-    country = _text(place, "country_code", path)
+    country = fields.text(place, "country_code", path)
     if country is not None and not _COUNTRY.fullmatch(country):
         raise RecordError(f"{path}.country_code: {country[:20]!r} is not a two-letter country code")
     return Institution(name=name, country_code=country.upper() if country else None, ror=ror, openalex=openalex)
@@ -300,20 +290,23 @@ def _institution(value: object, path: str) -> Institution:
 
 
 def _person(record: Obj, key: str) -> Person:
-    name = _text(record, "display_name", "")
+    name = fields.text(record, "display_name", "")
     if name is None:
         raise RecordError(f"display_name: the author {key} has no name")
     name = unicodedata.normalize("NFC", name)
     found = [AuthorId("openalex", key)]
-    ids = _optional_object(record, "ids", "")
-    for orcid, path in ((_text(record, "orcid", ""), "orcid"), (_text(ids or {}, "orcid", "ids"), "ids.orcid")):
+    ids = fields.optional_object(record, "ids", "")
+    for orcid, path in (
+        (fields.text(record, "orcid", ""), "orcid"),
+        (fields.text(ids or {}, "orcid", "ids"), "ids.orcid"),
+    ):
         if orcid is not None:
-            found.append(_orcid(orcid, path))
-    alternatives = (unicodedata.normalize("NFC", n) for n in _texts(record, "display_name_alternatives", ""))
+            found.append(fields.author_id("orcid", orcid, path))
+    alternatives = fields.names(record, "display_name_alternatives", "")
     if record.get("last_known_institutions") is not None:
         places = [
             _institution(item, f"last_known_institutions[{index}]")
-            for index, item in enumerate(_list(record, "last_known_institutions", ""))
+            for index, item in enumerate(fields.items(record, "last_known_institutions", ""))
         ]
     elif record.get("last_known_institution") is not None:
         places = [_institution(record.get("last_known_institution"), "last_known_institution")]
@@ -330,16 +323,16 @@ def _person(record: Obj, key: str) -> Person:
 
 
 def _figures(record: Obj) -> ReportedFigures | None:
-    stats = _optional_object(record, "summary_stats", "") or {}
-    h_index = _count(stats, "h_index", "summary_stats")
-    i10_index = _count(stats, "i10_index", "summary_stats")
-    citedness = _decimal(stats, "2yr_mean_citedness", "summary_stats")
-    works = _count(record, "works_count", "")
-    citations = _count(record, "cited_by_count", "")
+    stats = fields.optional_object(record, "summary_stats", "") or {}
+    h_index = fields.count(stats, "h_index", "summary_stats")
+    i10_index = fields.count(stats, "i10_index", "summary_stats")
+    citedness = fields.decimal(stats, "2yr_mean_citedness", "summary_stats")
+    works = fields.count(record, "works_count", "")
+    citations = fields.count(record, "cited_by_count", "")
     series = _counts_by_year(record)
     if all(v is None for v in (h_index, i10_index, citedness, works, citations)) and not series:
         return None
-    updated = _text(record, "updated_date", "")
+    updated = fields.text(record, "updated_date", "")
     if updated is None:
         raise RecordError("updated_date: the author's figures have no date (updated_date is missing)")
     return ReportedFigures(
@@ -356,15 +349,17 @@ def _figures(record: Obj) -> ReportedFigures | None:
 
 def _counts_by_year(record: Obj) -> tuple[YearCounts, ...]:
     years: dict[int, YearCounts] = {}
-    for index, entry in enumerate(_list(record, "counts_by_year", "")):
+    for index, entry in enumerate(fields.items(record, "counts_by_year", "")):
         path = f"counts_by_year[{index}]"
-        counts = _object(entry, path, "a year's counts")
-        year = _count(counts, "year", path)
+        counts = fields.as_object(entry, path, "a year's counts")
+        year = fields.count(counts, "year", path)
         if year is None:
             raise RecordError(f"{path}.year: the entry has no year")
         if year in years:
             raise RecordError(f"{path}.year: {year} is listed twice")
-        years[year] = YearCounts(year, _count(counts, "works_count", path), _count(counts, "cited_by_count", path))
+        years[year] = YearCounts(
+            year, fields.count(counts, "works_count", path), fields.count(counts, "cited_by_count", path)
+        )
     return tuple(years[year] for year in sorted(years))
 
 
@@ -378,7 +373,7 @@ def _merged(record: Obj) -> Record:
         raise RecordError(f"merge_into_id: {old} cannot be merged into {new}, an entity of another kind")
     if old == new:
         raise RecordError(f"merge_into_id: {old} is merged into itself")
-    merge_date = _text(record, "merge_date", "")
+    merge_date = fields.text(record, "merge_date", "")
     if merge_date is not None:
         _date(merge_date, "merge_date")
     if old_letter == "W":
@@ -419,20 +414,6 @@ def _author_id(value: object, path: str) -> AuthorId:
     return AuthorId("openalex", key)
 
 
-def _paper_id(scheme: Literal["doi", "arxiv"], value: str, path: str) -> PaperId:
-    try:
-        return PaperId(scheme, _external("Paper", scheme, value))
-    except InvalidInputError as error:
-        raise RecordError(f"{path}: {error}") from error
-
-
-def _orcid(value: str, path: str) -> AuthorId:
-    try:
-        return AuthorId("orcid", _external("Author", "orcid", value))
-    except InvalidInputError as error:
-        raise RecordError(f"{path}: {error}") from error
-
-
 def _date(written: str, path: str) -> dt.date:
     match = _DATE.fullmatch(written)
     if not match:
@@ -441,123 +422,3 @@ def _date(written: str, path: str) -> dt.date:
         return dt.date.fromisoformat(match[1])
     except ValueError as error:
         raise RecordError(f"{path}: {written[:40]!r} is not a date: {error}") from error
-
-
-def _external(kind: Kind, scheme: str, value: str) -> str:
-    """The normalised value of an id of `scheme`, written bare or as its resolver URL.
-
-    URLs are parsed directly so that a malformed one is refused with its real reason (a wrong check digit),
-    which `normalise_external_id` reports as a shape error once its URL reading has failed. The common
-    resolver prefixes are cut off without a URL parse (the hot path of a bulk import).
-    """
-    if _URL.match(value):
-        lowered = value[:24].lower()
-        for prefix in _RESOLVERS.get(scheme, ()):
-            if lowered.startswith(prefix) and "%" not in value:
-                return parse_external_id(f"{scheme}:{value[len(prefix) :]}", kind).value
-        written = parse_external_id(value, kind)
-        if written.scheme != scheme:
-            raise InvalidInputError(f"{value[:80]!r} is a {written.scheme} URL, not a {scheme} id")
-        return written.value
-    return normalise_external_id(kind, scheme, value).value
-
-
-# --- typed access to JSON values, with the path of the value in every error ----------------------------
-
-
-def _at(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def _wrong(path: str, expected: str, value: object) -> NoReturn:
-    raise RecordError(
-        f"{path}: expected {expected}, got {_kind(value)}" if path else f"expected {expected}, got {_kind(value)}"
-    )
-
-
-def _object(value: object, path: str, what: str) -> Obj:
-    if not isinstance(value, dict):
-        _wrong(path, f"{what} (a JSON object)", value)
-    return value
-
-
-def _optional_object(record: Obj, key: str, path: str) -> Obj | None:
-    value = record.get(key)
-    return None if value is None else _object(value, _at(path, key), "an object")
-
-
-def _list(record: Obj, key: str, path: str) -> list[object]:
-    value = record.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        _wrong(_at(path, key), "a list", value)
-    return value
-
-
-def _text(record: Obj, key: str, path: str) -> str | None:
-    """A string field, stripped; None when absent, null or blank."""
-    value = record.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        _wrong(_at(path, key), "a string", value)
-    return value.strip() or None
-
-
-def _texts(record: Obj, key: str, path: str) -> tuple[str, ...]:
-    """A list of strings (or one string), blanks left out."""
-    value = record.get(key)
-    if isinstance(value, str):
-        return (value.strip(),) if value.strip() else ()
-    found: list[str] = []
-    for index, item in enumerate(_list(record, key, path)):
-        if not isinstance(item, str):
-            _wrong(_at(path, f"{key}[{index}]"), "a string", item)
-        if item.strip():
-            found.append(item.strip())
-    return tuple(found)
-
-
-def _count(record: Obj, key: str, path: str) -> int | None:
-    """A non-negative integer field; None when absent or null."""
-    value = record.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        _wrong(_at(path, key), "an integer", value)
-    if value < 0:
-        raise RecordError(f"{_at(path, key)}: {value} is negative")
-    return value
-
-
-def _decimal(record: Obj, key: str, path: str) -> Decimal | None:
-    """A finite, non-negative number as a Decimal of its shortest written form (1.5295340589458237)."""
-    value = record.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        _wrong(_at(path, key), "a number", value)
-    try:
-        number = Decimal(repr(value))
-    except InvalidOperation as error:  # pragma: no cover - repr of an int or float is always a number
-        raise RecordError(f"{_at(path, key)}: {value!r} is not a number") from error
-    if not number.is_finite() or number < 0:
-        raise RecordError(f"{_at(path, key)}: {value!r} is not a finite, non-negative number")
-    return number

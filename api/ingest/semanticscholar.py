@@ -37,15 +37,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal, NoReturn
 
-from api.errors import InvalidInputError
-from api.ids import Kind, normalise_external_id, parse_external_id
+from api.ingest import fields
+from api.ingest.fields import Obj
 from api.ingest.model import (
-    AuthorId,
     Byline,
     Institution,
     PaperId,
@@ -60,16 +57,8 @@ from api.ingest.model import (
 
 SOURCE = "semanticscholar"
 
-_URL = re.compile(r"https?://", re.IGNORECASE)
-_RESOLVERS = {
-    "doi": ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/"),
-    "orcid": ("https://orcid.org/", "http://orcid.org/"),
-}
-
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _PAPER_URL = re.compile(r"https?://(?:www\.)?semanticscholar\.org/paper/([0-9a-fA-F]{40})", re.ASCII)
-
-Obj = Mapping[str, object]
 
 
 @dataclass(frozen=True)
@@ -102,7 +91,7 @@ def read_s2(obj: object, *, as_of: dt.date) -> list[Record]:
 
 
 def _read(obj: object, path: str, as_of: dt.date) -> list[Record]:
-    record = _object(obj, path, "a Semantic Scholar record")
+    record = fields.as_object(obj, path, "a Semantic Scholar record")
     if "paperId" in record:
         return _paper_response(record, path)
     if "authorId" in record:
@@ -115,15 +104,15 @@ def _read(obj: object, path: str, as_of: dt.date) -> list[Record]:
         if wrapper in record:  # an entry of a /citations or /references page: a listing, like a nested paper
             if record[wrapper] is None:
                 return []
-            inner_path = _at(path, wrapper)
-            inner = _object(record[wrapper], inner_path, "a paper")
+            inner_path = fields.at(path, wrapper)
+            inner = fields.as_object(record[wrapper], inner_path, "a paper")
             work = _nested_work(inner, inner_path, _paper_ids(inner, inner_path, _API))
             return [] if work is None else [work]
     if "data" in record:
-        entries = _list(record, "data", path)
-        return [r for index, item in enumerate(entries) for r in _read(item, _at(path, f"data[{index}]"), as_of)]
+        entries = fields.items(record, "data", path)
+        return [r for index, item in enumerate(entries) for r in _read(item, fields.at(path, f"data[{index}]"), as_of)]
     raise RecordError(
-        _where(path)
+        fields.where(path)
         + "not a Semantic Scholar paper or author: none of paperId, authorId (Graph API), corpusid, authorid "
         "(datasets), citingPaper, citedPaper or data is there"
     )
@@ -134,11 +123,11 @@ def _read(obj: object, path: str, as_of: dt.date) -> list[Record]:
 
 def _paper_response(record: Obj, path: str) -> list[Record]:
     if record.get("paperId") is None:
-        raise RecordError(_where(_at(path, "paperId")) + "the paper has no paperId")
+        raise RecordError(fields.where(fields.at(path, "paperId")) + "the paper has no paperId")
     ids = _paper_ids(record, path, _API)
-    title = _text(record, "title", path)
+    title = fields.text(record, "title", path)
     if title is None and "title" in record:
-        raise RecordError(_where(_at(path, "title")) + "the paper has no title")
+        raise RecordError(fields.where(fields.at(path, "title")) + "the paper has no title")
 
     citing: list[Record] = []
     cited_by: list[PaperId] = []
@@ -156,7 +145,7 @@ def _paper_response(record: Obj, path: str) -> list[Record]:
     citers = () if title is not None else (ids[0],)
     for entry, entry_path in _entries(record, "references", "citedPaper", path):
         entry_ids = _paper_ids(entry, entry_path, _API)
-        entry_title = _text(entry, "title", entry_path)
+        entry_title = fields.text(entry, "title", entry_path)
         if entry_ids:
             references.append(Reference(ids=entry_ids))
         elif entry_title is not None:
@@ -172,12 +161,12 @@ def _paper_response(record: Obj, path: str) -> list[Record]:
 
 
 def _dataset_paper(record: Obj, path: str) -> Work:
-    if _identifier(record, "corpusid", path) is None:
-        raise RecordError(_where(_at(path, "corpusid")) + "the paper has no corpusid")
+    if fields.identifier(record, "corpusid", path) is None:
+        raise RecordError(fields.where(fields.at(path, "corpusid")) + "the paper has no corpusid")
     ids = _paper_ids(record, path, _DATASET)
-    title = _text(record, "title", path)
+    title = fields.text(record, "title", path)
     if title is None:
-        raise RecordError(_where(_at(path, "title")) + "the paper has no title")
+        raise RecordError(fields.where(fields.at(path, "title")) + "the paper has no title")
     return _work(record, path, _DATASET, ids, title)
 
 
@@ -190,7 +179,7 @@ def _nested_work(
     cited_by: tuple[PaperId, ...] = (),
 ) -> Work | None:
     """The Work of a paper listed inside a response; None when it has no id or no title (only a mention)."""
-    title = _text(paper, "title", path)
+    title = fields.text(paper, "title", path)
     if not ids or title is None:
         return None
     return _work(paper, path, _API, ids, title, references=references, cited_by=cited_by)
@@ -212,13 +201,13 @@ def _work(
         source=SOURCE,
         ids=ids,
         title=title,
-        abstract=_text(paper, "abstract", path),
+        abstract=fields.text(paper, "abstract", path),
         published_on=published_on,
         published_precision=precision,
         authors=authors,
         authors_complete=complete,
         references=references,
-        reported_citation_count=_count(paper, keys.citation_count, path),
+        reported_citation_count=fields.count(paper, keys.citation_count, path),
         cited_by=cited_by,
     )
 
@@ -227,55 +216,48 @@ def _paper_ids(paper: Obj, path: str, keys: _Keys) -> tuple[PaperId, ...]:
     """The paper's ids, S2's own first (the sha, then the corpus id), then DOI and arXiv; none repeated."""
     found: list[PaperId] = []
     if keys.paper_id is not None:
-        sha = _text(paper, keys.paper_id, path)
+        sha = fields.text(paper, keys.paper_id, path)
         if sha is not None:
-            found.append(_paper_id("s2", sha, _at(path, keys.paper_id)))
+            found.append(fields.paper_id("s2", sha, fields.at(path, keys.paper_id)))
     else:
-        url = _text(paper, "url", path)
+        url = fields.text(paper, "url", path)
         match = _PAPER_URL.fullmatch(url) if url is not None else None
         if match:
             found.append(PaperId("s2", match[1].lower()))
-    corpus = _identifier(paper, keys.corpus_id, path)
+    corpus = fields.identifier(paper, keys.corpus_id, path)
     if corpus is not None:
-        found.append(_paper_id("s2", corpus, _at(path, keys.corpus_id)))
-    external = _optional_object(paper, keys.external_ids, path)
+        found.append(fields.paper_id("s2", corpus, fields.at(path, keys.corpus_id)))
+    external = fields.optional_object(paper, keys.external_ids, path)
     if external is not None:
-        external_path = _at(path, keys.external_ids)
-        corpus = _identifier(external, "CorpusId", external_path)
+        external_path = fields.at(path, keys.external_ids)
+        corpus = fields.identifier(external, "CorpusId", external_path)
         if corpus is not None:
-            found.append(_paper_id("s2", corpus, _at(external_path, "CorpusId")))
-        doi = _text(external, "DOI", external_path)
+            found.append(fields.paper_id("s2", corpus, fields.at(external_path, "CorpusId")))
+        doi = fields.text(external, "DOI", external_path)
         if doi is not None:
-            found.append(_paper_id("doi", doi, _at(external_path, "DOI")))
-        arxiv = _text(external, "ArXiv", external_path)
+            found.append(fields.paper_id("doi", doi, fields.at(external_path, "DOI")))
+        arxiv = fields.text(external, "ArXiv", external_path)
         if arxiv is not None:
-            found.append(_paper_id("arxiv", arxiv, _at(external_path, "ArXiv")))
+            found.append(fields.paper_id("arxiv", arxiv, fields.at(external_path, "ArXiv")))
     return tuple(dict.fromkeys(found))
-
-
-def _paper_id(scheme: Literal["s2", "doi", "arxiv"], value: str, path: str) -> PaperId:
-    try:
-        return PaperId(scheme, _external("Paper", scheme, value))
-    except InvalidInputError as error:
-        raise RecordError(_where(path) + str(error)) from error
 
 
 def _published(paper: Obj, path: str, keys: _Keys) -> tuple[dt.date | None, Precision | None]:
     """publicationDate to the day when S2 has it, else the year (as 1 January, year precision)."""
-    written = _text(paper, keys.publication_date, path)
+    written = fields.text(paper, keys.publication_date, path)
     if written is not None:
-        date_path = _at(path, keys.publication_date)
+        date_path = fields.at(path, keys.publication_date)
         if not _DATE.fullmatch(written):
-            raise RecordError(_where(date_path) + f"{written[:40]!r} is not a date (expected YYYY-MM-DD)")
+            raise RecordError(fields.where(date_path) + f"{written[:40]!r} is not a date (expected YYYY-MM-DD)")
         try:
             return dt.date.fromisoformat(written), "day"
         except ValueError as error:
-            raise RecordError(_where(date_path) + f"{written!r} is not a date: {error}") from error
-    year = _count(paper, "year", path)
+            raise RecordError(fields.where(date_path) + f"{written!r} is not a date: {error}") from error
+    year = fields.count(paper, "year", path)
     if year is None:
         return None, None
     if not 1 <= year <= 9999:
-        raise RecordError(_where(_at(path, "year")) + f"{year} is not a year")
+        raise RecordError(fields.where(fields.at(path, "year")) + f"{year} is not a year")
     return dt.date(year, 1, 1), "year"
 
 
@@ -284,26 +266,26 @@ def _bylines(paper: Obj, path: str) -> tuple[tuple[Byline, ...], bool]:
     if paper.get("authors") is None:
         return (), False
     bylines: list[Byline] = []
-    for index, entry in enumerate(_list(paper, "authors", path)):
-        entry_path = _at(path, f"authors[{index}]")
-        author = _object(entry, entry_path, "an author")
-        name = _name(author, "name", entry_path)
-        author_id = _identifier(author, "authorId", entry_path)  # the same key in the datasets' papers
-        ids = (_author_id(author_id, _at(entry_path, "authorId")),) if author_id is not None else ()
+    for index, entry in enumerate(fields.items(paper, "authors", path)):
+        entry_path = fields.at(path, f"authors[{index}]")
+        author = fields.as_object(entry, entry_path, "an author")
+        name = fields.name(author, "name", entry_path)
+        author_id = fields.identifier(author, "authorId", entry_path)  # the same key in the datasets' papers
+        ids = (fields.author_id("s2", author_id, fields.at(entry_path, "authorId")),) if author_id is not None else ()
         bylines.append(Byline(name=name, position=index + 1, ids=ids))
     return tuple(bylines), True
 
 
 def _entries(record: Obj, key: str, wrapper: str | None, path: str) -> Iterator[tuple[Obj, str]]:
     """The papers listed under `key`, unwrapped from {wrapper: paper} when the endpoint wraps them."""
-    for index, entry in enumerate(_list(record, key, path)):
-        entry_path = _at(path, f"{key}[{index}]")
-        paper = _object(entry, entry_path, "a paper")
+    for index, entry in enumerate(fields.items(record, key, path)):
+        entry_path = fields.at(path, f"{key}[{index}]")
+        paper = fields.as_object(entry, entry_path, "a paper")
         if wrapper is not None and wrapper in paper:
             if paper[wrapper] is None:
                 continue
-            entry_path = _at(entry_path, wrapper)
-            paper = _object(paper[wrapper], entry_path, "a paper")
+            entry_path = fields.at(entry_path, wrapper)
+            paper = fields.as_object(paper[wrapper], entry_path, "a paper")
         yield paper, entry_path
 
 
@@ -311,22 +293,22 @@ def _entries(record: Obj, key: str, wrapper: str | None, path: str) -> Iterator[
 
 
 def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> Person:
-    author_id = _identifier(record, keys.author_id, path)
+    author_id = fields.identifier(record, keys.author_id, path)
     if author_id is None:
-        raise RecordError(_where(_at(path, keys.author_id)) + "the author has no id")
-    name = _name(record, "name", path)
-    ids = [_author_id(author_id, _at(path, keys.author_id))]
+        raise RecordError(fields.where(fields.at(path, keys.author_id)) + "the author has no id")
+    name = fields.name(record, "name", path)
+    ids = [fields.author_id("s2", author_id, fields.at(path, keys.author_id))]
     dblp: tuple[str, ...] = ()
-    external = _optional_object(record, keys.external_ids, path)
+    external = fields.optional_object(record, keys.external_ids, path)
     if external is not None:
-        external_path = _at(path, keys.external_ids)
-        orcid_path = _at(external_path, "ORCID")
-        orcids = _texts(external, "ORCID", external_path)
-        for index, orcid in enumerate(orcids):
-            ids.append(_orcid(orcid, orcid_path if isinstance(external["ORCID"], str) else f"{orcid_path}[{index}]"))
-        dblp = _texts(external, "DBLP", external_path)
-    aliases = tuple(alias for alias in _names(record, "aliases", path) if alias != name)
-    affiliations = tuple(Institution(name=text) for text in _texts(record, "affiliations", path))
+        external_path = fields.at(path, keys.external_ids)
+        orcid_path = fields.at(external_path, "ORCID")
+        single = isinstance(external.get("ORCID"), str)  # one ORCID, or a list of them
+        for index, orcid in enumerate(fields.texts(external, "ORCID", external_path)):
+            ids.append(fields.author_id("orcid", orcid, orcid_path if single else f"{orcid_path}[{index}]"))
+        dblp = fields.texts(external, "DBLP", external_path)
+    aliases = tuple(alias for alias in fields.names(record, "aliases", path) if alias != name)
+    affiliations = tuple(Institution(name=text) for text in fields.texts(record, "affiliations", path))
     works: list[Work] = []
     for paper, paper_path in _entries(record, "papers", None, path):
         work = _nested_work(paper, paper_path, _paper_ids(paper, paper_path, _API))
@@ -345,148 +327,9 @@ def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> Person:
 
 
 def _figures(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> ReportedFigures | None:
-    h_index = _count(record, keys.h_index, path)
-    citations = _count(record, keys.citation_count, path)
-    papers = _count(record, keys.paper_count, path)
+    h_index = fields.count(record, keys.h_index, path)
+    citations = fields.count(record, keys.citation_count, path)
+    papers = fields.count(record, keys.paper_count, path)
     if h_index is None and citations is None and papers is None:
         return None
     return ReportedFigures(source=SOURCE, as_of=as_of, h_index=h_index, citation_count=citations, paper_count=papers)
-
-
-def _author_id(value: str, path: str) -> AuthorId:
-    try:
-        return AuthorId("s2", _external("Author", "s2", value))
-    except InvalidInputError as error:
-        raise RecordError(_where(path) + str(error)) from error
-
-
-def _orcid(value: str, path: str) -> AuthorId:
-    try:
-        return AuthorId("orcid", _external("Author", "orcid", value))
-    except InvalidInputError as error:
-        raise RecordError(_where(path) + str(error)) from error
-
-
-def _external(kind: Kind, scheme: str, value: str) -> str:
-    """The normalised value of an id of `scheme`, written bare or as its resolver URL.
-
-    URLs are parsed directly so that a malformed one is refused with its real reason (a wrong check digit),
-    which `normalise_external_id` reports as a shape error once its URL reading has failed. The common
-    resolver prefixes are cut off without a URL parse (the hot path of a bulk import).
-    """
-    if _URL.match(value):
-        lowered = value[:24].lower()
-        for prefix in _RESOLVERS.get(scheme, ()):
-            if lowered.startswith(prefix) and "%" not in value:
-                return parse_external_id(f"{scheme}:{value[len(prefix) :]}", kind).value
-        written = parse_external_id(value, kind)
-        if written.scheme != scheme:
-            raise InvalidInputError(f"{value[:80]!r} is a {written.scheme} URL, not a {scheme} id")
-        return written.value
-    return normalise_external_id(kind, scheme, value).value
-
-
-# --- typed access to JSON values, with the path of the value in every error ----------------------------
-
-
-def _at(path: str, key: str) -> str:
-    return f"{path}.{key}" if path and not key.startswith("[") else path + key
-
-
-def _where(path: str) -> str:
-    return f"{path}: " if path else ""
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def _wrong(path: str, expected: str, value: object) -> NoReturn:
-    raise RecordError(_where(path) + f"expected {expected}, got {_kind(value)}")
-
-
-def _object(value: object, path: str, what: str) -> Obj:
-    if not isinstance(value, dict):
-        _wrong(path, f"{what} (a JSON object)", value)
-    return value
-
-
-def _optional_object(record: Obj, key: str, path: str) -> Obj | None:
-    value = record.get(key)
-    return None if value is None else _object(value, _at(path, key), "an object")
-
-
-def _list(record: Obj, key: str, path: str) -> list[object]:
-    value = record.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        _wrong(_at(path, key), "a list", value)
-    return value
-
-
-def _text(record: Obj, key: str, path: str) -> str | None:
-    """A string field, stripped; None when absent, null or blank."""
-    value = record.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        _wrong(_at(path, key), "a string", value)
-    return value.strip() or None
-
-
-def _texts(record: Obj, key: str, path: str) -> tuple[str, ...]:
-    """A list of strings (or one string, as some S2 id fields are written), blanks left out."""
-    value = record.get(key)
-    if isinstance(value, str):
-        return (value.strip(),) if value.strip() else ()
-    found: list[str] = []
-    for index, item in enumerate(_list(record, key, path)):
-        if not isinstance(item, str):
-            _wrong(_at(path, f"{key}[{index}]"), "a string", item)
-        if item.strip():
-            found.append(item.strip())
-    return tuple(found)
-
-
-def _name(record: Obj, key: str, path: str) -> str:
-    name = _text(record, key, path)
-    if name is None:
-        raise RecordError(_where(_at(path, key)) + "the author has no name")
-    return unicodedata.normalize("NFC", name)
-
-
-def _names(record: Obj, key: str, path: str) -> tuple[str, ...]:
-    return tuple(unicodedata.normalize("NFC", name) for name in _texts(record, key, path))
-
-
-def _count(record: Obj, key: str, path: str) -> int | None:
-    """A non-negative integer field; None when absent or null."""
-    value = record.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        _wrong(_at(path, key), "an integer", value)
-    if value < 0:
-        raise RecordError(_where(_at(path, key)) + f"{value} is negative")
-    return value
-
-
-def _identifier(record: Obj, key: str, path: str) -> str | None:
-    """An id S2 writes as a string or a number (corpus ids are numbers in the API, strings in the datasets)."""
-    value = record.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return _text(record, key, path)

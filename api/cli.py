@@ -92,6 +92,54 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest_dump(args: argparse.Namespace) -> int:
+    from api.db import migrate
+    from api.db.pool import Database
+    from api.ingest.progress import Progress
+    from api.ingest.reading import ErrorPolicy
+    from api.ingest.run import run_import
+
+    settings = _settings(args)
+    url = _database_url(settings)
+    migrate.upgrade(url)
+
+    async def run() -> int:
+        db = await Database.connect(url, min_size=1, max_size=2, statement_timeout_ms=0)
+        try:
+            with Progress(as_json=args.json) as shown:
+                done = await run_import(
+                    db,
+                    args.format,
+                    args.paths,
+                    policy=ErrorPolicy(args.on_error),
+                    rejects_path=args.rejects,
+                    as_of=args.as_of,
+                    progress=shown,
+                    batch_size=args.batch_size,
+                )
+                summary = done.summary
+                extra: dict[str, object] = {}
+                if +summary.skipped:
+                    extra["skipped"] = dict(+summary.skipped)
+                if done.not_papers:
+                    extra["not_papers"] = done.not_papers
+                if done.rejects_path:
+                    extra["rejects_file"] = done.rejects_path
+                shown.finish(
+                    read=sum(summary.read.values()),
+                    inserted=dict(+summary.inserted),
+                    updated=dict(+summary.updated),
+                    merged=dict(+summary.merged),
+                    rejected=done.rejected,
+                    **extra,
+                )
+        finally:
+            await db.close()
+        return 0
+
+    return asyncio.run(run())
+
+
 def _print_summary(report: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(report), flush=True)
@@ -167,6 +215,25 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--source", default="profile-page", help="name the reported figures are stored under")
     profile.add_argument("--json", action="store_true", help="print each file's summary as a JSON line")
     profile.set_defaults(func=cmd_ingest)
+    for name, about in (
+        ("arxiv", "the arXiv metadata snapshot (JSON lines)"),
+        ("semanticscholar", "Semantic Scholar Graph API responses and dataset JSON lines"),
+        ("crossref", "Crossref works (JSON lines of works, or API response pages)"),
+        ("openalex", "OpenAlex snapshot works and authors (gzipped JSON lines, folders of parts)"),
+    ):
+        dump = ingest_sub.add_parser(name, help=about)
+        database_flags(dump)
+        dump.add_argument("paths", nargs="+", help="files (plain or gzip), folders of parts, or - for stdin")
+        dump.add_argument("--on-error", choices=["fail", "skip"], default="fail",
+                          help="fail: the first bad record stops the import, which changes nothing (default); "
+                               "skip: import the rest and write bad records to the reject file")  # fmt: skip
+        dump.add_argument("--rejects", help="reject file for --on-error skip (default: <first input>.rejects.jsonl)")
+        dump.add_argument(
+            "--as-of", type=_date, default=None, help="date of reported figures that carry none (default: today)"
+        )
+        dump.add_argument("--batch-size", type=int, default=None, help="records per write batch (default 5000)")
+        dump.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+        dump.set_defaults(func=cmd_ingest_dump, format=name)
 
     db = sub.add_parser("db", help="manage the embedded PostgreSQL")
     db.add_argument("action", choices=["start", "stop", "status", "url"])

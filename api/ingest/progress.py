@@ -85,6 +85,11 @@ class Progress:
         self._byte_rate: float | None = None
         self._drawn = False
 
+    def track_bytes(self, total_bytes: int | None, bytes_read: Callable[[], int]) -> None:
+        """Follow the inputs' bytes, once they are opened: the total (None for stdin) and a reader of the count."""
+        self.total_bytes = total_bytes
+        self._bytes_read = bytes_read
+
     def advance(self, records: int = 1) -> None:
         """Count records read; on a terminal, redraw if the last redraw is old enough."""
         self.records += records

@@ -1,0 +1,771 @@
+"""The bulk writer every format shares: normalised records (api/ingest/model.py) into the database.
+
+`write_records` reads records as they come (any iterable, sync or async), cuts them into batches and
+writes each batch with a fixed number of set-based statements (api/db/bulk.py): COPY into staging
+tables, one look-up of candidates, decisions made here, COPY of the decisions, upserts. Memory stays
+that of one batch. The whole import is one transaction: it commits whole or not at all, so an import
+that fails or is killed changes nothing and can simply be run again.
+
+Identity, the same whichever order or batch records arrive in:
+
+- Papers: the stored paper any of the record's ids (DOI, arXiv, OpenAlex, Semantic Scholar, and the
+  ids the source merged into it) names; else the oldest stored paper with the same title key
+  (`sg_name_key`) and year (either year unknown matches any; a record with an arXiv id never matches a
+  paper with another one by title). Records of one batch sharing an id, or a title key and year, are
+  one paper. A record whose ids name two stored papers proves them one work: they are merged into the
+  older, every id kept, the other's id redirecting to it.
+- Authors: the stored author any id (ORCID, OpenAlex, Semantic Scholar) names; else, by folded name,
+  an author of the same paper, else a coauthor of one of the record's authors matched by id; else a
+  new author. Name matches never take an author with a different id of a scheme the byline has.
+  A byline entry with ids that also matches an id-less author of the same paper by name merges that
+  author into it (the same person, first stored from a source without ids).
+- Fields merge as api/db/writes.update_paper: what the source gives wins, what it lacks is kept,
+  categories accumulate, `authors_complete` and a code link once known stay.
+
+References with ids become citations when one of the ids names a stored paper, else they wait in
+`pending_references` until such a paper arrives (in this import or a later one); a work's `cited_by`
+ids likewise (`pending_cited_by`). References given only as text are counted in the summary
+(`skipped["text_references"]`) and not stored. A person's institutions are not stored (the schema has
+no author affiliation beyond the byline's).
+
+After the last batch, citation counts are refreshed for the papers whose citations changed, and computed
+metrics for the authors touched (of papers written, of the papers they cite, of papers cited anew).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.db import bulk
+from api.db.pool import Connection, Database
+from api.db.records import Row
+from api.errors import IngestError
+from api.ingest.model import Institution, Person, RecordError, Work
+
+Record = Work | Person
+
+BATCH_SIZE = 5000
+
+PAPER_SCHEMES = frozenset({"doi", "arxiv", "openalex", "s2"})
+AUTHOR_SCHEMES = frozenset({"orcid", "openalex", "s2"})
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. `read` and `rejected` count records by kind ("works", "persons"); `inserted`
+    and `updated` count rows by table (an update only when a value changed); `merged` counts stored
+    papers and authors merged into another; `skipped` counts what was read but not stored."""
+
+    read: Counter[str] = field(default_factory=Counter)
+    inserted: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    merged: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        parts = ("read", "inserted", "updated", "merged", "rejected", "skipped")
+        return {part: {k: n for k, n in sorted(getattr(self, part).items()) if n} for part in parts}
+
+    def changed_nothing(self) -> bool:
+        return not any((+self.inserted, +self.updated, +self.merged))
+
+
+ProgressCallback = Callable[[ImportSummary], None]
+RejectCallback = Callable[[Record, str], None]
+
+
+# --- checking a record --------------------------------------------------------------------------------
+
+_MAX_INT = 2**31 - 1
+_MAX_TITLE_BYTES = 2000  # an index entry holds at most ~2700 bytes
+_MAX_NAME_BYTES = 1000
+_MAX_ID_CHARS = 400
+_MAX_TEXT_BYTES = 1_000_000  # a tsvector's limit
+
+
+def check_record(record: Record) -> None:
+    """Raise RecordError, with the reason, when a record cannot be stored as it is (a reader may call this
+    per record, to report the file and line)."""
+    if isinstance(record, Work):
+        _check_work(record, "")
+    else:
+        _check_person(record)
+
+
+def _check_text(label: str, text: str | None, max_bytes: int = _MAX_TEXT_BYTES) -> None:
+    if text is None:
+        return
+    if "\x00" in text:
+        raise RecordError(f"{label} contains a NUL character")
+    if len(text) * 4 > max_bytes and len(text.encode()) > max_bytes:
+        raise RecordError(f"{label} is longer than {max_bytes} bytes")
+
+
+def _check_name(label: str, name: str) -> None:
+    _check_text(label, name, _MAX_NAME_BYTES)
+    if not any(c.isalnum() for c in name):
+        raise RecordError(f"{label} {name[:80]!r} has no letter or digit")
+
+
+def _check_ids(label: str, ids: Iterable[Any], schemes: frozenset[str]) -> None:
+    for given in ids:
+        if given.scheme not in schemes:
+            raise RecordError(f"{label}: unknown id scheme {str(given.scheme)[:20]!r}")
+        if not isinstance(given.value, str) or not given.value.strip():
+            raise RecordError(f"{label}: an empty {given.scheme} id")
+        if len(given.value) > _MAX_ID_CHARS or "\x00" in given.value:
+            raise RecordError(f"{label}: the {given.scheme} id {given.value[:40]!r}… is not an id")
+
+
+def _check_count(label: str, value: int | None) -> None:
+    if value is not None and not 0 <= value <= _MAX_INT:
+        raise RecordError(f"{label} {value} is out of range")
+
+
+def _check_work(work: Work, where: str) -> None:
+    if not work.title.strip():
+        raise RecordError(f"{where}the title is empty")
+    _check_text(f"{where}the title", work.title, _MAX_TITLE_BYTES)
+    if not any(c.isalnum() for c in work.title):
+        raise RecordError(f"{where}the title {work.title[:80]!r} has no letter or digit")
+    for label, text in (("abstract", work.abstract), ("code URL", work.code_url),
+                        ("primary category", work.primary_category)):  # fmt: skip
+        _check_text(f"{where}the {label}", text)
+    for category in work.categories:
+        _check_text(f"{where}a category", category, _MAX_NAME_BYTES)
+    _check_ids(f"{where}the paper's ids", (*work.ids, *work.merged_ids), PAPER_SCHEMES)
+    _check_count(f"{where}the reported citation count", work.reported_citation_count)
+    for number, byline in enumerate(work.authors, start=1):
+        label = f"{where}author {number}"
+        _check_name(f"{label}'s name", byline.name)
+        if byline.position is not None and not 1 <= byline.position <= 100_000:
+            raise RecordError(f"{label}'s position {byline.position} is not a byline position (1, 2, …)")
+        _check_ids(f"{label}'s ids", byline.ids, AUTHOR_SCHEMES)
+        _check_text(f"{label}'s affiliation", byline.affiliation)
+        for institution in byline.institutions:
+            _check_text(f"{label}'s institution", institution.name)
+    for number, reference in enumerate(work.references, start=1):
+        _check_ids(f"{where}reference {number}", reference.ids, PAPER_SCHEMES)
+    _check_ids(f"{where}the citing papers' ids", work.cited_by, PAPER_SCHEMES)
+
+
+def _check_person(person: Person) -> None:
+    _check_name("the author's name", person.name)
+    _check_ids("the author's ids", (*person.ids, *person.merged_ids), AUTHOR_SCHEMES)
+    figures = person.reported
+    if figures is not None:
+        _check_text("the reported figures' source", figures.source, _MAX_NAME_BYTES)
+        if not figures.source.strip():
+            raise RecordError("the reported figures have no source")
+        for label in ("h_index", "i10_index", "citation_count", "paper_count"):
+            _check_count(f"the reported {label}", getattr(figures, label))
+        mean = figures.two_year_mean_citedness
+        if mean is not None and not (mean.is_finite() and mean >= 0):
+            raise RecordError(f"the reported two-year mean citedness {mean} is out of range")
+    for number, work in enumerate(person.works, start=1):
+        _check_work(work, f"paper {number}: ")
+
+
+# --- normalising the small things ---------------------------------------------------------------------
+
+_NON_WORD = re.compile(r"[\W_]+")
+_ROR = re.compile(r"[0-9a-z]+")
+_OPENALEX_INSTITUTION = re.compile(r"I\d+")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def fold(text: str) -> str:
+    """Accents off, case folded, punctuation and spacing collapsed: close to the database's sg_name_key,
+    used only to match names inside one record and institutions inside one batch."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(part for part in _NON_WORD.split(bare) if part)
+
+
+def _ror(value: str | None) -> str | None:
+    if not value:
+        return None
+    tail = value.strip().lower().rstrip("/").rsplit("/", 1)[-1]
+    return f"https://ror.org/{tail}" if _ROR.fullmatch(tail) else None
+
+
+def _openalex_institution(value: str | None) -> str | None:
+    if not value:
+        return None
+    tail = value.strip().rstrip("/").rsplit("/", 1)[-1].upper()
+    return tail if _OPENALEX_INSTITUTION.fullmatch(tail) else None
+
+
+def _country(value: str | None) -> str | None:
+    if not value:
+        return None
+    code = value.strip().upper()
+    return code if _COUNTRY.fullmatch(code) else None
+
+
+def _accents(name: str) -> int:
+    return sum(1 for c in unicodedata.normalize("NFD", name) if unicodedata.combining(c))
+
+
+def best_spelling(names: Iterable[str]) -> str:
+    """The spelling with the most accented letters, then the longest, then the first alphabetically."""
+    return min(names, key=lambda name: (-_accents(name), -len(name), name))
+
+
+class _Components:
+    """Union-find over small integers; the root of a set is its lowest member. Each set carries two
+    flags, OR-ed on union: whether it holds a stored row, and whether it holds an external id."""
+
+    def __init__(self) -> None:
+        self.parent: list[int] = []
+        self.stored: list[bool] = []
+        self.ided: list[bool] = []
+
+    def add(self, *, stored: bool = False, ided: bool = False) -> int:
+        self.parent.append(len(self.parent))
+        self.stored.append(stored)
+        self.ided.append(ided)
+        return len(self.parent) - 1
+
+    def find(self, node: int) -> int:
+        parent = self.parent
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if rb < ra:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.stored[ra] = self.stored[ra] or self.stored[rb]
+        self.ided[ra] = self.ided[ra] or self.ided[rb]
+
+
+# --- a batch, flattened into staging rows -------------------------------------------------------------
+
+IdKey = tuple[str, str]
+
+
+def _id_keys(ids: Iterable[Any]) -> tuple[IdKey, ...]:
+    return tuple(dict.fromkeys((given.scheme, given.value) for given in ids))
+
+
+class _Batch:
+    """One batch of records as rows of the staging tables, plus what the decisions need."""
+
+    def __init__(self) -> None:
+        self.works: list[Work] = []
+        self.years: list[int | None] = []
+        self.work_ids: list[tuple[IdKey, ...]] = []
+        self.mention_w: list[int | None] = []
+        self.mention_names: list[str] = []
+        self.mention_ids: list[tuple[IdKey, ...]] = []
+        self.person_names: dict[int, str] = {}  # a person's own mention -> the person's name
+        self.links: list[tuple[int, int]] = []  # (a person's mention, that person's byline mention)
+        self.rows: dict[str, list[tuple[Any, ...]]] = {
+            table: []
+            for table in (
+                "bulk_work",
+                "bulk_work_id",
+                "bulk_mention",
+                "bulk_mention_id",
+                "bulk_paper_institution",
+                "bulk_reference",
+                "bulk_cited_by",
+                "bulk_reported",
+            )
+        }
+        self.institutions: list[Institution] = []
+        self._institution_of: dict[tuple[str | None, ...], int] = {}
+        self.text_references = 0
+        self.units = 0  # records and the works persons list: what the batch size counts
+
+    @property
+    def size(self) -> int:
+        return len(self.works)
+
+    # records
+
+    def add(self, record: Record) -> None:
+        if isinstance(record, Work):
+            self._add_work(record)
+            self.units += 1
+        else:
+            self._add_person(record)
+            self.units += 1 + len(record.works)
+
+    def _add_work(self, work: Work) -> list[int]:
+        w = len(self.works)
+        self.works.append(work)
+        year = work.published_on.year if work.published_on is not None else None
+        self.years.append(year)
+        ids = _id_keys((*work.ids, *work.merged_ids))
+        self.work_ids.append(ids)
+        self.rows["bulk_work"].append((w, work.title, year))
+        work_id_rows = self.rows["bulk_work_id"]
+        for scheme, value in ids:
+            work_id_rows.append((w, scheme, value))
+        mentions = []
+        for byline in work.authors:
+            institution = None
+            for number, given in enumerate(byline.institutions):
+                i = self._institution(given)
+                if i is None:
+                    continue
+                if institution is None and number == 0:
+                    institution = i
+                else:
+                    self.rows["bulk_paper_institution"].append((w, i))
+            mentions.append(
+                self._mention(w, byline.name, byline.position, byline.affiliation, institution, _id_keys(byline.ids))
+            )
+        reference_rows = self.rows["bulk_reference"]
+        for r, reference in enumerate(work.references):
+            if not reference.ids:
+                self.text_references += 1
+            for scheme, value in _id_keys(reference.ids):
+                reference_rows.append((w, r, scheme, value))
+        for scheme, value in _id_keys(work.cited_by):
+            self.rows["bulk_cited_by"].append((w, scheme, value))
+        return mentions
+
+    def _mention(
+        self, w: int | None, name: str, position: int | None, affiliation: str | None, institution: int | None,
+        ids: tuple[IdKey, ...],
+    ) -> int:  # fmt: skip
+        m = len(self.mention_w)
+        self.mention_w.append(w)
+        self.mention_names.append(name)
+        self.mention_ids.append(ids)
+        self.rows["bulk_mention"].append((m, w, name, position, affiliation, institution))
+        for scheme, value in ids:
+            self.rows["bulk_mention_id"].append((m, scheme, value))
+        return m
+
+    def _add_person(self, person: Person) -> None:
+        ids = _id_keys((*person.ids, *person.merged_ids))
+        own = self._mention(None, person.name, None, None, None, ids)
+        self.person_names[own] = person.name
+        figures = person.reported
+        if figures is not None:
+            self.rows["bulk_reported"].append(
+                (own, figures.source, figures.as_of, figures.h_index, figures.i10_index, figures.citation_count,
+                 figures.paper_count, figures.two_year_mean_citedness)
+            )  # fmt: skip
+        names = {fold(person.name), *(fold(name) for name in person.alternative_names)}
+        wanted = set(ids)
+        for work in person.works:
+            mentions = self._add_work(work)
+            found = next((m for m in mentions if wanted & set(self.mention_ids[m])), None)
+            if found is None:
+                found = next((m for m in mentions if fold(self.mention_names[m]) in names), None)
+            if found is None:  # the work does not list the person: an author all the same, place unknown
+                found = self._mention(len(self.works) - 1, person.name, None, None, None, ())
+            # The byline entry carries the person's ids, so that matching by name respects them.
+            extra = tuple(key for key in ids if key not in self.mention_ids[found])
+            if extra:
+                self.mention_ids[found] = self.mention_ids[found] + extra
+                for scheme, value in extra:
+                    self.rows["bulk_mention_id"].append((found, scheme, value))
+            self.links.append((own, found))
+
+    def _institution(self, given: Institution) -> int | None:
+        name = given.name.strip()
+        if not name or not any(c.isalnum() for c in name) or len(name.encode()) > _MAX_NAME_BYTES:
+            return None
+        normal = Institution(
+            name=name, country_code=_country(given.country_code), ror=_ror(given.ror),
+            openalex=_openalex_institution(given.openalex),
+        )  # fmt: skip
+        key = (normal.name, normal.country_code, normal.ror, normal.openalex)
+        found = self._institution_of.get(key)
+        if found is None:
+            found = self._institution_of[key] = len(self.institutions)
+            self.institutions.append(normal)
+        return found
+
+    def institution_rows(self) -> list[tuple[Any, ...]]:
+        """One row per distinct institution given, each with its batch component's name and ids (joined by
+        ROR id, OpenAlex id or folded name), so that the database finds them all as one."""
+        components = _Components()
+        first: dict[tuple[str, str], int] = {}
+        for i, institution in enumerate(self.institutions):
+            components.add()
+            keys = [("name", fold(institution.name))]
+            if institution.ror:
+                keys.append(("ror", institution.ror))
+            if institution.openalex:
+                keys.append(("openalex", institution.openalex))
+            for key in keys:
+                other = first.setdefault(key, i)
+                if other != i:
+                    components.union(other, i)
+        merged: dict[int, list[Institution]] = {}
+        for i, institution in enumerate(self.institutions):
+            merged.setdefault(components.find(i), []).append(institution)
+        rows: list[tuple[Any, ...]] = []
+        for i in range(len(self.institutions)):
+            group = merged[components.find(i)]
+            rows.append(
+                (i, group[0].name, _first(g.country_code for g in group), _first(g.ror for g in group),
+                 _first(g.openalex for g in group))
+            )  # fmt: skip
+        return rows
+
+
+def _first(values: Iterable[str | None]) -> str | None:
+    return next((value for value in values if value is not None), None)
+
+
+# --- deciding which records are which paper -----------------------------------------------------------
+
+
+@dataclass
+class _PaperPlan:
+    paper_rows: list[tuple[Any, ...]]
+    work_papers: list[int]  # w -> paper id
+    merges: list[tuple[int, int]]
+
+
+def _fold_fields(works: Sequence[Work]) -> tuple[Any, ...]:
+    """The fields of records of one paper, merged in order as the database merges a record into a row."""
+    last = works[-1]
+    if len(works) == 1:
+        categories = list(dict.fromkeys(last.categories))
+        abstract, primary, code_url = last.abstract, last.primary_category, last.code_url
+        cited = last.reported_citation_count
+        dated = last if last.published_on is not None else None
+        complete = last.authors_complete
+    else:
+        categories = []
+        for work in works:
+            categories = list(dict.fromkeys([*work.categories, *categories]))
+        abstract = _last(work.abstract for work in works)
+        primary = _last(work.primary_category for work in works)
+        code_url = _last(work.code_url for work in works)
+        cited = _last(work.reported_citation_count for work in works)
+        dated = next((work for work in reversed(works) if work.published_on is not None), None)
+        complete = any(work.authors_complete for work in works)
+    published_on = dated.published_on if dated is not None else None
+    precision = (dated.published_precision or "day") if dated is not None else None
+    return (last.title, abstract, primary, categories, published_on, precision, code_url, code_url is not None,
+            complete, cited)  # fmt: skip
+
+
+def _last(values: Iterable[Any]) -> Any:
+    found = None
+    for value in values:
+        if value is not None:
+            found = value
+    return found
+
+
+def _plan_papers(batch: _Batch, matches: Sequence[Row]) -> tuple[_Components, dict[int, int]]:
+    """Union the batch's records into papers: shared ids, stored papers named by id, title key and year
+    within the batch, then the stored paper found by title for a paper found no other way."""
+    n = batch.size
+    components = _Components()
+    for _ in range(n):
+        components.add()
+    node_of_paper: dict[int, int] = {}
+
+    def stored(paper_id: int) -> int:
+        node = node_of_paper.get(paper_id)
+        if node is None:
+            node = node_of_paper[paper_id] = components.add(stored=True)
+        return node
+
+    first: dict[IdKey, int] = {}
+    for w, ids in enumerate(batch.work_ids):
+        for key in ids:
+            other = first.setdefault(key, w)
+            if other != w:
+                components.union(other, w)
+    title_keys: list[str] = [""] * n
+    by_title: list[int | None] = [None] * n
+    matched = [False] * n
+    for row in matches:
+        w = row["w"]
+        title_keys[w] = row["title_key"]
+        by_title[w] = row["by_title"]
+        for paper_id in row["by_id"] or ():
+            matched[w] = True
+            components.union(w, stored(paper_id))
+    # Within the batch, by title key and a compatible year; never two records both found by id (their
+    # ids decide), never two records with different arXiv ids.
+    arxiv = [frozenset(v for s, v in ids if s == "arxiv") for ids in batch.work_ids]
+    seen: dict[str, list[int]] = {}
+    for w in range(n):
+        title_key = title_keys[w]
+        if not title_key:
+            continue
+        earlier = seen.setdefault(title_key, [])
+        for other in earlier:
+            if (
+                (batch.years[w] is None or batch.years[other] is None or batch.years[w] == batch.years[other])
+                and not (matched[w] and matched[other])
+                and not (arxiv[w] and arxiv[other] and not arxiv[w] & arxiv[other])
+            ):
+                components.union(other, w)
+                break
+        else:
+            earlier.append(w)
+    # A paper found no other way: the stored paper with its title.
+    for w in range(n):
+        candidate = by_title[w]
+        if candidate is not None and not components.stored[components.find(w)]:
+            components.union(w, stored(candidate))
+    return components, node_of_paper
+
+
+async def _decide_papers(connection: Connection, batch: _Batch, matches: Sequence[Row]) -> _PaperPlan:
+    components, node_of_paper = _plan_papers(batch, matches)
+    stored_of: dict[int, list[int]] = {}
+    for paper_id, node in sorted(node_of_paper.items()):
+        stored_of.setdefault(components.find(node), []).append(paper_id)
+    members: dict[int, list[int]] = {}
+    for w in range(batch.size):
+        members.setdefault(components.find(w), []).append(w)
+    new_roots = [root for root in members if root not in stored_of]
+    new_ids = iter(await bulk.allocate_ids(connection, "papers", len(new_roots)))
+    work_papers = [0] * batch.size
+    paper_rows: list[tuple[Any, ...]] = []
+    merges: list[tuple[int, int]] = []
+    for root, ws in members.items():
+        found = stored_of.get(root)
+        if found:
+            paper_id, is_new = found[0], False
+            merges.extend((other, paper_id) for other in found[1:])
+        else:
+            paper_id, is_new = next(new_ids), True
+        for w in ws:
+            work_papers[w] = paper_id
+        paper_rows.append((paper_id, is_new, *_fold_fields([batch.works[w] for w in ws])))
+    return _PaperPlan(paper_rows=paper_rows, work_papers=work_papers, merges=merges)
+
+
+# --- deciding which byline entries are which author ---------------------------------------------------
+
+
+@dataclass
+class _AuthorPlan:
+    mention_authors: list[tuple[int, int]]
+    author_rows: list[tuple[Any, ...]]
+    merges: list[tuple[int, int]]
+
+
+async def _decide_authors(
+    connection: Connection, batch: _Batch, work_papers: Sequence[int], matches: Sequence[Row]
+) -> _AuthorPlan:
+    count = len(batch.mention_w)
+    components = _Components()
+    for m in range(count):
+        components.add(ided=bool(batch.mention_ids[m]))
+    node_of_author: dict[int, int] = {}
+
+    def stored(author_id: int) -> int:
+        node = node_of_author.get(author_id)
+        if node is None:
+            node = node_of_author[author_id] = components.add(stored=True)
+        return node
+
+    # 1. the same ids, the same person; a person and their byline entries
+    first: dict[IdKey, int] = {}
+    for m, ids in enumerate(batch.mention_ids):
+        for key in ids:
+            other = first.setdefault(key, m)
+            if other != m:
+                components.union(other, m)
+    for own, byline in batch.links:
+        components.union(own, byline)
+    # 2. stored authors named by id
+    name_keys: list[str] = [""] * count
+    for row in matches:
+        name_keys[row["m"]] = row["name_key"] or ""
+        for author_id in row["by_id"] or ():
+            components.union(row["m"], stored(author_id))
+    # 3. by name on the same stored paper; else a stored coauthor of an author matched by id
+    for row in matches:
+        same_paper = row["same_paper"]
+        if same_paper is None:
+            continue
+        if not components.stored[components.find(row["m"])] or row["same_paper_idless"]:
+            components.union(row["m"], stored(same_paper))
+    for row in matches:
+        coauthor = row["coauthor"]
+        if coauthor is not None and not components.stored[components.find(row["m"])]:
+            components.union(row["m"], stored(coauthor))
+
+    def free(m: int) -> bool:
+        root = components.find(m)
+        return not components.stored[root] and not components.ided[root]
+
+    # 4. within the batch, by name on the same paper (another record of it)
+    buckets: dict[tuple[int, str], list[int]] = {}
+    for m, w in enumerate(batch.mention_w):
+        if w is not None and name_keys[m]:
+            buckets.setdefault((work_papers[w], name_keys[m]), []).append(m)
+    for ms in buckets.values():
+        if len(ms) < 2:
+            continue
+        rep = next((m for m in ms if not free(m)), ms[0])
+        for m in ms:
+            if m != rep and free(m) and batch.mention_w[m] != batch.mention_w[rep]:
+                components.union(rep, m)
+    # 5. within the batch, by name among the coauthors of an author with ids on both records
+    anchors: dict[int, set[int]] = {}
+    for m, w in enumerate(batch.mention_w):
+        if w is not None and components.ided[components.find(m)]:
+            anchors.setdefault(w, set()).add(components.find(m))
+    met: dict[tuple[int, str], int] = {}
+    for m, w in enumerate(batch.mention_w):
+        if w is None or not name_keys[m] or w not in anchors or not free(m):
+            continue
+        for anchor in sorted(anchors[w]):
+            other = met.setdefault((anchor, name_keys[m]), m)
+            if other != m and batch.mention_w[other] != w:
+                components.union(other, m)
+
+    stored_of: dict[int, list[int]] = {}
+    for author_id, node in sorted(node_of_author.items()):
+        stored_of.setdefault(components.find(node), []).append(author_id)
+    members: dict[int, list[int]] = {}
+    for m in range(count):
+        members.setdefault(components.find(m), []).append(m)
+    new_roots = [root for root in members if root not in stored_of]
+    new_ids = iter(await bulk.allocate_ids(connection, "authors", len(new_roots)))
+    mention_authors: list[tuple[int, int]] = []
+    author_rows: list[tuple[Any, ...]] = []
+    merges: list[tuple[int, int]] = []
+    for root, ms in members.items():
+        person = next((batch.person_names[m] for m in ms if m in batch.person_names), None)
+        found = stored_of.get(root)
+        if found:
+            author_id = found[0]
+            merges.extend((other, author_id) for other in found[1:])
+            if person is not None:
+                author_rows.append((author_id, False, person))
+        else:
+            author_id = next(new_ids)
+            name = person if person is not None else (
+                batch.mention_names[ms[0]] if len(ms) == 1 else best_spelling(batch.mention_names[m] for m in ms)
+            )  # fmt: skip
+            author_rows.append((author_id, True, name))
+        mention_authors.extend((m, author_id) for m in ms)
+    return _AuthorPlan(mention_authors=mention_authors, author_rows=author_rows, merges=merges)
+
+
+# --- the import ---------------------------------------------------------------------------------------
+
+
+async def _write_batch(connection: Connection, batch: _Batch, stats: bulk.BulkStats) -> None:
+    await bulk.clear_batch(connection)
+    for table, rows in batch.rows.items():
+        await bulk.copy(connection, table, rows)
+    await bulk.copy(connection, "bulk_institution", batch.institution_rows())
+
+    papers = await _decide_papers(connection, batch, await bulk.match_papers(connection))
+    await bulk.copy(connection, "bulk_paper", papers.paper_rows)
+    await bulk.copy(connection, "bulk_work_paper", list(enumerate(papers.work_papers)))
+    if papers.merges:
+        await bulk.copy(connection, "bulk_paper_merge", papers.merges)
+        await bulk.merge_papers(connection, stats)
+    await bulk.write_papers(connection, stats)
+    await bulk.attach_paper_ids(connection, stats)
+    await bulk.link_pending(connection, stats)
+
+    authors = await _decide_authors(connection, batch, papers.work_papers, await bulk.match_authors(connection))
+    await bulk.copy(connection, "bulk_mention_author", authors.mention_authors)
+    await bulk.copy(connection, "bulk_author", authors.author_rows)
+    if authors.merges:
+        await bulk.copy(connection, "bulk_author_merge", authors.merges)
+        await bulk.merge_authors(connection, stats)
+    await bulk.write_authors(connection, stats)
+    await bulk.attach_author_ids(connection, stats)
+    await bulk.write_institutions(connection, stats)
+    await bulk.write_authorships(connection, stats)
+    await bulk.link_paper_institutions(connection, stats)
+    await bulk.write_citations(connection, stats)
+    await bulk.write_reported(connection, stats)
+
+
+async def _iterate(records: AsyncIterable[Record] | Iterable[Record]) -> AsyncIterator[Record]:
+    if isinstance(records, AsyncIterable):
+        async for record in records:
+            yield record
+    else:
+        for record in records:
+            yield record
+
+
+async def write_records(
+    db: Database,
+    records: AsyncIterable[Record] | Iterable[Record],
+    *,
+    batch_size: int = BATCH_SIZE,
+    on_progress: ProgressCallback | None = None,
+    on_reject: RejectCallback | None = None,
+) -> ImportSummary:
+    """Write every record, in batches of about `batch_size` papers, in one transaction.
+
+    A record that cannot be stored (`check_record`) is passed to `on_reject` with the reason and skipped,
+    or, without `on_reject`, fails the import (IngestError; nothing is written). `on_progress` is called
+    with the summary so far after each batch. Returns the summary.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    summary = ImportSummary()
+    stats = bulk.BulkStats(inserted=summary.inserted, updated=summary.updated, merged=summary.merged)
+    async with db.transaction() as connection:
+        await bulk.begin_import(connection)
+        batch = _Batch()
+        number = 0
+        async for record in _iterate(records):
+            number += 1
+            kind = "works" if isinstance(record, Work) else "persons"
+            summary.read[kind] += 1
+            try:
+                check_record(record)
+            except RecordError as error:
+                if on_reject is None:
+                    raise IngestError(f"record {number} ({_describe(record)}): {error}") from error
+                summary.rejected[kind] += 1
+                on_reject(record, str(error))
+                continue
+            batch.add(record)
+            if batch.units >= batch_size:
+                await _finish_batch(connection, batch, stats, summary, on_progress)
+                batch = _Batch()
+        if batch.units:
+            await _finish_batch(connection, batch, stats, summary, on_progress)
+        await bulk.finish_import(connection)
+    return summary
+
+
+async def _finish_batch(
+    connection: Connection,
+    batch: _Batch,
+    stats: bulk.BulkStats,
+    summary: ImportSummary,
+    on_progress: ProgressCallback | None,
+) -> None:
+    await _write_batch(connection, batch, stats)
+    summary.skipped["text_references"] += batch.text_references
+    if on_progress is not None:
+        on_progress(summary)
+
+
+def _describe(record: Record) -> str:
+    if isinstance(record, Work):
+        return f"work {record.title[:60]!r}"
+    return f"person {record.name[:60]!r}"

@@ -1,0 +1,97 @@
+"""One import from end to end: inputs → JSON records → a format's reader → the bulk writer.
+
+Records flow as a stream (constant memory). The error policy decides what a bad record does: under
+`fail` (the default) the first one stops the import and, the import being one transaction, nothing is
+written; under `skip` it goes to the reject file with its file, line and reason, and the rest is
+imported. Crossref records that are not papers (journals, issues, grants) are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from api.db.pool import Database
+from api.errors import ConfigurationError
+from api.ingest import arxiv, crossref, openalex, semanticscholar
+from api.ingest.bulk import BATCH_SIZE, ImportSummary, write_records
+from api.ingest.model import Record, RecordError
+from api.ingest.progress import Progress
+from api.ingest.reading import ErrorPolicy, JsonReader, JsonRecord, Rejects
+
+FORMATS = ("arxiv", "semanticscholar", "crossref", "openalex")
+
+
+def _reader(name: str, as_of: dt.date) -> Callable[[object], list[Record]]:
+    """The function turning one decoded JSON value of format `name` into records."""
+    if name == "arxiv":
+        return lambda value: [arxiv.read_arxiv(value)]
+    if name == "crossref":
+        return lambda value: [crossref.read_crossref(item) for item in crossref.read_crossref_page(value)]
+    if name == "semanticscholar":
+        return lambda value: semanticscholar.read_s2(value, as_of=as_of)
+    if name == "openalex":
+        return openalex.read_openalex
+    raise ConfigurationError(f"unknown format {name!r}: expected one of {', '.join(FORMATS)}")
+
+
+@dataclass
+class ImportRun:
+    """What one import did, with the reject file (under `skip`)."""
+
+    summary: ImportSummary
+    rejected: int
+    not_papers: int
+    rejects_path: str | None
+
+
+async def run_import(
+    db: Database,
+    format_name: str,
+    paths: Sequence[str],
+    *,
+    policy: ErrorPolicy = ErrorPolicy.FAIL,
+    rejects_path: str | None = None,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    batch_size: int | None = None,
+) -> ImportRun:
+    """Import `paths` (files, gzip files, folders of parts, `-`) of one format; see the module."""
+    read = _reader(format_name, as_of or dt.datetime.now(dt.UTC).date())
+    with Rejects.for_inputs(paths, policy=policy, path=rejects_path) as rejects:
+        reader = JsonReader(paths, rejects=rejects)
+        if progress is not None:
+            progress.track_bytes(reader.total_bytes, lambda: reader.bytes_read)
+        current: list[JsonRecord] = []  # the JSON record the writer is on, to name it in a reject
+        not_papers = 0
+
+        def records() -> Iterator[Record]:
+            nonlocal not_papers
+            for item in reader:
+                current[:] = [item]
+                if progress is not None:
+                    progress.advance()
+                try:
+                    produced = read(item.value)
+                except crossref.NotAPaperError:
+                    not_papers += 1
+                    continue
+                except RecordError as error:
+                    rejects.reject(item.error(str(error)), item.raw)
+                    continue
+                yield from produced
+
+        def reject(record: Record, reason: str) -> None:
+            # Under `fail` this raises, naming the file and line; the import's transaction rolls back.
+            item = current[0]
+            rejects.reject(item.error(reason), item.raw)
+
+        summary = await write_records(db, records(), batch_size=batch_size or BATCH_SIZE, on_reject=reject)
+        rejected = rejects.count
+    return ImportRun(
+        summary=summary,
+        rejected=rejected,
+        not_papers=not_papers,
+        rejects_path=str(rejects.path) if policy is ErrorPolicy.SKIP else None,
+    )

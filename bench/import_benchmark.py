@@ -1,0 +1,398 @@
+"""Time `scholargraph ingest openalex` on a generated dump: papers/s, authorships/s, peak memory.
+
+    .venv/bin/python bench/import_benchmark.py                      # 1,000,000 papers, seed 42
+    .venv/bin/python bench/import_benchmark.py --papers 100000 --py-spy /tmp/import.svg
+
+1. Generates N OpenAlex works (api/generate.py, --seed, default 42) into the cache folder
+   (--cache-dir, default $TMPDIR/scholargraph-bench), unless that file is there already: the name
+   carries N, the seed and the generator's version, so a cached file is always the same bytes.
+2. Creates a scratch database on the server (--server-url, default $SCHOLARGRAPH_BENCH_DATABASE_URL,
+   else postgresql://postgres@127.0.0.1:5432/postgres) and migrates it (not timed).
+3. Runs `scholargraph ingest openalex FILE --json --database-url URL` as a subprocess and measures its
+   wall time (start to exit: reading, writing, the final refresh and commit), its peak RSS (the kernel's
+   ru_maxrss of that process, from wait4) and CPU time, and samples the PostgreSQL backends serving
+   the scratch database (RSS, CPU time) every 0.5 s, and what they are doing (pg_stat_activity: the
+   running statement, or "idle in transaction": waiting for the importer). --py-spy OUT attaches
+   `py-spy record` to the importer (OUT.svg: flame graph, OUT.txt: collapsed stacks, OUT.json:
+   speedscope), idle time included so that waiting on the database shows.
+4. Counts the rows written, drops the database (unless --keep), prints the figures as JSON and appends
+   a dated row to bench/REPORT.md (unless --no-report) with the exact command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from api.generate import GENERATOR_VERSION, GenerateStats, write_openalex_works  # noqa: E402
+
+REPORT = ROOT / "bench" / "REPORT.md"
+REPORT_HEADER = """# Import benchmark
+
+Rows appended by `bench/import_benchmark.py` (see its docstring): one import of a generated OpenAlex
+works file (`api/generate.py`, deterministic by seed) into a fresh, migrated database on the local
+PostgreSQL, timed from the start to the exit of `scholargraph ingest openalex FILE --json`. Papers/s and
+authorships/s are the file's works and authorships over that wall time; peak RSS is the importing
+process's (ru_maxrss); CPU % is CPU time over wall time (100% = one core) for the importer and for the
+PostgreSQL backends serving the import. Target (issue 4): 20,000 papers/s with their authorships for a
+1M-paper file, under 2 GB, on the 2-core machine.
+
+| date (UTC) | commit | papers | authorships | file MB | wall s | papers/s | authorships/s | peak RSS MB | importer CPU % | PostgreSQL CPU % | result | command |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
+"""  # noqa: E501
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def _shown_url(url: str) -> str:
+    """The URL without its password, for the report."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _scholargraph() -> str:
+    beside = Path(sys.executable).parent / "scholargraph"
+    return str(beside) if beside.exists() else (shutil.which("scholargraph") or "scholargraph")
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    except OSError:
+        return "?"
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+# --- the input -----------------------------------------------------------------------------------------
+
+
+def dump_file(papers: int, seed: int, cache_dir: Path) -> tuple[Path, dict[str, Any], bool]:
+    """The generated file (made if not cached), its generation figures, and whether it was made now."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"openalex-works-{papers}-seed{seed}-v{GENERATOR_VERSION}.jsonl.gz"
+    sidecar = path.with_name(path.name + ".json")
+    if path.exists() and sidecar.exists():
+        return path, json.loads(sidecar.read_text()), False
+    print(f"generating {papers:,} works (seed {seed}) into {path}", file=sys.stderr, flush=True)
+    last = [0.0]
+
+    def progress(stats: GenerateStats) -> None:
+        if stats.seconds - last[0] >= 10:
+            last[0] = stats.seconds
+            print(f"  {stats.works:,} works, {stats.works_per_second:,.0f}/s", file=sys.stderr, flush=True)
+
+    stats = write_openalex_works(path, papers, seed, on_progress=progress)
+    figures = {
+        "works": stats.works,
+        "authorships": stats.authorships,
+        "references": stats.references,
+        "with_doi": stats.with_doi,
+        "with_arxiv": stats.with_arxiv,
+        "bytes": stats.bytes_written,
+        "seconds": round(stats.seconds, 1),
+        "works_per_second": round(stats.works_per_second),
+        "generator_version": GENERATOR_VERSION,
+    }
+    sidecar.write_text(json.dumps(figures, indent=2) + "\n")
+    return path, figures, True
+
+
+# --- watching the import -------------------------------------------------------------------------------
+
+
+@dataclass
+class Watch:
+    """What the sampler saw of the importer and of the PostgreSQL backends of the scratch database."""
+
+    database: str
+    importer_peak_rss: int = 0
+    backend_peak_rss: int = 0
+    backend_cpu: dict[int, float] = field(default_factory=dict)
+    samples: int = 0
+    backends: dict[int, psutil.Process] = field(default_factory=dict)
+    statements: Counter[str] = field(default_factory=Counter)
+
+    def find_backends(self) -> None:
+        """The PostgreSQL processes serving the scratch database (their title names it): a scan of /proc,
+        done every few seconds only, so that the watching costs the machine next to nothing."""
+        for process in psutil.process_iter(["cmdline"]):
+            title = " ".join(process.info["cmdline"] or ())
+            if title.startswith("postgres:") and f" {self.database} " in title:
+                self.backends.setdefault(process.pid, process)
+
+    def sample(self, importer: psutil.Process) -> None:
+        with contextlib.suppress(psutil.Error):
+            self.importer_peak_rss = max(self.importer_peak_rss, importer.memory_info().rss)
+        total = 0
+        for pid, process in list(self.backends.items()):
+            try:
+                total += process.memory_info().rss
+                times = process.cpu_times()
+                self.backend_cpu[pid] = times.user + times.system
+            except psutil.Error:
+                del self.backends[pid]
+        self.backend_peak_rss = max(self.backend_peak_rss, total)
+        self.samples += 1
+
+
+def _statement(state: str | None, query: str | None) -> str:
+    """What a backend is doing, as tallied: the start of its running statement, or its state."""
+    if state == "active":
+        return "active: " + " ".join((query or "").split())[:100]
+    return f"({state})"
+
+
+async def _watch_statements(server_url: str, watch: Watch, stop: threading.Event) -> None:
+    """Every 0.5 s, what each backend serving the scratch database is doing (pg_stat_activity): the share
+    of samples per statement tells where the database spends the import, and `idle in transaction` the
+    time it waits for the importer."""
+    connection = await asyncpg.connect(server_url)
+    try:
+        while not stop.is_set():
+            rows = await connection.fetch(
+                "SELECT state, query FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
+                watch.database,
+            )
+            for row in rows:
+                watch.statements[_statement(row["state"], row["query"])] += 1
+            await asyncio.sleep(0.5)
+    finally:
+        await connection.close()
+
+
+def run_import(command: list[str], server_url: str, database: str, py_spy: str | None) -> dict[str, Any]:
+    """Run the importer, sampling it; its exit code, output, wall time, peak RSS and CPU times."""
+    watch = Watch(database)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err)
+        spy = None
+        if py_spy:
+            form = {".svg": "flamegraph", ".txt": "raw", ".json": "speedscope"}.get(Path(py_spy).suffix, "flamegraph")
+            spy = subprocess.Popen(
+                [shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
+                 str(process.pid), "--output", py_spy, "--format", form, "--rate", "50", "--idle", "--nonblocking"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+        stop = threading.Event()
+        watched = psutil.Process(process.pid)
+
+        def sampler() -> None:
+            ticks = 0
+            while not stop.wait(0.5):
+                if ticks % 10 == 0:
+                    watch.find_backends()
+                watch.sample(watched)
+                ticks += 1
+
+        thread = threading.Thread(target=sampler, daemon=True)
+        thread.start()
+        statements = threading.Thread(
+            target=lambda: asyncio.run(_watch_statements(server_url, watch, stop)), daemon=True
+        )
+        statements.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stop.set()
+        thread.join()
+        statements.join()
+        if spy is not None:
+            spy.wait(timeout=120)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode(errors="replace")
+        stderr = err.read().decode(errors="replace")
+    return {
+        "exit_code": process.returncode,
+        "stdout": stdout,
+        "stderr": stderr,
+        "wall_seconds": wall,
+        "peak_rss_bytes": max(usage.ru_maxrss * 1024, watch.importer_peak_rss),
+        "importer_cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "backend_cpu_seconds": sum(watch.backend_cpu.values()),
+        "backend_peak_rss_bytes": watch.backend_peak_rss,
+        "samples": watch.samples,
+        "statements": watch.statements,
+    }
+
+
+# --- the database --------------------------------------------------------------------------------------
+
+
+async def _admin(server_url: str, sql: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def _counts(url: str) -> dict[str, int]:
+    connection = await asyncpg.connect(url)
+    try:
+        counts = {}
+        for table in ("papers", "authors", "authorships", "citations", "pending_references", "institutions"):
+            try:
+                counts[table] = await connection.fetchval(f"SELECT count(*) FROM {table}")
+            except asyncpg.UndefinedTableError:
+                continue
+        counts["database_bytes"] = await connection.fetchval("SELECT pg_database_size(current_database())")
+        return counts
+    finally:
+        await connection.close()
+
+
+# --- the report ----------------------------------------------------------------------------------------
+
+
+def append_report(row: dict[str, Any]) -> None:
+    if not REPORT.exists():
+        REPORT.write_text(REPORT_HEADER)
+    cells = [
+        row["date"],
+        row["commit"],
+        f"{row['papers']:,}",
+        f"{row['authorships']:,}",
+        f"{row['file_mb']:,.0f}",
+        f"{row['wall_seconds']:,.1f}",
+        f"{row['papers_per_second']:,.0f}",
+        f"{row['authorships_per_second']:,.0f}",
+        f"{row['peak_rss_mb']:,.0f}",
+        f"{row['importer_cpu_percent']:.0f}",
+        f"{row['postgres_cpu_percent']:.0f}",
+        row["result"].replace("|", "\\|"),
+        f"`{row['command']}` (via `{row['bench_command']}`)",
+    ]
+    with REPORT.open("a") as report:
+        report.write("| " + " | ".join(cells) + " |\n")
+
+
+# --- main ----------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=1_000_000, help="works in the generated file (default 1M)")
+    parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "scholargraph-bench",
+        help="where generated files are kept between runs",
+    )
+    parser.add_argument(
+        "--server-url",
+        default=os.environ.get("SCHOLARGRAPH_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="PostgreSQL server to make the scratch database on (default: $SCHOLARGRAPH_BENCH_DATABASE_URL)",
+    )
+    parser.add_argument("--batch-size", type=int, help="passed to the importer's --batch-size")
+    parser.add_argument("--py-spy", metavar="OUT", help="profile the importer with py-spy into OUT (.svg/.txt/.json)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--no-report", action="store_true", help="do not append to bench/REPORT.md")
+    args = parser.parse_args(argv)
+    bench_command = " ".join(
+        [".venv/bin/python bench/import_benchmark.py", *(argv if argv is not None else sys.argv[1:])]
+    )
+
+    path, generated, made_now = dump_file(args.papers, args.seed, args.cache_dir)
+    name = f"sg_bench_import_{uuid.uuid4().hex[:8]}"
+    url = _with_database(args.server_url, name)
+    command = [_scholargraph(), "ingest", "openalex", str(path), "--json", "--database-url", url]
+    if args.batch_size:
+        command += ["--batch-size", str(args.batch_size)]
+    asyncio.run(_admin(args.server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        migrated = subprocess.run(
+            [_scholargraph(), "migrate", "--database-url", url], capture_output=True, text=True, check=False
+        )
+        if migrated.returncode != 0:
+            print(migrated.stderr, file=sys.stderr)
+            return 1
+        print(f"importing {path.name} into {name}", file=sys.stderr, flush=True)
+        done = run_import(command, args.server_url, name, args.py_spy)
+        counts = asyncio.run(_counts(url)) if done["exit_code"] == 0 else {}
+    finally:
+        if not args.keep:
+            asyncio.run(_admin(args.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    summary: dict[str, Any] = {}
+    for line in reversed(done["stdout"].splitlines()):
+        try:
+            summary = json.loads(line)
+            break
+        except json.JSONDecodeError:
+            continue
+    wall = done["wall_seconds"]
+    ok = done["exit_code"] == 0
+    error = (done["stderr"].strip().splitlines() or [f"exit code {done['exit_code']}"])[-1]
+    result = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        "commit": _commit(),
+        "papers": args.papers,
+        "seed": args.seed,
+        "authorships": generated["authorships"],
+        "file": str(path),
+        "file_mb": generated["bytes"] / 1e6,
+        "generated_now": made_now,
+        "generation": generated,
+        "wall_seconds": round(wall, 2),
+        "papers_per_second": round(args.papers / wall) if ok else 0,
+        "authorships_per_second": round(generated["authorships"] / wall) if ok else 0,
+        "peak_rss_mb": round(done["peak_rss_bytes"] / 2**20),
+        "importer_cpu_percent": round(100 * done["importer_cpu_seconds"] / wall),
+        "postgres_cpu_percent": round(100 * done["backend_cpu_seconds"] / wall),
+        "postgres_peak_rss_mb": round(done["backend_peak_rss_bytes"] / 2**20),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "exit_code": done["exit_code"],
+        "result": "ok" if ok else f"failed: {error[:200]}",
+        "summary": summary,
+        "postgres_samples": {
+            label: f"{count / total:.0%}"
+            for total in [sum(done["statements"].values()) or 1]
+            for label, count in done["statements"].most_common(8)
+        },
+        "rows": counts,
+        "command": " ".join(command).replace(url, _shown_url(url)),
+        "bench_command": bench_command,
+        "py_spy": args.py_spy,
+    }  # fmt: skip
+    if not ok:
+        result["stderr_tail"] = done["stderr"][-4000:]
+    print(json.dumps(result, indent=2))
+    if not args.no_report:
+        append_report(result)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,462 @@
+"""The bulk writer against a real PostgreSQL: identity of papers and authors across records and imports,
+merges, citations resolved at once or later, reported figures, idempotence, rollback, incremental
+refreshes and a statement count that does not grow with the batch. One behaviour per test, read back
+from the tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+
+import pytest
+
+from api.db.pool import Database, StatementCounter, current_counter
+from api.errors import IngestError
+from api.ingest.bulk import ImportSummary, Record, write_records
+from api.ingest.model import (
+    AuthorId,
+    Byline,
+    Institution,
+    PaperId,
+    Person,
+    Reference,
+    ReportedFigures,
+    Work,
+)
+
+ORCID_ADA = "0000-0002-1825-0097"
+ORCID_BOB = "0000-0001-5109-3700"
+
+
+def work(
+    title: str,
+    *ids: tuple[str, str],
+    year: int | None = 2020,
+    authors: tuple[Byline, ...] = (),
+    references: tuple[Reference, ...] = (),
+    cited_by: tuple[tuple[str, str], ...] = (),
+    abstract: str | None = None,
+    source: str = "test",
+) -> Work:
+    return Work(
+        source=source,
+        ids=tuple(PaperId(scheme, value) for scheme, value in ids),  # type: ignore[arg-type]
+        title=title,
+        abstract=abstract,
+        published_on=dt.date(year, 3, 1) if year is not None else None,
+        published_precision="day" if year is not None else None,
+        authors=authors,
+        references=references,
+        cited_by=tuple(PaperId(scheme, value) for scheme, value in cited_by),  # type: ignore[arg-type]
+    )
+
+
+def by(name: str, position: int | None = None, *, orcid: str | None = None, s2: str | None = None) -> Byline:
+    ids = tuple(
+        AuthorId(scheme, value)  # type: ignore[arg-type]
+        for scheme, value in (("orcid", orcid), ("s2", s2))
+        if value is not None
+    )
+    return Byline(name=name, position=position, ids=ids)
+
+
+def cites(*ids: tuple[str, str]) -> Reference:
+    return Reference(ids=tuple(PaperId(scheme, value) for scheme, value in ids))  # type: ignore[arg-type]
+
+
+async def table_checksums(db: Database) -> dict[str, str | None]:
+    """An md5 of every row of every table (all columns, timestamps included)."""
+    tables = await db.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+    sums: dict[str, str | None] = {}
+    for row in tables:
+        name = row["tablename"]
+        sums[name] = await db.fetchval(f"SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM \"{name}\" t")
+    return sums
+
+
+async def count(db: Database, table: str) -> int:
+    found: int = await db.fetchval(f"SELECT count(*) FROM {table}")
+    return found
+
+
+async def paper_ids(db: Database, paper_id: int) -> set[tuple[str, str]]:
+    rows = await db.fetch("SELECT scheme, value FROM paper_external_ids WHERE paper_id = $1", paper_id)
+    return {(row["scheme"], row["value"]) for row in rows}
+
+
+async def only_paper(db: Database) -> int:
+    rows = await db.fetch("SELECT id FROM papers")
+    assert len(rows) == 1, f"{len(rows)} papers"
+    paper_id: int = rows[0]["id"]
+    return paper_id
+
+
+async def author_named(db: Database, name: str) -> list[int]:
+    rows = await db.fetch("SELECT id FROM authors WHERE name_key = sg_name_key($1) ORDER BY id", name)
+    return [row["id"] for row in rows]
+
+
+# --- papers ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("scheme", "value"),
+    [
+        ("doi", "10.1234/abc"),
+        ("arxiv", "2401.01234"),
+        ("openalex", "W123"),
+        ("s2", "0123456789abcdef" * 2 + "01234567"),
+    ],
+)
+async def test_a_record_with_a_stored_id_updates_that_paper(db: Database, scheme: str, value: str) -> None:
+    await write_records(db, [work("First title", (scheme, value))])
+    summary = await write_records(db, [work("A corrected title", (scheme, value), year=2021)])
+    paper_id = await only_paper(db)
+    assert await db.fetchval("SELECT title FROM papers WHERE id = $1", paper_id) == "A corrected title"
+    assert summary.updated["papers"] == 1
+    assert not summary.inserted["papers"]
+
+
+async def test_a_record_without_a_stored_id_finds_the_paper_by_title_and_year(db: Database) -> None:
+    await write_records(db, [work("Deep Nets: A Survey", ("arxiv", "2001.01234"))])
+    await write_records(db, [work("deep nets — a survey", ("doi", "10.1/deep"))])
+    paper_id = await only_paper(db)
+    assert await paper_ids(db, paper_id) == {("arxiv", "2001.01234"), ("doi", "10.1/deep")}
+
+
+async def test_the_same_title_in_another_year_is_another_paper(db: Database) -> None:
+    await write_records(db, [work("Deep Nets", ("doi", "10.1/a"), year=2020)])
+    await write_records(db, [work("Deep Nets", ("doi", "10.1/b"), year=2021)])
+    assert await count(db, "papers") == 2
+
+
+async def test_the_same_title_with_another_arxiv_id_is_another_paper(db: Database) -> None:
+    await write_records(db, [work("Reply to a comment", ("arxiv", "2001.01234"))])
+    await write_records(db, [work("Reply to a comment", ("arxiv", "2001.05678"))])
+    assert await count(db, "papers") == 2
+
+
+async def test_records_of_one_batch_sharing_an_id_are_one_paper(db: Database) -> None:
+    summary = await write_records(
+        db,
+        [work("One", ("doi", "10.1/x"), ("arxiv", "2001.01234")), work("Other title", ("doi", "10.1/x"), ("s2", "77"))],
+    )
+    paper_id = await only_paper(db)
+    assert await paper_ids(db, paper_id) == {("doi", "10.1/x"), ("arxiv", "2001.01234"), ("s2", "77")}
+    assert await db.fetchval("SELECT title FROM papers") == "Other title"  # the later record's title wins
+    assert summary.inserted["papers"] == 1
+
+
+async def test_records_of_one_batch_sharing_title_and_year_are_one_paper(db: Database) -> None:
+    await write_records(db, [work("Graph Nets", ("doi", "10.1/g")), work("GRAPH NETS", ("arxiv", "2001.01234"))])
+    assert await paper_ids(db, await only_paper(db)) == {("doi", "10.1/g"), ("arxiv", "2001.01234")}
+
+
+async def test_a_record_keeps_the_fields_it_lacks(db: Database) -> None:
+    await write_records(db, [work("Paper", ("doi", "10.1/p"), abstract="An abstract.")])
+    await write_records(db, [work("Paper", ("doi", "10.1/p"), abstract=None)])
+    assert await db.fetchval("SELECT abstract FROM papers") == "An abstract."
+
+
+async def test_a_record_naming_two_stored_papers_merges_them_into_the_older(db: Database) -> None:
+    await write_records(db, [work("Old name", ("doi", "10.1/m"), authors=(by("Ada Lovelace", 1),))])
+    await write_records(db, [work("Different name", ("arxiv", "2001.01234"), authors=(by("Bob Babbage", 1),))])
+    await write_records(db, [work("Citing", ("doi", "10.1/c"), references=(cites(("arxiv", "2001.01234")),))])
+    older, newer = [row["id"] for row in await db.fetch("SELECT id FROM papers WHERE title <> 'Citing' ORDER BY id")]
+
+    summary = await write_records(db, [work("Merged", ("doi", "10.1/m"), ("arxiv", "2001.01234"))])
+
+    assert summary.merged["papers"] == 1
+    assert await db.fetchval("SELECT count(*) FROM papers WHERE id = $1", newer) == 0
+    assert await paper_ids(db, older) == {("doi", "10.1/m"), ("arxiv", "2001.01234")}
+    names = await db.fetch("SELECT name_as_written FROM authorships WHERE paper_id = $1 ORDER BY list_order", older)
+    assert [row["name_as_written"] for row in names] == ["Ada Lovelace", "Bob Babbage"]
+    assert await db.fetchval("SELECT citation_count FROM papers WHERE id = $1", older) == 1
+    assert await db.fetchval("SELECT new_id FROM paper_redirects WHERE old_id = $1", newer) == older
+
+
+# --- authors --------------------------------------------------------------------------------------------
+
+
+async def test_authors_are_found_by_orcid_whatever_the_spelling(db: Database) -> None:
+    await write_records(db, [work("P1", ("doi", "10.1/1"), authors=(by("Ada Lovelace", 1, orcid=ORCID_ADA),))])
+    await write_records(db, [work("P2", ("doi", "10.1/2"), authors=(by("A. King", 1, orcid=ORCID_ADA),))])
+    assert await count(db, "authors") == 1
+    assert await count(db, "authorships") == 2
+
+
+async def test_a_paper_seen_again_keeps_its_authors_by_name_and_gains_their_ids(db: Database) -> None:
+    await write_records(db, [work("P", ("arxiv", "2001.01234"), authors=(by("Ada Lovelace", 1), by("Bob Babbage", 2)))])
+    await write_records(
+        db, [work("P", ("arxiv", "2001.01234"), authors=(by("Ada Lovelace", 1, s2="11"), by("Bob Babbage", 2)))]
+    )
+    assert await count(db, "authors") == 2
+    ada = await author_named(db, "Ada Lovelace")
+    assert await db.fetchval("SELECT author_id FROM author_external_ids WHERE value = '11'") == ada[0]
+
+
+async def test_an_id_less_author_on_the_paper_merges_into_the_author_an_id_names(db: Database) -> None:
+    await write_records(db, [work("Elsewhere", ("doi", "10.1/e"), authors=(by("Ada Lovelace", 1, orcid=ORCID_ADA),))])
+    await write_records(db, [work("P", ("arxiv", "2001.01234"), authors=(by("Ada Lovelace", 1),))])
+    assert len(await author_named(db, "Ada Lovelace")) == 2
+
+    summary = await write_records(
+        db, [work("P", ("arxiv", "2001.01234"), authors=(by("Ada Lovelace", 1, orcid=ORCID_ADA),))]
+    )
+
+    assert summary.merged["authors"] == 1
+    assert len(await author_named(db, "Ada Lovelace")) == 1
+    assert await count(db, "authorships") == 2
+
+
+async def test_a_name_is_found_among_the_coauthors_of_an_author_matched_by_id(db: Database) -> None:
+    ada = by("Ada Lovelace", 1, orcid=ORCID_ADA)
+    await write_records(db, [work("P1", ("doi", "10.1/1"), authors=(ada, by("Bob Babbage", 2)))])
+    await write_records(db, [work("P2", ("doi", "10.1/2"), authors=(ada, by("Bob  BABBAGE", 2)))])
+    assert len(await author_named(db, "Bob Babbage")) == 1
+
+
+async def test_a_name_is_found_among_coauthors_within_one_batch(db: Database) -> None:
+    ada = by("Ada Lovelace", 1, orcid=ORCID_ADA)
+    await write_records(
+        db, [work("P1", ("doi", "10.1/1"), authors=(ada, by("Bob Babbage", 2))),
+             work("P2", ("doi", "10.1/2"), authors=(ada, by("Bob Babbage", 2)))]
+    )  # fmt: skip
+    assert len(await author_named(db, "Bob Babbage")) == 1
+
+
+async def test_the_same_name_on_unrelated_papers_is_two_authors(db: Database) -> None:
+    await write_records(db, [work("P1", ("doi", "10.1/1"), authors=(by("Bob Babbage", 1),))])
+    await write_records(db, [work("P2", ("doi", "10.1/2"), authors=(by("Bob Babbage", 1),))])
+    assert len(await author_named(db, "Bob Babbage")) == 2
+
+
+async def test_a_name_match_never_takes_an_author_with_another_orcid(db: Database) -> None:
+    await write_records(db, [work("P", ("doi", "10.1/1"), authors=(by("Wei Zhang", 1, orcid=ORCID_ADA),))])
+    await write_records(db, [work("P", ("doi", "10.1/1"), authors=(by("Wei Zhang", 2, orcid=ORCID_BOB),))])
+    assert len(await author_named(db, "Wei Zhang")) == 2
+
+
+async def test_a_person_is_an_author_of_their_works_even_when_the_byline_omits_them(db: Database) -> None:
+    person = Person(
+        source="semanticscholar",
+        ids=(AuthorId("s2", "42"),),
+        name="Ada Lovelace",
+        works=(work("Listed", ("s2", "1001"), authors=(by("Ada Lovelace", 2), by("Bob Babbage", 1))),
+               work("Not listed", ("s2", "1002"), authors=(by("Bob Babbage", 1),))),
+    )  # fmt: skip
+    await write_records(db, [person])
+    [ada] = await author_named(db, "Ada Lovelace")
+    rows = await db.fetch(
+        "SELECT p.title, s.position FROM authorships s JOIN papers p ON p.id = s.paper_id WHERE s.author_id = $1"
+        " ORDER BY p.title",
+        ada,
+    )
+    assert [(row["title"], row["position"]) for row in rows] == [("Listed", 2), ("Not listed", None)]
+    assert await db.fetchval("SELECT author_id FROM author_external_ids WHERE scheme = 's2' AND value = '42'") == ada
+
+
+async def test_byline_institutions_are_found_by_ror_then_name(db: Database) -> None:
+    mit = Institution("Massachusetts Institute of Technology", "us", ror="https://ror.org/042nb2s44")
+    await write_records(db, [work("P1", ("doi", "10.1/1"), authors=(Byline("Ada", 1, institutions=(mit,)),))])
+    renamed = Institution("MIT", None, ror="042NB2S44")
+    await write_records(db, [work("P2", ("doi", "10.1/2"), authors=(Byline("Bob", 1, institutions=(renamed,)),))])
+    row = await db.fetchrow("SELECT count(*) AS n, min(country_code) AS cc, min(ror) AS ror FROM institutions")
+    assert row is not None
+    assert (row["n"], row["cc"], row["ror"]) == (1, "US", "https://ror.org/042nb2s44")
+    assert await db.fetchval("SELECT count(DISTINCT institution_id) FROM authorships") == 1
+
+
+# --- citations ------------------------------------------------------------------------------------------
+
+
+async def test_a_reference_to_a_stored_paper_is_a_citation_at_once(db: Database) -> None:
+    await write_records(db, [work("Cited", ("doi", "10.1/cited"))])
+    await write_records(db, [work("Citing", ("arxiv", "2001.01234"), references=(cites(("doi", "10.1/cited")),))])
+    assert await count(db, "citations") == 1
+    assert await count(db, "pending_references") == 0
+    assert await db.fetchval("SELECT citation_count FROM papers WHERE title = 'Cited'") == 1
+
+
+async def test_a_reference_waits_until_its_paper_arrives_in_a_later_import(db: Database) -> None:
+    await write_records(db, [work("Citing", ("doi", "10.1/citing"), references=(cites(("arxiv", "2001.01234")),))])
+    assert await count(db, "citations") == 0
+    assert await count(db, "pending_references") == 1
+
+    await write_records(db, [work("Cited", ("arxiv", "2001.01234"))])
+
+    assert await count(db, "pending_references") == 0
+    assert await db.fetchval("SELECT citation_count FROM papers WHERE title = 'Cited'") == 1
+
+
+async def test_a_reference_to_a_later_record_of_the_same_import_is_linked(db: Database) -> None:
+    records = [
+        work("Citing", ("doi", "10.1/a"), references=(cites(("doi", "10.1/b")),)),
+        work("Cited", ("doi", "10.1/b")),
+    ]
+    await write_records(db, records, batch_size=1)
+    assert await count(db, "citations") == 1
+    assert await count(db, "pending_references") == 0
+
+
+async def test_cited_by_ids_link_the_citing_paper_now_or_when_it_arrives(db: Database) -> None:
+    await write_records(db, [work("Stored citer", ("doi", "10.1/s"))])
+    await write_records(db, [work("Cited", ("doi", "10.1/c"), cited_by=(("doi", "10.1/s"), ("doi", "10.1/later")))])
+    assert await count(db, "citations") == 1
+    assert await count(db, "pending_cited_by") == 1
+    await write_records(db, [work("Later citer", ("doi", "10.1/later"))])
+    assert await count(db, "citations") == 2
+    assert await db.fetchval("SELECT citation_count FROM papers WHERE title = 'Cited'") == 2
+
+
+async def test_text_only_references_are_counted_not_stored(db: Database) -> None:
+    summary = await write_records(db, [work("P", ("doi", "10.1/p"), references=(Reference(text="Someone, 1999"),))])
+    assert summary.skipped["text_references"] == 1
+    assert await count(db, "pending_references") == 0
+
+
+# --- reported figures -----------------------------------------------------------------------------------
+
+
+async def test_reported_figures_are_stored_with_source_and_date_once(db: Database) -> None:
+    person = Person(
+        source="semanticscholar",
+        ids=(AuthorId("s2", "42"),),
+        name="Ada Lovelace",
+        reported=ReportedFigures(
+            source="semanticscholar", as_of=dt.date(2026, 11, 1), h_index=12, citation_count=900, paper_count=40,
+            two_year_mean_citedness=Decimal("3.5"),
+        ),
+    )  # fmt: skip
+    await write_records(db, [person])
+    second = await write_records(db, [person])
+    row = await db.fetchrow("SELECT source, as_of, h_index, two_year_mean_citedness FROM author_reported_metrics")
+    assert row is not None
+    assert dict(row) == {"source": "semanticscholar", "as_of": dt.date(2026, 11, 1), "h_index": 12,
+                         "two_year_mean_citedness": Decimal("3.5")}  # fmt: skip
+    assert second.changed_nothing()
+
+
+# --- the import as a whole ------------------------------------------------------------------------------
+
+
+def corpus() -> list[Record]:
+    ada = by("Ada Lovelace", 1, orcid=ORCID_ADA)
+    return [
+        work("Alpha", ("doi", "10.1/a"), authors=(ada, by("Bob Babbage", 2)), references=(cites(("doi", "10.1/b")),)),
+        work("Beta", ("doi", "10.1/b"), ("arxiv", "2001.01234"), authors=(by("Chloé Curie", 1), ada)),
+        work("Gamma", ("doi", "10.1/g"), authors=(by("Bob Babbage", 1),), references=(cites(("doi", "10.1/z")),)),
+        Person(source="openalex", ids=(AuthorId("orcid", ORCID_ADA),), name="Ada Lovelace",
+               reported=ReportedFigures(source="openalex", as_of=dt.date(2026, 1, 1), h_index=3)),
+        work("Delta", ("openalex", "W9"), authors=(ada,), cited_by=(("doi", "10.1/a"), ("doi", "10.1/q"))),
+    ]  # fmt: skip
+
+
+async def test_importing_twice_changes_nothing(db: Database) -> None:
+    first = await write_records(db, corpus(), batch_size=2)
+    assert first.inserted["papers"] == 4
+    before = await table_checksums(db)
+
+    second = await write_records(db, corpus(), batch_size=2)
+
+    assert second.as_dict()["inserted"] == {}
+    assert second.as_dict()["updated"] == {}
+    assert second.as_dict()["merged"] == {}
+    assert await table_checksums(db) == before
+
+
+async def _failing(records: list[Record], after: int) -> AsyncIterator[Record]:
+    for number, record in enumerate(records):
+        if number == after:
+            raise RuntimeError("the input broke")
+        yield record
+
+
+async def test_an_import_failing_after_two_batches_writes_nothing(db: Database) -> None:
+    await write_records(db, [work("Before", ("doi", "10.1/before"))])
+    before = await table_checksums(db)
+    batches: list[int] = []
+
+    with pytest.raises(RuntimeError, match="the input broke"):
+        await write_records(db, _failing(corpus(), 4), batch_size=2, on_progress=lambda s: batches.append(1))
+
+    assert len(batches) == 2
+    assert await table_checksums(db) == before
+
+
+async def test_a_rerun_after_a_failed_import_issues_the_same_ids(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        await write_records(db, _failing(corpus(), 4), batch_size=2)
+    await write_records(db, corpus(), batch_size=2)
+    assert [row["id"] for row in await db.fetch("SELECT id FROM papers ORDER BY id")] == [1, 2, 3, 4]
+    assert await db.fetchval("SELECT min(id) FROM authors") == 1
+
+
+async def test_an_invalid_record_fails_the_import_with_its_number_and_reason(db: Database) -> None:
+    records: list[Record] = [work("Fine", ("doi", "10.1/f")), work("   ", ("doi", "10.1/blank"))]
+    with pytest.raises(IngestError, match=r"record 2 .*title is empty"):
+        await write_records(db, records)
+    assert await count(db, "papers") == 0
+
+
+async def test_an_invalid_record_is_skipped_and_reported_when_asked(db: Database) -> None:
+    rejected: list[str] = []
+    records: list[Record] = [work("Fine", ("doi", "10.1/f")), work("Bad", authors=(by("—", 1),))]
+    summary = await write_records(db, records, on_reject=lambda record, reason: rejected.append(reason))
+    assert rejected == ["author 1's name '—' has no letter or digit"]
+    assert summary.rejected["works"] == 1
+    assert await count(db, "papers") == 1
+
+
+async def test_computed_metrics_are_refreshed_only_for_touched_authors(db: Database) -> None:
+    await write_records(db, [work("Stranger's", ("doi", "10.1/s"), authors=(by("Stranger", 1),))])
+    await write_records(db, [work("Cited", ("doi", "10.1/c"), authors=(by("Cited Author", 1),))])
+    stranger = (await author_named(db, "Stranger"))[0]
+    cited = (await author_named(db, "Cited Author"))[0]
+    computed = "SELECT computed_at, citation_count FROM author_computed_metrics WHERE author_id = $1"
+    stranger_before = await db.fetchrow(computed, stranger)
+
+    await write_records(db, [work("Citing", ("doi", "10.1/x"), references=(cites(("doi", "10.1/c")),))])
+
+    assert await db.fetchrow(computed, stranger) == stranger_before
+    row = await db.fetchrow(computed, cited)
+    assert row is not None
+    assert row["citation_count"] == 1
+
+
+def _works(count: int, prefix: str) -> Iterator[Work]:
+    for n in range(count):
+        yield work(
+            f"{prefix} paper {n}",
+            ("doi", f"10.1/{prefix}{n}"),
+            authors=(by(f"{prefix} Author {n}", 1), by("Ada Lovelace", 2, orcid=ORCID_ADA)),
+            references=(cites(("doi", f"10.1/{prefix}{n + 1}")),),
+        )
+
+
+async def _statements(db: Database, records: Iterator[Work], batch_size: int) -> int:
+    counter = StatementCounter()
+    token = current_counter.set(counter)
+    try:
+        await write_records(db, records, batch_size=batch_size)
+    finally:
+        current_counter.reset(token)
+    return counter.count
+
+
+async def test_statements_per_batch_do_not_grow_with_its_size(db: Database) -> None:
+    small = await _statements(db, _works(3, "small"), batch_size=1)  # three batches of one
+    large = await _statements(db, _works(120, "large"), batch_size=40)  # three batches of forty
+    assert small == large
+
+
+async def test_progress_is_reported_after_each_batch(db: Database) -> None:
+    seen: list[int] = []
+
+    def progress(summary: ImportSummary) -> None:
+        seen.append(summary.read["works"])
+
+    await write_records(db, _works(5, "p"), batch_size=2, on_progress=progress)
+    assert seen == [2, 4, 5]

@@ -28,6 +28,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -57,7 +58,9 @@ PostgreSQL, timed from the start to the exit of `scholargraph ingest openalex FI
 authorships/s are the file's works and authorships over that wall time; peak RSS is the importing
 process's (ru_maxrss); CPU % is CPU time over wall time (100% = one core) for the importer and for the
 PostgreSQL backends serving the import. Target (issue 4): 20,000 papers/s with their authorships for a
-1M-paper file, under 2 GB, on the 2-core machine.
+1M-paper file, under 2 GB, on the 2-core machine. Notes on a run go above "Runs"; the script appends rows.
+
+## Runs
 
 | date (UTC) | commit | papers | authorships | file MB | wall s | papers/s | authorships/s | peak RSS MB | importer CPU % | PostgreSQL CPU % | result | command |
 |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
@@ -140,6 +143,8 @@ class Watch:
     samples: int = 0
     backends: dict[int, psutil.Process] = field(default_factory=dict)
     statements: Counter[str] = field(default_factory=Counter)
+    input_path: str = ""
+    input_read: int = 0  # bytes of the input file the importer has read (its file offset)
 
     def find_backends(self) -> None:
         """The PostgreSQL processes serving the scratch database (their title names it): a scan of /proc,
@@ -152,6 +157,9 @@ class Watch:
     def sample(self, importer: psutil.Process) -> None:
         with contextlib.suppress(psutil.Error):
             self.importer_peak_rss = max(self.importer_peak_rss, importer.memory_info().rss)
+            for opened in importer.open_files():
+                if opened.path == self.input_path:
+                    self.input_read = max(self.input_read, opened.position)
         total = 0
         for pid, process in list(self.backends.items()):
             try:
@@ -189,9 +197,12 @@ async def _watch_statements(server_url: str, watch: Watch, stop: threading.Event
         await connection.close()
 
 
-def run_import(command: list[str], server_url: str, database: str, py_spy: str | None) -> dict[str, Any]:
-    """Run the importer, sampling it; its exit code, output, wall time, peak RSS and CPU times."""
-    watch = Watch(database)
+def run_import(
+    command: list[str], server_url: str, database: str, input_path: Path, py_spy: str | None, timeout: float | None
+) -> dict[str, Any]:
+    """Run the importer, sampling it; its exit code, output, wall time, peak RSS and CPU times. After
+    `timeout` seconds it is interrupted (SIGINT: its transaction rolls back) and reported as timed out."""
+    watch = Watch(database, input_path=str(input_path))
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err)
@@ -220,7 +231,23 @@ def run_import(command: list[str], server_url: str, database: str, py_spy: str |
             target=lambda: asyncio.run(_watch_statements(server_url, watch, stop)), daemon=True
         )
         statements.start()
+        fired = threading.Event()
+
+        def interrupt() -> None:
+            # SIGINT first (the importer rolls back); if it is stuck awaiting a statement, SIGKILL after 30 s:
+            # the server rolls the transaction back, and DROP DATABASE ... WITH (FORCE) ends its backend.
+            fired.set()
+            process.send_signal(signal.SIGINT)
+            killer = threading.Timer(30, process.kill)  # after wait4 has reaped it: a no-op
+            killer.daemon = True
+            killer.start()
+
+        timer = threading.Timer(timeout, interrupt) if timeout else None
+        if timer:
+            timer.start()
         _, status, usage = os.wait4(process.pid, 0)
+        if timer:
+            timer.cancel()
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         stop.set()
@@ -243,6 +270,8 @@ def run_import(command: list[str], server_url: str, database: str, py_spy: str |
         "backend_peak_rss_bytes": watch.backend_peak_rss,
         "samples": watch.samples,
         "statements": watch.statements,
+        "timed_out": fired.is_set(),
+        "input_read_bytes": watch.input_read,
     }
 
 
@@ -317,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--batch-size", type=int, help="passed to the importer's --batch-size")
     parser.add_argument("--py-spy", metavar="OUT", help="profile the importer with py-spy into OUT (.svg/.txt/.json)")
+    parser.add_argument("--timeout", type=float, help="interrupt the import after this many seconds (reported)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--no-report", action="store_true", help="do not append to bench/REPORT.md")
     args = parser.parse_args(argv)
@@ -339,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             print(migrated.stderr, file=sys.stderr)
             return 1
         print(f"importing {path.name} into {name}", file=sys.stderr, flush=True)
-        done = run_import(command, args.server_url, name, args.py_spy)
+        done = run_import(command, args.server_url, name, path, args.py_spy, args.timeout)
         counts = asyncio.run(_counts(url)) if done["exit_code"] == 0 else {}
     finally:
         if not args.keep:
@@ -355,6 +385,12 @@ def main(argv: list[str] | None = None) -> int:
     wall = done["wall_seconds"]
     ok = done["exit_code"] == 0
     error = (done["stderr"].strip().splitlines() or [f"exit code {done['exit_code']}"])[-1]
+    if done["timed_out"]:
+        read = done["input_read_bytes"] / generated["bytes"]
+        error = (
+            f"timed out: interrupted after {wall / 60:.0f} min, {read:.0%} of the file read "
+            f"(at most {read * args.papers / wall:,.0f} papers/s)"
+        )
     result = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
         "commit": _commit(),
@@ -374,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         "postgres_peak_rss_mb": round(done["backend_peak_rss_bytes"] / 2**20),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "exit_code": done["exit_code"],
-        "result": "ok" if ok else f"failed: {error[:200]}",
+        "input_read_percent": round(100 * done["input_read_bytes"] / generated["bytes"], 1),
+        "result": "ok" if ok else error[:200] if done["timed_out"] else f"failed: {error[:200]}",
         "summary": summary,
         "postgres_samples": {
             label: f"{count / total:.0%}"

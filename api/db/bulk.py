@@ -162,6 +162,19 @@ async def begin_import(connection: Connection) -> None:
     await connection.execute(_RESET_SEQUENCES)
 
 
+_ANALYZE = (
+    "ANALYZE papers, paper_external_ids, authors, author_external_ids, authorships, citations, "
+    "pending_references, pending_cited_by, institutions"
+)
+
+
+async def analyze(connection: Connection) -> None:
+    """Refresh the planner's statistics of the tables an import grows. Rows this transaction wrote are
+    invisible to autovacuum until it commits, so without this the batches' look-ups would be planned for
+    the tables as they were (empty, on a first import): full scans where an index probe belongs."""
+    await connection.execute(_ANALYZE)
+
+
 async def clear_batch(connection: Connection) -> None:
     await connection.execute(f"TRUNCATE {_PER_BATCH}")
 
@@ -454,28 +467,34 @@ WITH mention AS (
     SELECT DISTINCT bm.w, x.author_id
     FROM by_id b JOIN bulk_mention bm ON bm.m = b.m CROSS JOIN unnest(b.ids) AS x(author_id)
     WHERE bm.w IS NOT NULL
-), coauthor AS (
-    -- else a stored coauthor of an author of the record matched by id, with the same folded name: the
-    -- namesakes by index, each checked for a paper shared with the anchor
-    SELECT DISTINCT ON (m.m) m.m, found.author_id
-    FROM mention m
-    JOIN anchor an ON an.w = m.w
-    LEFT JOIN schemes k ON k.m = m.m
-    CROSS JOIN LATERAL (
-        SELECT a.id AS author_id
-        FROM authors a
-        WHERE a.name_key = m.name_key AND a.id <> an.author_id
-          AND EXISTS (SELECT 1 FROM authorships mine
-                      JOIN authorships co ON co.paper_id = mine.paper_id AND co.author_id = an.author_id
-                      WHERE mine.author_id = a.id)
-          AND NOT EXISTS (SELECT 1 FROM author_external_ids x WHERE x.author_id = a.id AND x.scheme = ANY (k.schemes))
-        ORDER BY a.id
-        LIMIT 1
-    ) AS found
+), asked AS (
+    -- a mention found neither way, with each author of its record matched by id
+    SELECT m.m, m.name_key, an.author_id AS anchor
+    FROM mention m JOIN anchor an ON an.w = m.w
     WHERE m.name_key <> ''
       AND NOT EXISTS (SELECT 1 FROM by_id b WHERE b.m = m.m)
       AND NOT EXISTS (SELECT 1 FROM same_paper sp WHERE sp.m = m.m)
-    ORDER BY m.m, found.author_id
+), neighbour AS (
+    -- the stored coauthors of each such anchor, read once per anchor by index (its papers, their
+    -- bylines): the cost follows the anchors' bylines, never how common a name is
+    SELECT q.anchor, n.author_id, n.name_key
+    FROM (SELECT DISTINCT anchor FROM asked) AS q
+    CROSS JOIN LATERAL (
+        SELECT DISTINCT co.author_id, a.name_key
+        FROM authorships mine
+        JOIN authorships co ON co.paper_id = mine.paper_id AND co.author_id <> mine.author_id
+        JOIN authors a ON a.id = co.author_id
+        WHERE mine.author_id = q.anchor
+    ) AS n
+), coauthor AS (
+    -- else a stored coauthor of an author of the record matched by id, with the same folded name
+    SELECT DISTINCT ON (q.m) q.m, n.author_id
+    FROM asked q
+    JOIN neighbour n ON n.anchor = q.anchor AND n.name_key = q.name_key
+    LEFT JOIN schemes k ON k.m = q.m
+    WHERE NOT EXISTS (SELECT 1 FROM author_external_ids x
+                      WHERE x.author_id = n.author_id AND x.scheme = ANY (k.schemes))
+    ORDER BY q.m, n.author_id
 )
 SELECT m.m, m.name_key, b.ids AS by_id, sp.author_id AS same_paper, sp.idless AS same_paper_idless,
        ca.author_id AS coauthor

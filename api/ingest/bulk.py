@@ -59,7 +59,8 @@ AUTHOR_SCHEMES = frozenset({"orcid", "openalex", "s2"})
 class ImportSummary:
     """What an import did. `read` and `rejected` count records by kind ("works", "persons"); `inserted`
     and `updated` count rows by table (an update only when a value changed); `merged` counts stored
-    papers and authors merged into another; `skipped` counts what was read but not stored."""
+    papers and authors merged into another; `skipped` counts what was read but not stored; `batches` the
+    batches written."""
 
     read: Counter[str] = field(default_factory=Counter)
     inserted: Counter[str] = field(default_factory=Counter)
@@ -67,6 +68,7 @@ class ImportSummary:
     merged: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    batches: int = 0
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         parts = ("read", "inserted", "updated", "merged", "rejected", "skipped")
@@ -760,6 +762,10 @@ async def _finish_batch(
     on_progress: ProgressCallback | None,
 ) -> None:
     await _write_batch(connection, batch, stats)
+    summary.batches += 1
+    # After batches 1, 2, 4, 8, …: the tables have doubled, the plans of the next look-ups may change.
+    if summary.batches & (summary.batches - 1) == 0:
+        await bulk.analyze(connection)
     summary.skipped["text_references"] += batch.text_references
     if on_progress is not None:
         on_progress(summary)

@@ -1,4 +1,4 @@
-"""The `scholargraph` command: serve, migrate, ingest, db start/stop/url, export-schema.
+"""The `scholargraph` command: serve, migrate, ingest, generate, db start/stop/url, export-schema.
 
 Every command reads the same settings as the service (environment variables `SCHOLARGRAPH_*`);
 flags override them for one run. Errors of ours print as one line on stderr and exit 1.
@@ -21,6 +21,7 @@ import sqlalchemy.exc
 from pydantic import ValidationError
 
 from api.errors import ScholarGraphError
+from api.generate import add_openalex_arguments
 from api.settings import Settings
 
 
@@ -140,6 +141,12 @@ def cmd_ingest_dump(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from api.generate import run_generate
+
+    return run_generate(args)
+
+
 def _print_summary(report: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(report), flush=True)
@@ -234,6 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
         dump.add_argument("--batch-size", type=int, default=None, help="records per write batch (default 5000)")
         dump.add_argument("--json", action="store_true", help="print the summary as one JSON object")
         dump.set_defaults(func=cmd_ingest_dump, format=name)
+
+    generate = sub.add_parser("generate", help="write synthetic dumps (for tests and benchmarks)")
+    generate_sub = generate.add_subparsers(dest="format", required=True)
+    generate_openalex = generate_sub.add_parser(
+        "openalex", help="OpenAlex snapshot works (JSON lines), deterministic by seed, that `ingest openalex` reads"
+    )
+    add_openalex_arguments(generate_openalex)
+    generate_openalex.set_defaults(func=cmd_generate)
 
     db = sub.add_parser("db", help="manage the embedded PostgreSQL")
     db.add_argument("action", choices=["start", "stop", "status", "url"])

@@ -36,7 +36,7 @@ What the data looks like (the knobs are the module's constants):
   (65% of works, 30 to 400 words) come from a Zipf vocabulary as abstract_inverted_index.
 
 `scholargraph generate openalex --papers N --seed S --out FILE` (or `python -m api.generate openalex …`)
-writes a file.
+writes a file (gzipped if FILE ends in .gz), or plain JSON lines to standard output with `--out -`.
 """
 
 # The pseudo-random generators here make test data, not secrets; the Turkish dotless i (U+0131) is meant.
@@ -64,7 +64,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -973,6 +973,26 @@ def generate_openalex_works(papers: int, seed: int) -> Iterator[dict[str, Any]]:
 _CHUNK = 500  # records serialised per write
 
 
+STDOUT = "-"
+"""The `--out` that writes to standard output (plain JSON lines: the summary then goes to stderr)."""
+
+
+class _Counted:
+    """A binary sink that counts the bytes written through it (the file's size, for a stream)."""
+
+    def __init__(self, sink: IO[bytes]) -> None:
+        self.sink = sink
+        self.count = 0
+
+    def write(self, data: bytes) -> int:
+        self.sink.write(data)
+        self.count += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.sink.flush()
+
+
 def write_openalex_works(
     path: str | os.PathLike[str],
     papers: int,
@@ -989,6 +1009,31 @@ def write_openalex_works(
     """
     target = Path(path)
     partial = target.with_name(target.name + ".partial")
+    try:
+        with open(partial, "wb") as raw:
+            stats = write_openalex_stream(
+                raw, papers, seed, compress=target.name.endswith(".gz"), compresslevel=compresslevel,
+                on_progress=on_progress,
+            )  # fmt: skip
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return stats
+
+
+def write_openalex_stream(
+    stream: IO[bytes],
+    papers: int,
+    seed: int,
+    *,
+    compress: bool = False,
+    compresslevel: int = 6,
+    on_progress: Callable[[GenerateStats], None] | None = None,
+) -> GenerateStats:
+    """Write `papers` generated works to an open binary stream (standard output, a pipe) as JSON lines,
+    gzipped if `compress`; the same bytes `write_openalex_works` puts in a file. The stream is flushed,
+    not closed."""
     stats = GenerateStats()
     started = time.perf_counter()
     chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
@@ -1005,45 +1050,41 @@ def write_openalex_works(
 
     dumps = orjson.dumps
     newline = orjson.OPT_APPEND_NEWLINE
+    counted = _Counted(stream)
+    sink = None
+    if compress:
+        sink = gzip.GzipFile(filename="", mode="wb", fileobj=counted, compresslevel=compresslevel, mtime=0)
+    write = counted.write if sink is None else sink.write
+    writer = threading.Thread(target=drain, args=(write,), name="generate-writer", daemon=True)
+    writer.start()
     try:
-        with open(partial, "wb") as raw:
-            sink = None
-            if target.name.endswith(".gz"):
-                sink = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=compresslevel, mtime=0)
-            write = raw.write if sink is None else sink.write
-            writer = threading.Thread(target=drain, args=(write,), name="generate-writer", daemon=True)
-            writer.start()
-            try:
-                lines: list[bytes] = []
-                for work in generate_openalex_works(papers, seed):
-                    lines.append(dumps(work, option=newline))  # records are let go at once: little for the GC
-                    stats.authorships += len(work["authorships"])
-                    stats.references += len(work["referenced_works"])
-                    stats.with_doi += work["doi"] is not None
-                    stats.with_arxiv += any("arxiv.org" in place["landing_page_url"] for place in work["locations"])
-                    stats.works += 1
-                    if len(lines) == _CHUNK:
-                        if failure:
-                            raise failure[0]
-                        chunks.put(b"".join(lines))
-                        lines.clear()
-                        if on_progress is not None:
-                            stats.seconds = time.perf_counter() - started
-                            on_progress(stats)
-                if lines:
-                    chunks.put(b"".join(lines))
-            finally:
-                chunks.put(None)
-                writer.join()
-            if failure:
-                raise failure[0]
-            if sink is not None:
-                sink.close()
-        stats.bytes_written = partial.stat().st_size
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+        lines: list[bytes] = []
+        for work in generate_openalex_works(papers, seed):
+            lines.append(dumps(work, option=newline))  # records are let go at once: little for the GC
+            stats.authorships += len(work["authorships"])
+            stats.references += len(work["referenced_works"])
+            stats.with_doi += work["doi"] is not None
+            stats.with_arxiv += any("arxiv.org" in place["landing_page_url"] for place in work["locations"])
+            stats.works += 1
+            if len(lines) == _CHUNK:
+                if failure:
+                    raise failure[0]
+                chunks.put(b"".join(lines))
+                lines.clear()
+                if on_progress is not None:
+                    stats.seconds = time.perf_counter() - started
+                    on_progress(stats)
+        if lines:
+            chunks.put(b"".join(lines))
+    finally:
+        chunks.put(None)
+        writer.join()
+    if failure:
+        raise failure[0]
+    if sink is not None:
+        sink.close()  # writes the gzip trailer; the stream itself stays open
+    counted.flush()
+    stats.bytes_written = counted.count
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -1065,7 +1106,9 @@ def add_openalex_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `generate openalex` (shared by `scholargraph generate` and `python -m api.generate`)."""
     parser.add_argument("--papers", type=_positive, required=True, help="number of works to write")
     parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed writes the same bytes")
-    parser.add_argument("--out", required=True, help="file to write: gzipped JSON lines if it ends in .gz")
+    parser.add_argument("--out", required=True,
+                        help="file to write: gzipped JSON lines if it ends in .gz, else plain; - for standard output "
+                             "(plain; the summary then goes to stderr)")  # fmt: skip
     parser.add_argument("--compress-level", type=int, choices=range(1, 10), default=6, metavar="1-9",
                         help="gzip level (default 6)")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
@@ -1074,9 +1117,14 @@ def add_openalex_arguments(parser: argparse.ArgumentParser) -> None:
 def run_generate(args: argparse.Namespace) -> int:
     """Write the file `args` describe (papers, seed, out, compress_level, json) and print a summary; progress
     on stderr when it is a terminal. ConfigurationError for a negative count or a file that cannot be written.
+
+    `--out -` writes plain JSON lines to standard output and the summary to stderr; a reader that stops
+    early (`| head`) ends the run quietly with status 1.
     """
     if args.papers < 0:
         raise ConfigurationError(f"--papers must not be negative, got {args.papers}")
+    to_stdout = args.out == STDOUT
+    report = sys.stderr if to_stdout else sys.stdout
     shown = sys.stderr.isatty() and not args.json
     last = [0.0]
 
@@ -1088,8 +1136,23 @@ def run_generate(args: argparse.Namespace) -> int:
                   end="", file=sys.stderr, flush=True)  # fmt: skip
 
     try:
-        stats = write_openalex_works(args.out, args.papers, args.seed, compresslevel=args.compress_level,
-                                     on_progress=progress)  # fmt: skip
+        if to_stdout:
+            stream = getattr(sys.stdout, "buffer", None)
+            if stream is None:
+                raise ConfigurationError("cannot write -: standard output takes no bytes here")
+            stats = write_openalex_stream(stream, args.papers, args.seed, on_progress=progress)
+        else:
+            stats = write_openalex_works(args.out, args.papers, args.seed, compresslevel=args.compress_level,
+                                         on_progress=progress)  # fmt: skip
+    except BrokenPipeError:
+        if not to_stdout:
+            raise ConfigurationError(f"cannot write {args.out}: broken pipe") from None
+        # The reader went away (`| head`): not an error worth a message. Point stdout at /dev/null so that
+        # the interpreter's final flush does not complain again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 1
     except OSError as error:
         raise ConfigurationError(f"cannot write {args.out}: {error.strerror or error}") from error
     if shown:
@@ -1098,11 +1161,11 @@ def run_generate(args: argparse.Namespace) -> int:
                "works_per_second": round(stats.works_per_second)}  # fmt: skip
     summary["seconds"] = round(stats.seconds, 2)
     if args.json:
-        print(json.dumps(summary), flush=True)
+        print(json.dumps(summary), file=report, flush=True)
     else:
         print(f"{args.out}: {stats.works:,} works, {stats.authorships:,} authorships, {stats.references:,} references, "
               f"{stats.bytes_written / 1e6:,.1f} MB in {stats.seconds:,.1f} s ({stats.works_per_second:,.0f} works/s)",
-              flush=True)  # fmt: skip
+              file=report, flush=True)  # fmt: skip
     return 0
 
 

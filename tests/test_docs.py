@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
@@ -45,3 +46,37 @@ def test_documents_the_readme_links_to_exist() -> None:
     links = re.findall(r"\]\(((?:docs|seeds)/[^)#]+)\)", readme)
     assert links
     assert [link for link in links if not (ROOT / link).exists()] == []
+
+
+def _subcommands(*path: str) -> list[str]:
+    parser = build_parser()
+    for name in path:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = action.choices[name]
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return list(action.choices)
+
+
+def test_every_import_format_and_generator_has_its_place_in_the_import_guide() -> None:
+    text = (DOCS / "importing.md").read_text(encoding="utf-8")
+    formats = _subcommands("ingest")
+    assert {"arxiv", "semanticscholar", "crossref", "openalex", "profile"} <= set(formats)
+    missing = [f"ingest {name}" for name in formats if f"`ingest {name}`" not in text]
+    missing += [f"generate {name}" for name in _subcommands("generate") if f"scholargraph generate {name}" not in text]
+    assert missing == []
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation but hyphens dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_the_import_guides_links_to_its_own_sections_resolve() -> None:
+    text = (DOCS / "importing.md").read_text(encoding="utf-8")
+    prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    anchors = {_slug(m) for m in re.findall(r"^#+ (.+)$", prose, flags=re.MULTILINE)}
+    anchors |= set(re.findall(r'<a id="([^"]+)"></a>', prose))
+    links = set(re.findall(r"\]\(#([^)]+)\)", prose))
+    assert links
+    assert sorted(links - anchors) == []

@@ -311,3 +311,162 @@ def test_generation_speed(tmp_path: Path) -> None:
     rate = stats.works / (time.perf_counter() - started)
     print(f"\ngenerated and wrote {stats.works:,} works ({stats.authorships:,} authorships) at {rate:,.0f} works/s")
     assert rate > 500
+
+
+# --- `scholargraph generate openalex` (api.cli) ---------------------------------------------------------
+
+
+def cli_generate(*args: str) -> int:
+    from api.cli import main as scholargraph
+
+    return scholargraph(["generate", "openalex", *args])
+
+
+def test_scholargraph_generate_writes_the_same_bytes_for_the_same_seed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second, other = (tmp_path / f"{name}.jsonl.gz" for name in ("first", "second", "other"))
+    for out, seed in ((first, "7"), (second, "7"), (other, "8")):
+        assert cli_generate("--papers", "300", "--seed", seed, "--out", str(out)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{first}: 300 works, ")
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes() != other.read_bytes()
+    assert first.read_bytes()[:2] == b"\x1f\x8b", "a .gz name is gzipped"
+    assert first.read_bytes() == write_and_read(tmp_path / "api.jsonl.gz", 300, seed=7), "the same as the library"
+    plain = tmp_path / "plain.jsonl"
+    assert cli_generate("--papers", "300", "--seed", "7", "--out", str(plain)) == 0
+    assert plain.read_bytes() == gzip.decompress(first.read_bytes()), "any other name is plain JSON lines"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "api.jsonl.gz", "first.jsonl.gz", "other.jsonl.gz", "plain.jsonl", "second.jsonl.gz",
+    ], "no partial files are left"  # fmt: skip
+
+
+def write_and_read(path: Path, papers: int, *, seed: int) -> bytes:
+    write_openalex_works(path, papers, seed)
+    return path.read_bytes()
+
+
+def test_scholargraph_generate_to_standard_output_writes_plain_lines_and_the_summary_to_stderr(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    assert cli_generate("--papers", "120", "--seed", "2", "--out", "-", "--json") == 0
+    captured = capsysbinary.readouterr()
+    plain = tmp_path / "same.jsonl"
+    write_openalex_works(plain, 120, seed=2)
+    assert captured.out == plain.read_bytes()
+    summary = json.loads(captured.err.decode().strip().splitlines()[-1])
+    assert (summary["path"], summary["works"], summary["bytes_written"]) == ("-", 120, len(captured.out))
+
+
+def test_scholargraph_generate_stops_quietly_when_the_reader_of_its_output_goes_away() -> None:
+    generate = subprocess.Popen(
+        [sys.executable, "-m", "api", "generate", "openalex", "--papers", "200000", "--out", "-"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert generate.stdout is not None
+    assert generate.stderr is not None
+    with generate, generate.stderr:
+        first = generate.stdout.read(1000)
+        generate.stdout.close()  # as `| head -c 1000` does
+        error = generate.stderr.read()
+        assert generate.wait(timeout=60) == 1
+    assert first.startswith(b'{"id":"https://openalex.org/W')
+    assert error == b""
+
+
+def test_scholargraph_generate_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_generate("--papers", "10", "--out", str(tmp_path / "missing" / "works.jsonl.gz")) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"scholargraph: error: cannot write {tmp_path / 'missing' / 'works.jsonl.gz'}: ")
+    assert len(err.splitlines()) == 1
+    with pytest.raises(SystemExit) as exited:
+        cli_generate("--papers", "-5", "--out", str(tmp_path / "x.jsonl"))
+    assert exited.value.code == 2
+    assert "must not be negative" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_generated_file_imports_into_an_empty_database_with_the_generators_counts(
+    tmp_path: Path, empty_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """200 works, generated then imported with `scholargraph ingest openalex` into a database with no schema
+    yet (the import migrates it): every work a paper, every authorship and reference stored, and one
+    author per person (author ids joined by shared ORCIDs, the generator's split profiles)."""
+    from api.cli import main as scholargraph
+
+    out = tmp_path / "works.jsonl.gz"
+    assert cli_generate("--papers", "200", "--seed", "3", "--out", str(out), "--json") == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert scholargraph(["ingest", "openalex", str(out), "--database-url", empty_database_url, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+    people: dict[str, str] = {}  # union-find over author ids and ORCIDs
+
+    def find(key: str) -> str:
+        while people.setdefault(key, key) != key:
+            key = people[key]
+        return key
+
+    works = list(generate_openalex_works(200, seed=3))
+    for work in works:
+        for authorship in work["authorships"]:
+            author = authorship["author"]
+            if author["orcid"]:
+                people[find(author["id"])] = find(author["orcid"])
+            find(author["id"])
+    persons = {find(key) for key in list(people)}
+    author_ids = sum(key.startswith("https://openalex.org/A") for key in people)
+    orcids = len(people) - author_ids
+
+    assert stats["works"] == 200
+    assert report["read"] == 200
+    assert report["rejected"] == 0
+    assert report["inserted"] == {
+        "papers": 200,
+        "paper_external_ids": stats["works"] + stats["with_doi"] + stats["with_arxiv"],
+        "authorships": stats["authorships"],
+        "citations": stats["references"],
+        "authors": len(persons),
+        "author_external_ids": author_ids + orcids,
+        "institutions": report["inserted"]["institutions"],
+        "paper_institutions": report["inserted"]["paper_institutions"],
+    }
+    counts = stored_counts(empty_database_url)
+    assert counts == {
+        "papers": 200,
+        "openalex": 200,
+        "doi": stats["with_doi"],
+        "arxiv": stats["with_arxiv"],
+        "authorships": stats["authorships"],
+        "citations": stats["references"],
+        "pending_references": 0,
+        "authors": len(persons),
+    }
+
+
+def stored_counts(url: str) -> dict[str, int]:
+    import asyncio
+
+    import asyncpg
+
+    async def read() -> dict[str, int]:
+        connection = await asyncpg.connect(url)
+        try:
+            row = await connection.fetchrow(
+                """
+                SELECT (SELECT count(*) FROM papers) AS papers,
+                       (SELECT count(*) FROM paper_external_ids WHERE scheme = 'openalex') AS openalex,
+                       (SELECT count(*) FROM paper_external_ids WHERE scheme = 'doi') AS doi,
+                       (SELECT count(*) FROM paper_external_ids WHERE scheme = 'arxiv') AS arxiv,
+                       (SELECT count(*) FROM authorships) AS authorships,
+                       (SELECT count(*) FROM citations) AS citations,
+                       (SELECT count(*) FROM pending_references) AS pending_references,
+                       (SELECT count(*) FROM authors) AS authors
+                """
+            )
+            return dict(row)
+        finally:
+            await connection.close()
+
+    return asyncio.run(read())

@@ -208,17 +208,19 @@ WITH by_id AS (
     SELECT i.w, array_agg(DISTINCT e.paper_id ORDER BY e.paper_id) AS ids
     FROM bulk_work_id i JOIN paper_external_ids e ON e.scheme = i.scheme AND e.value = i.value
     GROUP BY i.w
-), with_arxiv AS (
-    SELECT DISTINCT w FROM bulk_work_id WHERE scheme = 'arxiv'
+), exclusive AS (
+    -- the schemes of which a work has one id: two DOIs (or two arXiv ids) name two works
+    SELECT DISTINCT w, scheme FROM bulk_work_id WHERE scheme IN ('doi', 'arxiv')
 )
 SELECT w.w, w.title_key, b.ids AS by_id,
        CASE WHEN b.ids IS NULL AND w.title_key <> '' THEN (
            SELECT min(p.id) FROM papers p
            WHERE p.title_key = w.title_key
              AND (w.year IS NULL OR p.published_year IS NULL OR p.published_year = w.year)
-             -- two arXiv ids name two arXiv papers, however alike their titles
-             AND NOT (w.w IN (SELECT w FROM with_arxiv)
-                      AND EXISTS (SELECT 1 FROM paper_external_ids x WHERE x.paper_id = p.id AND x.scheme = 'arxiv'))
+             -- never a paper with another DOI or arXiv id, however alike the titles (had it the same
+             -- one, the record would have been found by id)
+             AND NOT EXISTS (SELECT 1 FROM exclusive x JOIN paper_external_ids e ON e.scheme = x.scheme
+                             WHERE x.w = w.w AND e.paper_id = p.id)
        ) END AS by_title
 FROM bulk_work w LEFT JOIN by_id b ON b.w = w.w
 ORDER BY w.w
@@ -228,7 +230,7 @@ ORDER BY w.w
 async def match_papers(connection: Connection) -> list[Row]:
     """For each staged record (w): its title key, the stored papers any of its ids names (`by_id`, an
     array or NULL), and when none, the lowest stored paper with its title key and a compatible year
-    (`by_title`: same year, or either year unknown; never one carrying another arXiv id)."""
+    (`by_title`: same year, or either year unknown; never one carrying another DOI or arXiv id)."""
     return await connection.fetch(_MATCH_PAPERS)
 
 
@@ -838,10 +840,10 @@ ON CONFLICT DO NOTHING
 """
 
 
-async def finish_import(connection: Connection, *, chunk_size: int = 200, count_chunk_size: int = 20_000) -> int:
+async def finish_import(connection: Connection, *, chunk_size: int = 20_000, count_chunk_size: int = 20_000) -> int:
     """Refresh the citation counts of the papers whose citations changed (`count_chunk_size` per statement)
-    and the computed metrics of the touched authors (`chunk_size` per statement: the refresh's cost grows
-    faster than its number of authors). Returns the number of authors refreshed."""
+    and the computed metrics of the touched authors (`chunk_size` per statement, which bounds the memory
+    of one refresh). Returns the number of authors refreshed."""
     last = 0
     while True:
         rows = await connection.fetch(

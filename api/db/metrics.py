@@ -285,21 +285,30 @@ WITH targets AS (
     SELECT s.author_id, p.id AS paper_id, p.published_year AS year
     FROM authorships s JOIN papers p ON p.id = s.paper_id
     WHERE s.author_id IN (SELECT author_id FROM targets)
-), received AS (
-    -- every stored citation of an authored paper: its citing paper's year, and whether the author is on it
-    SELECT a.author_id, a.paper_id, a.year, citing.published_year AS citing_year,
-           EXISTS (SELECT 1 FROM authorships own
-                   WHERE own.paper_id = c.citing_paper_id AND own.author_id = a.author_id) AS self
-    FROM authored a
-    JOIN citations c ON c.cited_paper_id = a.paper_id
+), paper_year AS (
+    -- the citations of each authored paper by its citing papers' year (NULL: undated), counted once per
+    -- paper whichever of the targets wrote it
+    SELECT c.cited_paper_id AS paper_id, citing.published_year AS citing_year, count(*)::int AS n
+    FROM (SELECT DISTINCT paper_id FROM authored) AS d
+    JOIN citations c ON c.cited_paper_id = d.paper_id
     JOIN papers citing ON citing.id = c.citing_paper_id
+    GROUP BY c.cited_paper_id, citing.published_year
+), paper_total AS (
+    SELECT paper_id, sum(n)::int AS cited FROM paper_year GROUP BY paper_id
+), self AS (
+    -- self-citations: an author's paper cited by another of the same author's papers
+    SELECT b.author_id, b.paper_id, count(*)::int AS n
+    FROM authored a
+    JOIN citations c ON c.citing_paper_id = a.paper_id
+    JOIN authored b ON b.author_id = a.author_id AND b.paper_id = c.cited_paper_id
+    GROUP BY b.author_id, b.paper_id
 ), per_paper AS (
     SELECT a.author_id, a.paper_id, a.year,
-           count(r.paper_id)::int AS cited,
-           (count(r.paper_id) FILTER (WHERE NOT r.self))::int AS cited_by_others
+           coalesce(t.cited, 0) AS cited,
+           coalesce(t.cited, 0) - coalesce(s.n, 0) AS cited_by_others
     FROM authored a
-    LEFT JOIN received r ON r.author_id = a.author_id AND r.paper_id = a.paper_id
-    GROUP BY a.author_id, a.paper_id, a.year
+    LEFT JOIN paper_total t ON t.paper_id = a.paper_id
+    LEFT JOIN self s ON s.author_id = a.author_id AND s.paper_id = a.paper_id
 ), scored AS (
     -- each paper once per variant that counts it, with its citation count in that variant
     SELECT pp.author_id, v.variant, pp.paper_id, v.c
@@ -327,17 +336,25 @@ WITH targets AS (
     SELECT author_id, year, sum(papers)::int AS papers, sum(citations)::int AS citations
     FROM (SELECT author_id, year, 1 AS papers, 0 AS citations FROM authored WHERE year IS NOT NULL
           UNION ALL
-          SELECT author_id, citing_year, 0, 1 FROM received WHERE citing_year IS NOT NULL) AS counted
+          SELECT a.author_id, py.citing_year, 0, py.n
+          FROM authored a JOIN paper_year py ON py.paper_id = a.paper_id
+          WHERE py.citing_year IS NOT NULL) AS counted
     GROUP BY author_id, year
 ), two_years AS (
-    SELECT a.author_id,
-           count(DISTINCT a.paper_id) AS works,
-           count(r.paper_id) FILTER (WHERE r.citing_year = k.y - 1) AS citations
+    SELECT a.author_id, count(*) AS works, coalesce(sum(py.n), 0) AS citations
     FROM authored a
     CROSS JOIN computation k
-    LEFT JOIN received r ON r.author_id = a.author_id AND r.paper_id = a.paper_id
+    LEFT JOIN paper_year py ON py.paper_id = a.paper_id AND py.citing_year = k.y - 1
     WHERE a.year BETWEEN k.y - 3 AND k.y - 2
     GROUP BY a.author_id
+), span AS (
+    -- grouped once for all targets: a correlated subquery per author would rescan `authored` each time
+    SELECT author_id, min(year) AS first_year, max(year) AS last_year FROM authored GROUP BY author_id
+), series AS (
+    SELECT author_id,
+           jsonb_agg(jsonb_build_object('year', year, 'papers', papers, 'citations', citations) ORDER BY year)
+               AS counts
+    FROM yearly GROUP BY author_id
 ), fresh AS (
     SELECT t.author_id,
            coalesce(f.paper_count, 0) AS paper_count, coalesce(f.citation_count, 0) AS citation_count,
@@ -361,11 +378,8 @@ WITH targets AS (
     LEFT JOIN figures f5 ON f5.author_id = t.author_id AND f5.variant = 'last5'
     LEFT JOIN figures fs ON fs.author_id = t.author_id AND fs.variant = 'noself'
     LEFT JOIN two_years ty ON ty.author_id = t.author_id
-    LEFT JOIN LATERAL (SELECT min(a.year) AS first_year, max(a.year) AS last_year
-                       FROM authored a WHERE a.author_id = t.author_id) AS span ON true
-    LEFT JOIN LATERAL (SELECT jsonb_agg(jsonb_build_object('year', y.year, 'papers', y.papers,
-                                                           'citations', y.citations) ORDER BY y.year) AS counts
-                       FROM yearly y WHERE y.author_id = t.author_id) AS series ON true
+    LEFT JOIN span ON span.author_id = t.author_id
+    LEFT JOIN series ON series.author_id = t.author_id
 )
 INSERT INTO author_computed_metrics AS m
     (author_id, paper_count, citation_count, h_index, i10_index, g_index, first_year, last_year,

@@ -10,8 +10,8 @@ Identity, the same whichever order or batch records arrive in:
 
 - Papers: the stored paper any of the record's ids (DOI, arXiv, OpenAlex, Semantic Scholar, and the
   ids the source merged into it) names; else the oldest stored paper with the same title key
-  (`sg_name_key`) and year (either year unknown matches any; a record with an arXiv id never matches a
-  paper with another one by title). Records of one batch sharing an id, or a title key and year, are
+  (`sg_name_key`) and year (either year unknown matches any; a record with a DOI or an arXiv id never
+  matches a paper with another one by title). Records of one batch sharing an id, or a title key and year, are
   one paper. A record whose ids name two stored papers proves them one work: they are merged into the
   older, every id kept, the other's id redirecting to it.
 - Authors: the stored author any id (ORCID, OpenAlex, Semantic Scholar) names; else, by folded name,
@@ -131,6 +131,9 @@ def _check_count(label: str, value: int | None) -> None:
 
 
 def _check_work(work: Work, where: str) -> None:
+    if work.ids_only:
+        _check_alias(where, work.ids, work.merged_ids, PAPER_SCHEMES)
+        return
     if not work.title.strip():
         raise RecordError(f"{where}the title is empty")
     _check_text(f"{where}the title", work.title, _MAX_TITLE_BYTES)
@@ -157,7 +160,16 @@ def _check_work(work: Work, where: str) -> None:
     _check_ids(f"{where}the citing papers' ids", work.cited_by, PAPER_SCHEMES)
 
 
+def _check_alias(where: str, ids: Sequence[Any], merged_ids: Sequence[Any], schemes: frozenset[str]) -> None:
+    if not ids or not merged_ids:
+        raise RecordError(f"{where}a merged-ids record needs the id merged into and the merged id")
+    _check_ids(f"{where}the merged ids", (*ids, *merged_ids), schemes)
+
+
 def _check_person(person: Person) -> None:
+    if person.ids_only:
+        _check_alias("", person.ids, person.merged_ids, AUTHOR_SCHEMES)
+        return
     _check_name("the author's name", person.name)
     _check_ids("the author's ids", (*person.ids, *person.merged_ids), AUTHOR_SCHEMES)
     figures = person.reported
@@ -273,6 +285,7 @@ class _Batch:
         self.mention_names: list[str] = []
         self.mention_ids: list[tuple[IdKey, ...]] = []
         self.person_names: dict[int, str] = {}  # a person's own mention -> the person's name
+        self.alias_mentions: set[int] = set()  # the mentions of ids-only persons (merged-ids rows)
         self.links: list[tuple[int, int]] = []  # (a person's mention, that person's byline mention)
         self.rows: dict[str, list[tuple[Any, ...]]] = {
             table: []
@@ -290,6 +303,7 @@ class _Batch:
         self.institutions: list[Institution] = []
         self._institution_of: dict[tuple[str | None, ...], int] = {}
         self.text_references = 0
+        self.unknown_merge_targets = 0  # merged-ids rows whose target is neither stored nor in the batch
         self.units = 0  # records and the works persons list: what the batch size counts
 
     @property
@@ -357,6 +371,9 @@ class _Batch:
     def _add_person(self, person: Person) -> None:
         ids = _id_keys((*person.ids, *person.merged_ids))
         own = self._mention(None, person.name, None, None, None, ids)
+        if person.ids_only:
+            self.alias_mentions.add(own)
+            return
         self.person_names[own] = person.name
         figures = person.reported
         if figures is not None:
@@ -472,6 +489,17 @@ def _last(values: Iterable[Any]) -> Any:
     return found
 
 
+# A work has at most one id of each of these schemes: two different ones name two works.
+_EXCLUSIVE_SCHEMES = frozenset({"doi", "arxiv"})
+
+
+def _different_ids(a: frozenset[IdKey], b: frozenset[IdKey]) -> bool:
+    """Whether two works have, for some exclusive scheme, ids that differ (and none in common)."""
+    if not a or not b or a & b:
+        return False
+    return bool({scheme for scheme, _ in a} & {scheme for scheme, _ in b})
+
+
 def _plan_papers(batch: _Batch, matches: Sequence[Row]) -> tuple[_Components, dict[int, int]]:
     """Union the batch's records into papers: shared ids, stored papers named by id, title key and year
     within the batch, then the stored paper found by title for a paper found no other way."""
@@ -504,8 +532,8 @@ def _plan_papers(batch: _Batch, matches: Sequence[Row]) -> tuple[_Components, di
             matched[w] = True
             components.union(w, stored(paper_id))
     # Within the batch, by title key and a compatible year; never two records both found by id (their
-    # ids decide), never two records with different arXiv ids.
-    arxiv = [frozenset(v for s, v in ids if s == "arxiv") for ids in batch.work_ids]
+    # ids decide), never two records with different DOIs or arXiv ids.
+    exclusive = [frozenset((s, v) for s, v in ids if s in _EXCLUSIVE_SCHEMES) for ids in batch.work_ids]
     seen: dict[str, list[int]] = {}
     for w in range(n):
         title_key = title_keys[w]
@@ -516,7 +544,7 @@ def _plan_papers(batch: _Batch, matches: Sequence[Row]) -> tuple[_Components, di
             if (
                 (batch.years[w] is None or batch.years[other] is None or batch.years[w] == batch.years[other])
                 and not (matched[w] and matched[other])
-                and not (arxiv[w] and arxiv[other] and not arxiv[w] & arxiv[other])
+                and not _different_ids(exclusive[w], exclusive[other])
             ):
                 components.union(other, w)
                 break
@@ -538,21 +566,28 @@ async def _decide_papers(connection: Connection, batch: _Batch, matches: Sequenc
     members: dict[int, list[int]] = {}
     for w in range(batch.size):
         members.setdefault(components.find(w), []).append(w)
-    new_roots = [root for root in members if root not in stored_of]
+    # A paper made only of merged-ids rows is none we know: nothing to create, nothing to name.
+    described = {root: [batch.works[w] for w in ws if not batch.works[w].ids_only] for root, ws in members.items()}
+    new_roots = [root for root in members if root not in stored_of and described[root]]
     new_ids = iter(await bulk.allocate_ids(connection, "papers", len(new_roots)))
-    work_papers = [0] * batch.size
+    work_papers = [0] * batch.size  # 0: the record names no paper (an unknown merge target)
     paper_rows: list[tuple[Any, ...]] = []
     merges: list[tuple[int, int]] = []
     for root, ws in members.items():
         found = stored_of.get(root)
+        works = described[root]
         if found:
             paper_id, is_new = found[0], False
             merges.extend((other, paper_id) for other in found[1:])
-        else:
+        elif works:
             paper_id, is_new = next(new_ids), True
+        else:
+            batch.unknown_merge_targets += len(ws)
+            continue
         for w in ws:
             work_papers[w] = paper_id
-        paper_rows.append((paper_id, is_new, *_fold_fields([batch.works[w] for w in ws])))
+        if works:
+            paper_rows.append((paper_id, is_new, *_fold_fields(works)))
     return _PaperPlan(paper_rows=paper_rows, work_papers=work_papers, merges=merges)
 
 
@@ -644,7 +679,9 @@ async def _decide_authors(
     members: dict[int, list[int]] = {}
     for m in range(count):
         members.setdefault(components.find(m), []).append(m)
-    new_roots = [root for root in members if root not in stored_of]
+    # An author named only by merged-ids rows is none we know: nothing to create.
+    named = {root: [m for m in ms if m not in batch.alias_mentions] for root, ms in members.items()}
+    new_roots = [root for root in members if root not in stored_of and named[root]]
     new_ids = iter(await bulk.allocate_ids(connection, "authors", len(new_roots)))
     mention_authors: list[tuple[int, int]] = []
     author_rows: list[tuple[Any, ...]] = []
@@ -657,12 +694,14 @@ async def _decide_authors(
             merges.extend((other, author_id) for other in found[1:])
             if person is not None:
                 author_rows.append((author_id, False, person))
-        else:
+        elif named[root]:
             author_id = next(new_ids)
-            name = person if person is not None else (
-                batch.mention_names[ms[0]] if len(ms) == 1 else best_spelling(batch.mention_names[m] for m in ms)
-            )  # fmt: skip
+            names = [batch.mention_names[m] for m in named[root]]
+            name = person if person is not None else (names[0] if len(names) == 1 else best_spelling(names))
             author_rows.append((author_id, True, name))
+        else:
+            batch.unknown_merge_targets += len(ms)
+            continue
         mention_authors.extend((m, author_id) for m in ms)
     return _AuthorPlan(mention_authors=mention_authors, author_rows=author_rows, merges=merges)
 
@@ -678,7 +717,7 @@ async def _write_batch(connection: Connection, batch: _Batch, stats: bulk.BulkSt
 
     papers = await _decide_papers(connection, batch, await bulk.match_papers(connection))
     await bulk.copy(connection, "bulk_paper", papers.paper_rows)
-    await bulk.copy(connection, "bulk_work_paper", list(enumerate(papers.work_papers)))
+    await bulk.copy(connection, "bulk_work_paper", [(w, p) for w, p in enumerate(papers.work_papers) if p])
     if papers.merges:
         await bulk.copy(connection, "bulk_paper_merge", papers.merges)
         await bulk.merge_papers(connection, stats)
@@ -767,6 +806,7 @@ async def _finish_batch(
     if summary.batches & (summary.batches - 1) == 0:
         await bulk.analyze(connection)
     summary.skipped["text_references"] += batch.text_references
+    summary.skipped["unknown_merge_targets"] += batch.unknown_merge_targets
     if on_progress is not None:
         on_progress(summary)
 

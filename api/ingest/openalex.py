@@ -3,8 +3,9 @@
 `read_openalex` takes one JSON object (a line of /data/works or /data/authors, or an API response of
 one entity) and tells the kind by the id's prefix: W… a work, A… an author. A `merged_ids` row (the
 snapshot publishes them as CSV, `merge_date,id,merge_into_id`, under /data/merged_ids/<entity>/; the
-importer hands each row over as an object of those three keys) becomes an `ids_only` Work or Person:
-`ids` name the entity merged into, `merged_ids` the retired one, so that the old id keeps answering.
+input reader, api/ingest/reading.py, hands each row over as an object of those three keys, a blank field
+as null) becomes an `ids_only` Work or Person: `ids` name the entity merged into, `merged_ids` the retired
+one, so that the old id keeps answering.
 
 Works: ids (the W id, the DOI, arXiv ids from ids.arxiv, from arxiv.org locations and from arXiv's
 DataCite DOIs 10.48550/arXiv.…; PubMed and MAG ids are not read), title (display_name as fallback), the
@@ -367,8 +368,8 @@ def _counts_by_year(record: Obj) -> tuple[YearCounts, ...]:
 
 
 def _merged(record: Obj) -> Record:
-    old_letter, old = _entity(record.get("id"), "id", "merged_ids row")
-    new_letter, new = _entity(record.get("merge_into_id"), "merge_into_id", "merged_ids row")
+    old_letter, old = _entity(_unless_blank(record.get("id")), "id", "merged_ids row")
+    new_letter, new = _entity(_unless_blank(record.get("merge_into_id")), "merge_into_id", "merged_ids row")
     if old_letter != new_letter:
         raise RecordError(f"merge_into_id: {old} cannot be merged into {new}, an entity of another kind")
     if old == new:
@@ -395,6 +396,11 @@ def _merged(record: Obj) -> Record:
     raise RecordError(
         f"id: {old} is an OpenAlex {_ENTITY_NAMES.get(old_letter, 'entity')}; only merged works and authors are read"
     )
+
+
+def _unless_blank(value: object) -> object:
+    """None for a blank string (an empty CSV field), else the value."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 # --- ids -----------------------------------------------------------------------------------------------

@@ -3,19 +3,29 @@
     resolve_inputs(paths) -> list[InputFile]     every path checked and expanded before anything is read
     iter_inputs(paths) -> Iterator[InputFile]    the same, one at a time
     InputFile.lines() -> Iterator[Line]          the non-blank lines of one input, numbered from 1
-    iter_json_records(paths, rejects=...)        every JSON value of every input, with its file and line
+    iter_json_records(paths, rejects=...)        every JSON value (or merged-ids CSV row) of every input,
+                                                 with its file and line
     read_json_document(path) -> JsonRecord       one file that holds one JSON document
     JsonReader(paths, rejects=...)               iter_json_records with byte counts for a progress display
 
 A path is a plain file, a gzip file (recognised by its magic bytes, whatever its name), a folder (every
-regular file below it, in path order; hidden files and the `manifest` and `_SUCCESS` files of snapshot
-folders skipped), or `-` for standard input (bytes, plain or gzip).
+regular file below it, in path order, CSV files last; hidden files and the `manifest` and `_SUCCESS` files
+of snapshot folders skipped), or `-` for standard input (bytes, plain or gzip).
 
 One input holds either JSON lines (a dump: one value per line, blank lines allowed) or one JSON document
 (an API response, often pretty-printed over many lines). Which one is decided by reading: if the first
 non-blank line is a whole JSON value, the input is JSON lines; if it is not, and it opens an object or an
 array, the input is read as one document (up to `DOCUMENT_LIMIT` bytes). A one-line API response is then
 simply JSON lines with one value, which comes to the same.
+
+An input may also be an OpenAlex `merged_ids` file: CSV with the header `merge_date,id,merge_into_id`
+(the snapshot's data/merged_ids/<entity>/*.csv.gz). It is recognised by its name (`.csv`, `.csv.gz`, any
+case) or, whatever its name (standard input too), by that header as its first line. Each row becomes a
+record like a JSON line's, the object {"merge_date": …, "id": …, "merge_into_id": …} (a blank field is
+null), at the row's line, so that the format's reader takes it like any record. A row that is not CSV or
+has another number of fields is damage at its line; a header line met again (parts joined with `cat`) is
+skipped; a file named .csv with another header is damage at line 1, and the rest of that file is not read.
+In a folder the CSV files come after the others, so that merged ids follow the entities they name.
 
 Damage is an `InputFormatError(path, line, reason)`: a line that is not UTF-8 or not JSON, a document that
 does not parse, a gzip stream that is truncated or corrupt. What happens to it is the error policy's
@@ -26,13 +36,14 @@ A path that does not exist or cannot be opened is an `IngestError` under either 
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
 import os
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
@@ -54,6 +65,10 @@ DOCUMENT_LIMIT = 128 * 1024 * 1024
 REJECT_RECORD_LIMIT = 10 * 1024
 """How much of a rejected record's raw text the reject file keeps, in bytes."""
 _READ_BUFFER = 1024 * 1024
+MERGED_IDS_HEADER = ("merge_date", "id", "merge_into_id")
+"""The columns of OpenAlex's merged_ids CSV files, in order."""
+CSV_SUFFIXES = (".csv", ".csv.gz")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class ErrorPolicy(StrEnum):
@@ -74,7 +89,8 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class JsonRecord:
-    """One decoded JSON value: a line of JSON lines, or a whole document (at the line where it starts)."""
+    """One decoded JSON value: a line of JSON lines, or a whole document (at the line where it starts); or
+    a row of a merged-ids CSV file, as an object of its three columns."""
 
     path: str
     line: int
@@ -131,7 +147,7 @@ class InputFile:
     def __repr__(self) -> str:
         return f"InputFile({self.path!r}, size={self.size!r})"
 
-    def lines(self) -> Iterator[Line]:
+    def lines(self) -> Generator[Line, None, None]:
         """The non-blank lines, decompressed if need be. Damage raises InputFormatError at its line."""
         number = 0
         try:
@@ -209,8 +225,13 @@ def _parts_of(folder: Path) -> list[Path]:
             path = Path(directory, name)
             if path.is_file():
                 parts.append((path.relative_to(folder).parts, path))
-    parts.sort()
+    parts.sort(key=lambda part: (is_csv_name(part[1].name), part[0]))
     return [path for _, path in parts]
+
+
+def is_csv_name(name: str) -> bool:
+    """Whether a file name says CSV (`.csv` or `.csv.gz`, any case)."""
+    return name.lower().endswith(CSV_SUFFIXES)
 
 
 class Rejects:
@@ -337,8 +358,18 @@ def read_json_document(path: str) -> JsonRecord:
 
 def _records_of(source: InputFile, rejects: Rejects | None) -> Iterator[JsonRecord]:
     lines = source.lines()
+    try:
+        yield from _records_in(source, lines, rejects)
+    finally:
+        lines.close()  # the file is closed at once when an error stops the reading, not when collected
+
+
+def _records_in(source: InputFile, lines: Iterator[Line], rejects: Rejects | None) -> Iterator[JsonRecord]:
     first = next(lines, None)
     if first is None:
+        return
+    if is_csv_name(source.path) or _is_merged_ids_header(first.data):
+        yield from _merged_ids_rows(first, lines, rejects)
         return
     value, error = _decode(source.path, first.number, first.data)
     if error is None:
@@ -366,6 +397,56 @@ def _records_of(source: InputFile, rejects: Rejects | None) -> Iterator[JsonReco
         yield from _decode_lines(iter(buffered), rejects)
     else:
         _reject(rejects, error, text)
+
+
+def _csv_fields(data: bytes) -> tuple[str, ...]:
+    """The fields of one line of CSV, stripped; ValueError saying why when the line is not one."""
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        raise ValueError(f"not valid UTF-8 (byte 0x{data[bad.start]:02x} at column {bad.start + 1})") from None
+    try:
+        rows = list(csv.reader([text], strict=True))
+    except csv.Error as error:
+        raise ValueError(f"not a CSV row: {error}") from None
+    return tuple(field.strip() for row in rows for field in row)
+
+
+def _is_merged_ids_header(data: bytes) -> bool:
+    try:
+        return b"merge_into_id" in data and _csv_fields(data) == MERGED_IDS_HEADER
+    except ValueError:
+        return False
+
+
+def _merged_ids_rows(header: Line, lines: Iterator[Line], rejects: Rejects | None) -> Iterator[JsonRecord]:
+    """The rows of a merged_ids CSV file as records: {"merge_date", "id", "merge_into_id"} objects."""
+    expected = ",".join(MERGED_IDS_HEADER)
+    if not _is_merged_ids_header(header.data):
+        shown = header.data[:80].decode("utf-8", "backslashreplace")
+        reason = (
+            f"a CSV file, but not OpenAlex merged ids: the header is {shown!r}, expected {expected!r} "
+            "(the rest of the file is not read)"
+        )
+        _reject(rejects, InputFormatError(header.path, header.number, reason), header.data)
+        return
+    width = len(MERGED_IDS_HEADER)
+    for line in lines:
+        try:
+            fields = _csv_fields(line.data)
+        except ValueError as error:
+            _reject(rejects, InputFormatError(line.path, line.number, str(error)), line.data)
+            continue
+        if fields == MERGED_IDS_HEADER:
+            continue  # the header again: parts joined into one stream
+        if len(fields) != width:
+            reason = f"expected {width} fields ({expected}), found {len(fields)}"
+            _reject(rejects, InputFormatError(line.path, line.number, reason), line.data)
+            continue
+        value = {name: field or None for name, field in zip(MERGED_IDS_HEADER, fields, strict=True)}
+        yield JsonRecord(line.path, line.number, value, line.data)
 
 
 def _decode_lines(lines: Iterable[Line], rejects: Rejects | None) -> Iterator[JsonRecord]:

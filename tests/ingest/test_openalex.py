@@ -449,7 +449,7 @@ DAMAGE: dict[str, tuple[object, str]] = {
     ),
     "merge row without id": (
         {"merge_date": "2022-06-07", "id": "", "merge_into_id": "A2208157607"},
-        "^id: '' is not an OpenAlex id",
+        "^id: the merged_ids row has no id",
     ),
     "merge of institutions": (
         {"merge_date": "2022-06-01", "id": "I182273258", "merge_into_id": "I103163165"},
@@ -466,3 +466,158 @@ DAMAGE: dict[str, tuple[object, str]] = {
 def test_damaged_record_is_refused_with_the_field_and_the_reason(record: object, reason: str) -> None:
     with pytest.raises(RecordError, match=reason):
         read_openalex(copy.deepcopy(record))
+
+
+# --- merged-ids CSV files through `scholargraph ingest openalex` (a real database) ------------------------
+
+
+def _ingest(database_url: str, *args: str) -> int:
+    from api.cli import main
+
+    return main(["ingest", "openalex", *args, "--database-url", database_url, "--json"])
+
+
+def _query(database_url: str, sql: str) -> list[tuple[Any, ...]]:
+    import asyncio
+
+    import asyncpg
+
+    async def read() -> list[tuple[Any, ...]]:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return [tuple(row) for row in await connection.fetch(sql)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(read())
+
+
+def _snapshot(database_url: str) -> dict[str, object]:
+    """Every table's rows, as text, for 'changes nothing'."""
+    tables = [name for (name,) in _query(database_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+    return {table: _query(database_url, f"SELECT t::text FROM {table} t ORDER BY 1") for table in sorted(tables)}
+
+
+def _snapshot_folder(tmp_path: Path, merged: bytes) -> Path:
+    """A snapshot-like folder: the works fixture as a gzip part, the merged ids as a .csv.gz part."""
+    import gzip
+
+    data = tmp_path / "data"
+    (data / "works" / "updated_date=2024-01-01").mkdir(parents=True)
+    (data / "merged_ids" / "works").mkdir(parents=True)
+    part = data / "works" / "updated_date=2024-01-01" / "part_000.gz"
+    part.write_bytes(gzip.compress((FIXTURES / "openalex-works.jsonl").read_bytes()))
+    (data / "merged_ids" / "works" / "2022-06-06.csv.gz").write_bytes(gzip.compress(merged))
+    return data
+
+
+def test_a_merged_work_id_finds_the_paper_it_was_merged_into(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The works part holds W2741809807; the merged-ids file says W2011993412 was merged into it (and an
+    author A1 into A5023888391, an author of that work): after the import, the retired ids find them."""
+    import asyncio
+
+    from api.db import external_ids
+    from api.db.pool import Database
+    from api.ids import ExternalId
+
+    data = _snapshot_folder(
+        tmp_path, b"merge_date,id,merge_into_id\n2022-06-06,W2011993412,W2741809807\n2022-06-06,A1,A5023888391\n"
+    )
+    assert _ingest(database_url, str(data)) == 0, capsys.readouterr().err
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["read"] == 4
+    assert report["rejected"] == 0
+
+    async def look_up() -> tuple[list[Any], list[Any]]:
+        db = await Database.connect(database_url, min_size=1, max_size=1)
+        try:
+            papers = await external_ids.find_papers(
+                db, [ExternalId("Paper", "openalex", "W2011993412"), ExternalId("Paper", "openalex", "W2741809807")]
+            )
+            authors = await external_ids.find_authors(
+                db, [ExternalId("Author", "openalex", "A1"), ExternalId("Author", "openalex", "A5023888391")]
+            )
+            return papers, authors
+        finally:
+            await db.close()
+
+    (old_paper, paper), (old_author, author) = asyncio.run(look_up())
+    assert paper is not None
+    assert paper.title == "The state of OA: a large-scale analysis of the prevalence and impact of Open Access articles"
+    assert old_paper is not None
+    assert old_paper.id == paper.id
+    assert author is not None
+    assert old_author is not None
+    assert old_author.id == author.id
+    assert _query(database_url, "SELECT count(*) FROM papers") == [(2,)], "no paper made of a merged-ids row"
+
+
+def test_merged_ids_of_entities_not_stored_create_nothing_and_are_counted(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    merged = tmp_path / "merged.csv"
+    merged.write_bytes(b"merge_date,id,merge_into_id\n2022-06-06,W11,W12\n2022-06-06,A11,A12\n")
+    assert _ingest(database_url, str(merged)) == 0, capsys.readouterr().err
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["read"] == 2
+    assert report["skipped"]["unknown_merge_targets"] == 2
+    for table in ("papers", "authors", "paper_external_ids", "author_external_ids"):
+        assert _query(database_url, f"SELECT count(*) FROM {table}") == [(0,)], table
+
+
+def test_a_malformed_merged_ids_row_under_fail_names_file_and_line_and_changes_nothing(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _ingest(database_url, str(FIXTURES / "openalex-works.jsonl")) == 0
+    before = _snapshot(database_url)
+    capsys.readouterr()
+    for name, rows, reason in (
+        ("fields.csv", b"2022-06-06,W2011993412\n", "expected 3 fields (merge_date,id,merge_into_id), found 2"),
+        ("itself.csv", b"2022-06-06,W2741809807,W2741809807\n", "merge_into_id: W2741809807 is merged into itself"),
+        ("kinds.csv", b"2022-06-06,W2011993412,A5023888391\n", "cannot be merged into A5023888391"),
+        ("date.csv.gz", b"06/06/2022,W2011993412,W2741809807\n", "merge_date: '06/06/2022' is not a date"),
+    ):
+        merged = tmp_path / name
+        merged.write_bytes(b"merge_date,id,merge_into_id\n" + rows)
+        works = tmp_path / "works.jsonl"
+        works.write_bytes((FIXTURES / "openalex-works.jsonl").read_bytes().replace(b"W2741809807", b"W7"))
+        assert _ingest(database_url, str(works), str(merged)) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"scholargraph: error: {merged}:2: "), err
+        assert reason in err
+        assert _snapshot(database_url) == before, f"{name}: the works before the bad row were not written"
+
+
+def test_malformed_merged_ids_rows_under_skip_go_to_the_reject_file(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    merged = (
+        b"merge_date,id,merge_into_id\n"
+        b"2022-06-06,W2011993412\n"
+        b"2022-06-06,W2741809807,W2741809807\n"
+        b'2022-06-06,"W2011993412,W2741809807\n'
+        b"2022-06-06,I1,I2\n"
+    )
+    data = _snapshot_folder(tmp_path, merged)
+    rejects = tmp_path / "rejects.jsonl"
+    assert _ingest(database_url, str(data), "--on-error", "skip", "--rejects", str(rejects)) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    csv_part = str(data / "merged_ids" / "works" / "2022-06-06.csv.gz")
+    entries = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert [(entry["path"], entry["line"], entry["record"]) for entry in entries] == [
+        (csv_part, 2, "2022-06-06,W2011993412"),
+        (csv_part, 3, "2022-06-06,W2741809807,W2741809807"),
+        (csv_part, 4, '2022-06-06,"W2011993412,W2741809807'),
+        (csv_part, 5, "2022-06-06,I1,I2"),
+    ]
+    assert [entry["reason"] for entry in entries] == [
+        "expected 3 fields (merge_date,id,merge_into_id), found 2",
+        "merge_into_id: W2741809807 is merged into itself",
+        "not a CSV row: unexpected end of data",
+        "id: I1 is an OpenAlex institution; only merged works and authors are read",
+    ]
+    assert report["rejected"] == 4
+    assert report["read"] == 2
+    assert _query(database_url, "SELECT count(*) FROM papers") == [(2,)]

@@ -356,6 +356,118 @@ def test_the_default_reject_file_is_named_after_the_first_input_in_the_current_f
     assert Rejects.for_inputs(["a.jsonl"], path="elsewhere.jsonl").path == Path("elsewhere.jsonl")
 
 
+# OpenAlex merged-ids CSV files
+
+MERGED = b"merge_date,id,merge_into_id\n2022-06-07,A2257618939,A2208157607\n\n2022-06-06,W2011993412,W2741809807\n"
+MERGED_ROWS = [
+    ({"merge_date": "2022-06-07", "id": "A2257618939", "merge_into_id": "A2208157607"}, 2),
+    ({"merge_date": "2022-06-06", "id": "W2011993412", "merge_into_id": "W2741809807"}, 4),
+]
+
+
+def test_a_merged_ids_csv_file_yields_each_row_as_an_object_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "2022-06-07.csv", MERGED)
+    records = list(iter_json_records([path]))
+
+    assert [(record.value, record.line) for record in records] == MERGED_ROWS
+    assert records[0].raw == b"2022-06-07,A2257618939,A2208157607"
+
+
+def test_a_gzipped_merged_ids_file_crlf_a_byte_order_mark_quotes_and_blank_fields(tmp_path: Path) -> None:
+    data = b'\xef\xbb\xbfmerge_date,id,merge_into_id\r\n"2022-06-07", A1 ,"https://openalex.org/A2"\r\n,W3,\r\n'
+    path = write(tmp_path / "merged_ids" / "works" / "2022-06-07.CSV.GZ", gzip.compress(data))
+
+    assert values_and_lines([path]) == [
+        ({"merge_date": "2022-06-07", "id": "A1", "merge_into_id": "https://openalex.org/A2"}, 2),
+        ({"merge_date": None, "id": "W3", "merge_into_id": None}, 3),
+    ]
+
+
+def test_merged_ids_are_recognised_by_their_header_whatever_the_name_and_on_standard_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unnamed = write(tmp_path / "part_000", gzip.compress(MERGED))
+    assert values_and_lines([unnamed]) == MERGED_ROWS
+    # Parts joined into one stream (`zcat merged_ids/works/*.csv.gz | …`): a header met again is skipped.
+    use_stdin(monkeypatch, gzip.compress(MERGED + MERGED))
+    assert values_and_lines(["-"]) == [*MERGED_ROWS, *((value, line + 4) for value, line in MERGED_ROWS)]
+
+
+def test_a_json_lines_file_that_mentions_merge_into_id_is_still_json(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", jsonl({"merge_date": None, "id": "W1", "merge_into_id": "W2"}))
+
+    assert values_and_lines([path]) == [({"merge_date": None, "id": "W1", "merge_into_id": "W2"}, 1)]
+
+
+def test_in_a_folder_merged_ids_come_after_the_works_parts(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write(data / "merged_ids" / "works" / "2022-06-06.csv.gz", gzip.compress(MERGED))
+    write(data / "works" / "updated_date=2024-01-01" / "part_000.gz", gzip.compress(jsonl({"id": "W2741809807"})))
+    write(data / "authors" / "updated_date=2024-01-01" / "part_000.gz", gzip.compress(jsonl({"id": "A2208157607"})))
+    write(data / "works" / "manifest", b"{}")
+
+    names = [Path(source.path).relative_to(data).as_posix() for source in iter_inputs([str(data)])]
+    ids = [record.value["id"] for record in iter_json_records([str(data)])]
+
+    assert names == [
+        "authors/updated_date=2024-01-01/part_000.gz",
+        "works/updated_date=2024-01-01/part_000.gz",
+        "merged_ids/works/2022-06-06.csv.gz",
+    ]
+    assert ids == ["A2208157607", "W2741809807", "A2257618939", "W2011993412"]
+
+
+BAD_ROWS = (
+    b"merge_date,id,merge_into_id\n"
+    b"2022-06-07,A1,A2\n"
+    b"2022-06-07,W1\n"  # line 3: a field missing
+    b'2022-06-07,"W2,W3\n'  # line 4: an unclosed quote
+    b"2022-06-07,W4,W5,W6\n"  # line 5: a field too many
+    b"2022-06-07,W\xe97,W8\n"  # line 6: not UTF-8
+    b"2022-06-07,W9,W10\n"
+)
+
+
+def test_under_fail_a_malformed_csv_row_raises_naming_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "merged.csv", BAD_ROWS)
+
+    with pytest.raises(InputFormatError) as raised:
+        list(iter_json_records([path], rejects=Rejects(tmp_path / "r.jsonl", policy=ErrorPolicy.FAIL)))
+
+    assert str(raised.value) == f"{path}:3: expected 3 fields (merge_date,id,merge_into_id), found 2"
+
+
+def test_under_skip_malformed_csv_rows_go_to_the_reject_file_and_the_rest_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path / "merged.csv", BAD_ROWS)
+    rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.SKIP)
+
+    with rejects:
+        ids = [(record.value["id"], record.line) for record in iter_json_records([path], rejects=rejects)]
+
+    assert ids == [("A1", 2), ("W9", 7)]
+    assert [(entry["line"], entry["reason"], entry["record"]) for entry in read_rejects(rejects.path)] == [
+        (3, "expected 3 fields (merge_date,id,merge_into_id), found 2", "2022-06-07,W1"),
+        (4, "not a CSV row: unexpected end of data", '2022-06-07,"W2,W3'),
+        (5, "expected 3 fields (merge_date,id,merge_into_id), found 4", "2022-06-07,W4,W5,W6"),
+        (6, "not valid UTF-8 (byte 0xe9 at column 13)", "2022-06-07,W\\xe97,W8"),
+    ]
+    assert {entry["path"] for entry in read_rejects(rejects.path)} == {path}
+
+
+def test_a_csv_file_with_another_header_is_an_error_at_its_first_line(tmp_path: Path) -> None:
+    other = write(tmp_path / "institutions.csv", b"id,display_name\nI1,Somewhere\n")
+    after = write(tmp_path / "works.jsonl", jsonl({"n": 1}))
+
+    with pytest.raises(InputFormatError, match=r"institutions\.csv:1: a CSV file, but not OpenAlex merged ids"):
+        list(iter_json_records([other]))
+    rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.SKIP)
+    with rejects:
+        assert values_and_lines([other, after], rejects) == [({"n": 1}, 1)]
+    (entry,) = read_rejects(rejects.path)
+    assert (entry["line"], entry["record"]) == (1, "id,display_name")
+    assert "the rest of the file is not read" in str(entry["reason"])
+
+
 # Constant memory
 
 

@@ -110,9 +110,15 @@ def test_crossref_skips_non_papers_and_rejects_damaged_works_to_the_reject_file(
     lines = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert len(lines) == 3
     assert all(entry["path"] == str(CROSSREF) and entry["line"] >= 1 and "title" in entry["reason"] for entry in lines)
-    # 294 works read; two of them (different DOIs) share the title "Evolutionary Ecology" and the year
-    # 1998, so title-and-year identity takes them for one paper: a known limit of that rule.
-    assert count(database_url, "SELECT count(*) FROM papers") == 293
+    # 294 works read, 294 papers: two of them share the title "Evolutionary Ecology" and the year 1998,
+    # but their DOIs differ, so title-and-year identity must not take them for one paper.
+    assert count(database_url, "SELECT count(*) FROM papers") == 294
+    assert (
+        count(
+            database_url, "SELECT count(*) FROM papers WHERE title = 'Evolutionary Ecology' AND published_year = 1998"
+        )
+        == 2
+    )
 
 
 def test_under_fail_a_damaged_record_changes_nothing_and_names_file_and_line(

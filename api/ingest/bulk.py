@@ -37,7 +37,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Iterable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,7 @@ from api.db import bulk
 from api.db.pool import Connection, Database
 from api.db.records import Row
 from api.errors import IngestError
+from api.ingest.ahead import read_ahead
 from api.ingest.model import Institution, Person, RecordError, Work
 
 Record = Work | Person
@@ -302,6 +304,8 @@ class _Batch:
         }
         self.institutions: list[Institution] = []
         self._institution_of: dict[tuple[str | None, ...], int] = {}
+        self.read: Counter[str] = Counter()  # records read into this batch, by kind, rejected ones included
+        self.rejected: Counter[str] = Counter()
         self.text_references = 0
         self.unknown_merge_targets = 0  # merged-ids rows whose target is neither stored nor in the batch
         self.units = 0  # records and the works persons list: what the batch size counts
@@ -740,13 +744,58 @@ async def _write_batch(connection: Connection, batch: _Batch, stats: bulk.BulkSt
     await bulk.write_reported(connection, stats)
 
 
-async def _iterate(records: AsyncIterable[Record] | Iterable[Record]) -> AsyncIterator[Record]:
-    if isinstance(records, AsyncIterable):
-        async for record in records:
-            yield record
-    else:
-        for record in records:
-            yield record
+class _Cutter:
+    """Records into batches of about `batch_size` units: each record checked, counted, and on failing
+    the check passed to `on_reject` (or, without it, the import fails)."""
+
+    def __init__(self, batch_size: int, on_reject: RejectCallback | None) -> None:
+        self.batch_size = batch_size
+        self.on_reject = on_reject
+        self.batch = _Batch()
+        self.number = 0
+
+    def add(self, record: Record) -> _Batch | None:
+        """Take a record; return the batch it completed, if it did."""
+        self.number += 1
+        kind = "works" if isinstance(record, Work) else "persons"
+        self.batch.read[kind] += 1
+        try:
+            check_record(record)
+        except RecordError as error:
+            if self.on_reject is None:
+                raise IngestError(f"record {self.number} ({_describe(record)}): {error}") from error
+            self.batch.rejected[kind] += 1
+            self.on_reject(record, str(error))
+            return None
+        self.batch.add(record)
+        if self.batch.units < self.batch_size:
+            return None
+        full, self.batch = self.batch, _Batch()
+        return full
+
+    def rest(self) -> _Batch | None:
+        """The last batch: records, or only rejected ones to count."""
+        return self.batch if self.batch.units or self.batch.read else None
+
+
+def _cut(records: Iterable[Record], cutter: _Cutter) -> Generator[_Batch, None, None]:
+    for record in records:
+        full = cutter.add(record)
+        if full is not None:
+            yield full
+    rest = cutter.rest()
+    if rest is not None:
+        yield rest
+
+
+async def _cut_async(records: AsyncIterable[Record], cutter: _Cutter) -> AsyncGenerator[_Batch, None]:
+    async for record in records:
+        full = cutter.add(record)
+        if full is not None:
+            yield full
+    rest = cutter.rest()
+    if rest is not None:
+        yield rest
 
 
 async def write_records(
@@ -762,33 +811,24 @@ async def write_records(
     A record that cannot be stored (`check_record`) is passed to `on_reject` with the reason and skipped,
     or, without `on_reject`, fails the import (IngestError; nothing is written). `on_progress` is called
     with the summary so far after each batch. Returns the summary.
+
+    Records given as a plain (blocking) iterable are read, checked and cut into batches in a worker
+    thread one batch ahead of the writing (api/ingest/ahead.py), so parsing overlaps the database's
+    work; `records` and `on_reject` then run in that thread.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     summary = ImportSummary()
     stats = bulk.BulkStats(inserted=summary.inserted, updated=summary.updated, merged=summary.merged)
+    cutter = _Cutter(batch_size, on_reject)
     async with db.transaction() as connection:
         await bulk.begin_import(connection)
-        batch = _Batch()
-        number = 0
-        async for record in _iterate(records):
-            number += 1
-            kind = "works" if isinstance(record, Work) else "persons"
-            summary.read[kind] += 1
-            try:
-                check_record(record)
-            except RecordError as error:
-                if on_reject is None:
-                    raise IngestError(f"record {number} ({_describe(record)}): {error}") from error
-                summary.rejected[kind] += 1
-                on_reject(record, str(error))
-                continue
-            batch.add(record)
-            if batch.units >= batch_size:
+        batches = (
+            _cut_async(records, cutter) if isinstance(records, AsyncIterable) else read_ahead(_cut(records, cutter))
+        )
+        async with aclosing(batches):
+            async for batch in batches:
                 await _finish_batch(connection, batch, stats, summary, on_progress)
-                batch = _Batch()
-        if batch.units:
-            await _finish_batch(connection, batch, stats, summary, on_progress)
         await bulk.finish_import(connection)
     return summary
 
@@ -800,11 +840,14 @@ async def _finish_batch(
     summary: ImportSummary,
     on_progress: ProgressCallback | None,
 ) -> None:
-    await _write_batch(connection, batch, stats)
-    summary.batches += 1
-    # After batches 1, 2, 4, 8, …: the tables have doubled, the plans of the next look-ups may change.
-    if summary.batches & (summary.batches - 1) == 0:
-        await bulk.analyze(connection)
+    summary.read.update(batch.read)
+    summary.rejected.update(batch.rejected)
+    if batch.units:
+        await _write_batch(connection, batch, stats)
+        summary.batches += 1
+        # After batches 1, 2, 4, 8, …: the tables have doubled, the plans of the next look-ups may change.
+        if summary.batches & (summary.batches - 1) == 0:
+            await bulk.analyze(connection)
     summary.skipped["text_references"] += batch.text_references
     summary.skipped["unknown_merge_targets"] += batch.unknown_merge_targets
     if on_progress is not None:

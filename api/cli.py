@@ -117,6 +117,7 @@ def cmd_ingest_dump(args: argparse.Namespace) -> int:
                     as_of=args.as_of,
                     progress=shown,
                     batch_size=args.batch_size,
+                    bulk_load=args.bulk_load,
                 )
                 summary = done.summary
                 extra: dict[str, object] = {}
@@ -239,6 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
             "--as-of", type=_date, default=None, help="date of reported figures that carry none (default: today)"
         )
         dump.add_argument("--batch-size", type=int, default=None, help="records per write batch (default 5000)")
+        dump.add_argument(
+            "--bulk-load", action=argparse.BooleanOptionalAction, default=None,
+            help="set foreign keys and secondary indexes aside during the import and rebuild them at its end; "
+                 "tables stay locked until it commits (default: only into an empty database)",
+        )  # fmt: skip
         dump.add_argument("--json", action="store_true", help="print the summary as one JSON object")
         dump.set_defaults(func=cmd_ingest_dump, format=name)
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.db.bulk_load import SetAside, database_is_empty, delete_dependents, restore, set_aside
 from api.db.metrics import refresh_computed_metrics, refresh_paper_citation_counts
 from api.db.pool import Connection, current_counter
 from api.db.records import Row
@@ -147,11 +148,15 @@ SELECT setval(pg_get_serial_sequence('papers', 'id'),
 """
 
 
-async def begin_import(connection: Connection) -> None:
+async def begin_import(connection: Connection, *, bulk_load: bool | None = None) -> SetAside | None:
     """Take the import lock, set the transaction up for bulk writing and create the staging tables.
 
     The transaction commits without waiting for the WAL flush (a crash loses the import whole, never
     half of it), and without a statement timeout: one refresh can run longer than a request may.
+
+    In bulk-load mode (`bulk_load`; by default, when the database holds no paper, author or
+    institution) foreign keys and secondary indexes are set aside until `finish_import`
+    (api/db/bulk_load.py); the returned SetAside says what, to pass to the merges and `finish_import`.
     """
     await connection.execute(
         "SELECT set_config('synchronous_commit', 'off', true), set_config('statement_timeout', '0', true),"
@@ -160,6 +165,9 @@ async def begin_import(connection: Connection) -> None:
     await lock_for_import(connection)
     await connection.execute(_STAGING)
     await connection.execute(_RESET_SEQUENCES)
+    if bulk_load is None:
+        bulk_load = await database_is_empty(connection)
+    return await set_aside(connection) if bulk_load else None
 
 
 _ANALYZE = (
@@ -322,12 +330,14 @@ _MERGE_PAPERS = (
 )
 
 
-async def merge_papers(connection: Connection, stats: BulkStats) -> None:
+async def merge_papers(connection: Connection, stats: BulkStats, set_aside: SetAside | None = None) -> None:
     """Merge each staged `bulk_paper_merge.old_id` into its `new_id`: two stored papers a record proved to
     be one work. Ids, byline, citations both ways, institutions and pending references move to the
     survivor; the survivor's empty fields are filled from the merged paper; the old id redirects."""
     for statement in _MERGE_PAPERS[:-1]:
         await connection.execute(statement)
+    if set_aside is not None:
+        await delete_dependents(connection, set_aside, "papers", "SELECT old_id FROM bulk_paper_merge")
     stats.merged["papers"] += _count(await connection.execute(_MERGE_PAPERS[-1]))
 
 
@@ -562,11 +572,13 @@ _MERGE_AUTHORS = (
 )
 
 
-async def merge_authors(connection: Connection, stats: BulkStats) -> None:
+async def merge_authors(connection: Connection, stats: BulkStats, set_aside: SetAside | None = None) -> None:
     """Merge each staged `bulk_author_merge.old_id` into its `new_id` (one person stored twice): ids,
     authorships and reported figures move to the survivor; the old id redirects."""
     for statement in _MERGE_AUTHORS[:-1]:
         await connection.execute(statement)
+    if set_aside is not None:
+        await delete_dependents(connection, set_aside, "authors", "SELECT old_id FROM bulk_author_merge")
     stats.merged["authors"] += _count(await connection.execute(_MERGE_AUTHORS[-1]))
 
 
@@ -840,10 +852,17 @@ ON CONFLICT DO NOTHING
 """
 
 
-async def finish_import(connection: Connection, *, chunk_size: int = 20_000, count_chunk_size: int = 20_000) -> int:
+async def finish_import(
+    connection: Connection,
+    set_aside: SetAside | None = None,
+    *,
+    chunk_size: int = 20_000,
+    count_chunk_size: int = 20_000,
+) -> int:
     """Refresh the citation counts of the papers whose citations changed (`count_chunk_size` per statement)
     and the computed metrics of the touched authors (`chunk_size` per statement, which bounds the memory
-    of one refresh). Returns the number of authors refreshed."""
+    of one refresh); then, in bulk-load mode, restore what `begin_import` set aside (after the refresh,
+    whose updates then maintain fewer indexes). Returns the number of authors refreshed."""
     last = 0
     while True:
         rows = await connection.fetch(
@@ -862,8 +881,11 @@ async def finish_import(connection: Connection, *, chunk_size: int = 20_000, cou
             "SELECT author_id FROM bulk_refresh WHERE author_id > $1 ORDER BY author_id LIMIT $2", last, chunk_size
         )
         if not rows:
-            return refreshed
+            break
         ids = [row["author_id"] for row in rows]
         await refresh_computed_metrics(connection, ids)
         refreshed += len(ids)
         last = ids[-1]
+    if set_aside is not None:
+        await restore(connection, set_aside)
+    return refreshed

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.db import bulk
+from api.db.bulk_load import SetAside
 from api.db.pool import Connection, Database
 from api.db.records import Row
 from api.errors import IngestError
@@ -713,7 +714,9 @@ async def _decide_authors(
 # --- the import ---------------------------------------------------------------------------------------
 
 
-async def _write_batch(connection: Connection, batch: _Batch, stats: bulk.BulkStats) -> None:
+async def _write_batch(
+    connection: Connection, batch: _Batch, stats: bulk.BulkStats, set_aside: SetAside | None
+) -> None:
     await bulk.clear_batch(connection)
     for table, rows in batch.rows.items():
         await bulk.copy(connection, table, rows)
@@ -724,7 +727,7 @@ async def _write_batch(connection: Connection, batch: _Batch, stats: bulk.BulkSt
     await bulk.copy(connection, "bulk_work_paper", [(w, p) for w, p in enumerate(papers.work_papers) if p])
     if papers.merges:
         await bulk.copy(connection, "bulk_paper_merge", papers.merges)
-        await bulk.merge_papers(connection, stats)
+        await bulk.merge_papers(connection, stats, set_aside)
     await bulk.write_papers(connection, stats)
     await bulk.attach_paper_ids(connection, stats)
     await bulk.link_pending(connection, stats)
@@ -734,7 +737,7 @@ async def _write_batch(connection: Connection, batch: _Batch, stats: bulk.BulkSt
     await bulk.copy(connection, "bulk_author", authors.author_rows)
     if authors.merges:
         await bulk.copy(connection, "bulk_author_merge", authors.merges)
-        await bulk.merge_authors(connection, stats)
+        await bulk.merge_authors(connection, stats, set_aside)
     await bulk.write_authors(connection, stats)
     await bulk.attach_author_ids(connection, stats)
     await bulk.write_institutions(connection, stats)
@@ -805,6 +808,7 @@ async def write_records(
     batch_size: int = BATCH_SIZE,
     on_progress: ProgressCallback | None = None,
     on_reject: RejectCallback | None = None,
+    bulk_load: bool | None = None,
 ) -> ImportSummary:
     """Write every record, in batches of about `batch_size` papers, in one transaction.
 
@@ -815,6 +819,9 @@ async def write_records(
     Records given as a plain (blocking) iterable are read, checked and cut into batches in a worker
     thread one batch ahead of the writing (api/ingest/ahead.py), so parsing overlaps the database's
     work; `records` and `on_reject` then run in that thread.
+
+    `bulk_load` (default: when the database is empty) sets foreign keys and secondary indexes aside
+    for the import and rebuilds them at its end (api/db/bulk_load.py).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -822,14 +829,14 @@ async def write_records(
     stats = bulk.BulkStats(inserted=summary.inserted, updated=summary.updated, merged=summary.merged)
     cutter = _Cutter(batch_size, on_reject)
     async with db.transaction() as connection:
-        await bulk.begin_import(connection)
+        set_aside = await bulk.begin_import(connection, bulk_load=bulk_load)
         batches = (
             _cut_async(records, cutter) if isinstance(records, AsyncIterable) else read_ahead(_cut(records, cutter))
         )
         async with aclosing(batches):
             async for batch in batches:
-                await _finish_batch(connection, batch, stats, summary, on_progress)
-        await bulk.finish_import(connection)
+                await _finish_batch(connection, batch, stats, summary, on_progress, set_aside)
+        await bulk.finish_import(connection, set_aside)
     return summary
 
 
@@ -839,11 +846,12 @@ async def _finish_batch(
     stats: bulk.BulkStats,
     summary: ImportSummary,
     on_progress: ProgressCallback | None,
+    set_aside: SetAside | None,
 ) -> None:
     summary.read.update(batch.read)
     summary.rejected.update(batch.rejected)
     if batch.units:
-        await _write_batch(connection, batch, stats)
+        await _write_batch(connection, batch, stats, set_aside)
         summary.batches += 1
         # After batches 1, 2, 4, 8, …: the tables have doubled, the plans of the next look-ups may change.
         if summary.batches & (summary.batches - 1) == 0:

@@ -56,8 +56,10 @@ async def run_import(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
     batch_size: int | None = None,
+    bulk_load: bool | None = None,
 ) -> ImportRun:
-    """Import `paths` (files, gzip files, folders of parts, `-`) of one format; see the module."""
+    """Import `paths` (files, gzip files, folders of parts, `-`) of one format; see the module.
+    `bulk_load`: see api/ingest/bulk.write_records (default: into an empty database)."""
     read = _reader(format_name, as_of or dt.datetime.now(dt.UTC).date())
     with Rejects.for_inputs(paths, policy=policy, path=rejects_path) as rejects:
         reader = JsonReader(paths, rejects=rejects)
@@ -87,7 +89,9 @@ async def run_import(
             item = current[0]
             rejects.reject(item.error(reason), item.raw)
 
-        summary = await write_records(db, records(), batch_size=batch_size or BATCH_SIZE, on_reject=reject)
+        summary = await write_records(
+            db, records(), batch_size=batch_size or BATCH_SIZE, on_reject=reject, bulk_load=bulk_load
+        )
         rejected = rejects.count
     return ImportRun(
         summary=summary,

@@ -52,7 +52,8 @@ async def test_the_items_are_made_in_another_thread_while_the_consumer_waits() -
                 await asyncio.sleep(0.01)
             assert made_second.is_set(), "the second item was not made while the first was being used"
     assert taken == ["first", "second"]
-    assert threads and threads[0] != threading.get_ident()
+    assert len(threads) == 1
+    assert threads[0] != threading.get_ident()
 
 
 @pytest.mark.parametrize("ahead", [1, 3])
@@ -74,10 +75,14 @@ async def test_an_error_of_the_items_reaches_the_consumer_after_the_items_before
         yield 2
         raise ValueError("line 3 is not JSON")
 
-    taken = []
-    with pytest.raises(ValueError, match="line 3 is not JSON"):
+    taken: list[int] = []
+
+    async def take_all() -> None:
         async for item in read_ahead(items()):
             taken.append(item)
+
+    with pytest.raises(ValueError, match="line 3 is not JSON"):
+        await take_all()
     assert taken == [1, 2]
     assert not _worker_threads()
 
@@ -96,5 +101,4 @@ async def test_a_consumer_stopping_early_closes_the_items_and_ends_the_thread() 
 
 async def test_ahead_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
-        async for _ in read_ahead(_numbers(1), ahead=0):
-            pass
+        await anext(read_ahead(_numbers(1), ahead=0))

@@ -440,7 +440,8 @@ async def _statements(db: Database, records: Iterator[Work], batch_size: int) ->
     counter = StatementCounter()
     token = current_counter.set(counter)
     try:
-        await write_records(db, records, batch_size=batch_size)
+        # the bulk load of an empty database adds a fixed number of statements (its set-aside and restore)
+        await write_records(db, records, batch_size=batch_size, bulk_load=False)
     finally:
         current_counter.reset(token)
     return counter.count

@@ -345,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
         help="PostgreSQL server to make the scratch database on (default: $SCHOLARGRAPH_BENCH_DATABASE_URL)",
     )
     parser.add_argument("--batch-size", type=int, help="passed to the importer's --batch-size")
+    parser.add_argument(
+        "--no-bulk-load", action="store_true", help="passed to the importer: write row by row into the empty database"
+    )
     parser.add_argument("--py-spy", metavar="OUT", help="profile the importer with py-spy into OUT (.svg/.txt/.json)")
     parser.add_argument("--timeout", type=float, help="interrupt the import after this many seconds (reported)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
@@ -360,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     command = [_scholargraph(), "ingest", "openalex", str(path), "--json", "--database-url", url]
     if args.batch_size:
         command += ["--batch-size", str(args.batch_size)]
+    if args.no_bulk_load:
+        command += ["--no-bulk-load"]
     asyncio.run(_admin(args.server_url, f'CREATE DATABASE "{name}"'))
     try:
         migrated = subprocess.run(

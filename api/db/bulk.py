@@ -852,6 +852,9 @@ ON CONFLICT DO NOTHING
 """
 
 
+_LARGE_REFRESH = 1_000
+
+
 async def finish_import(
     connection: Connection,
     set_aside: SetAside | None = None,
@@ -883,7 +886,15 @@ async def finish_import(
         if not rows:
             break
         ids = [row["author_id"] for row in rows]
-        await refresh_computed_metrics(connection, ids)
+        # A chunk of thousands of authors reads much of the graph, which hash joins do best; the planner,
+        # blind to the length of the id array, picks nested loops (3x slower over 46k authors).
+        if len(ids) >= _LARGE_REFRESH:
+            was = await connection.fetchval("SELECT current_setting('enable_nestloop')")
+            await connection.execute("SELECT set_config('enable_nestloop', 'off', true)")
+            await refresh_computed_metrics(connection, ids)
+            await connection.execute("SELECT set_config('enable_nestloop', $1, true)", was)
+        else:
+            await refresh_computed_metrics(connection, ids)
         refreshed += len(ids)
         last = ids[-1]
     if set_aside is not None:

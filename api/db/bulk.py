@@ -486,27 +486,24 @@ WITH mention AS (
     WHERE m.name_key <> ''
       AND NOT EXISTS (SELECT 1 FROM by_id b WHERE b.m = m.m)
       AND NOT EXISTS (SELECT 1 FROM same_paper sp WHERE sp.m = m.m)
-), neighbour AS (
-    -- the stored coauthors of each such anchor, read once per anchor by index (its papers, their
-    -- bylines): the cost follows the anchors' bylines, never how common a name is
-    SELECT q.anchor, n.author_id, n.name_key
-    FROM (SELECT DISTINCT anchor FROM asked) AS q
-    CROSS JOIN LATERAL (
-        SELECT DISTINCT co.author_id, a.name_key
-        FROM authorships mine
-        JOIN authorships co ON co.paper_id = mine.paper_id AND co.author_id <> mine.author_id
-        JOIN authors a ON a.id = co.author_id
-        WHERE mine.author_id = q.anchor
-    ) AS n
-), coauthor AS (
-    -- else a stored coauthor of an author of the record matched by id, with the same folded name
-    SELECT DISTINCT ON (q.m) q.m, n.author_id
-    FROM asked q
-    JOIN neighbour n ON n.anchor = q.anchor AND n.name_key = q.name_key
+), candidate AS (
+    -- the stored authors with such a mention's folded name whose ids do not contradict its own (none of
+    -- a scheme it has): found by the name index, and in a corpus whose authors carry ids (OpenAlex,
+    -- Semantic Scholar) ruled out at once, however many coauthors the record's authors have
+    SELECT q.m, a.id AS author_id
+    FROM (SELECT DISTINCT m, name_key FROM asked) AS q
+    JOIN authors a ON a.name_key = q.name_key
     LEFT JOIN schemes k ON k.m = q.m
     WHERE NOT EXISTS (SELECT 1 FROM author_external_ids x
-                      WHERE x.author_id = n.author_id AND x.scheme = ANY (k.schemes))
-    ORDER BY q.m, n.author_id
+                      WHERE x.author_id = a.id AND x.scheme = ANY (k.schemes))
+), coauthor AS (
+    -- else such a stored author who is a coauthor of an author of the record matched by id
+    SELECT DISTINCT ON (c.m) c.m, c.author_id
+    FROM candidate c
+    JOIN authorships mine ON mine.author_id = c.author_id
+    JOIN authorships co ON co.paper_id = mine.paper_id AND co.author_id <> mine.author_id
+    JOIN asked q ON q.m = c.m AND q.anchor = co.author_id
+    ORDER BY c.m, c.author_id
 )
 SELECT m.m, m.name_key, b.ids AS by_id, sp.author_id AS same_paper, sp.idless AS same_paper_idless,
        ca.author_id AS coauthor
@@ -620,19 +617,23 @@ async def attach_author_ids(connection: Connection, stats: BulkStats) -> None:
 
 # --- institutions -------------------------------------------------------------------------------------
 
+# By name only where no id contradicts: two institutions with different ROR (or OpenAlex) ids are two.
 _FIND_INSTITUTIONS = """
 UPDATE bulk_institution b SET institution_id = coalesce(
     (SELECT id FROM institutions WHERE ror = b.ror),
     (SELECT id FROM institutions WHERE openalex = b.openalex),
-    (SELECT min(id) FROM institutions WHERE name_key = b.name_key))
+    (SELECT min(id) FROM institutions
+     WHERE name_key = b.name_key AND (b.ror IS NULL OR ror IS NULL) AND (b.openalex IS NULL OR openalex IS NULL)))
 """
 
-# One new institution per name key the batch does not find stored.
+# One new institution per batch component not found stored (its rows carry the same name and ids).
 _NUMBER_INSTITUTIONS = """
 UPDATE bulk_institution b SET institution_id = n.id, is_new = true
-FROM (SELECT name_key, nextval(pg_get_serial_sequence('institutions', 'id')) AS id
-      FROM (SELECT DISTINCT name_key FROM bulk_institution WHERE institution_id IS NULL ORDER BY name_key) AS k) AS n
+FROM (SELECT name_key, ror, openalex, nextval(pg_get_serial_sequence('institutions', 'id')) AS id
+      FROM (SELECT DISTINCT name_key, ror, openalex FROM bulk_institution WHERE institution_id IS NULL
+            ORDER BY name_key, ror, openalex) AS k) AS n
 WHERE b.institution_id IS NULL AND b.name_key = n.name_key
+  AND b.ror IS NOT DISTINCT FROM n.ror AND b.openalex IS NOT DISTINCT FROM n.openalex
 """
 
 _WRITE_INSTITUTIONS = """
@@ -663,8 +664,8 @@ SELECT (SELECT count(*) FROM added) AS inserted, (SELECT count(*) FROM filled) A
 
 
 async def write_institutions(connection: Connection, stats: BulkStats) -> None:
-    """Find each staged institution by ROR id, else OpenAlex id, else name key (the oldest); create the
-    others, one per name key."""
+    """Find each staged institution by ROR id, else OpenAlex id, else name key (the oldest without a
+    contradicting id); create the others, one per batch component."""
     await connection.execute(_FIND_INSTITUTIONS)
     await connection.execute(_NUMBER_INSTITUTIONS)
     row = await connection.fetchrow(_WRITE_INSTITUTIONS)

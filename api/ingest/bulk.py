@@ -419,17 +419,23 @@ class _Batch:
         return found
 
     def institution_rows(self) -> list[tuple[Any, ...]]:
-        """One row per distinct institution given, each with its batch component's name and ids (joined by
-        ROR id, OpenAlex id or folded name), so that the database finds them all as one."""
+        """One row per distinct institution given, each with its batch component's name and ids, so that the
+        database finds them all as one. Institutions are one when they share a ROR or OpenAlex id; one
+        without ids is the first of its folded name; two with different ids stay two, whatever their names."""
         components = _Components()
         first: dict[tuple[str, str], int] = {}
         for i, institution in enumerate(self.institutions):
             components.add()
-            keys = [("name", fold(institution.name))]
+            keys = []
             if institution.ror:
                 keys.append(("ror", institution.ror))
             if institution.openalex:
                 keys.append(("openalex", institution.openalex))
+            name = ("name", fold(institution.name))
+            if keys:
+                first.setdefault(name, i)  # an institution with ids names the name for those without
+            else:
+                keys.append(name)  # two with different ids are two, however alike their names
             for key in keys:
                 other = first.setdefault(key, i)
                 if other != i:

@@ -218,6 +218,25 @@ async def test_a_name_is_found_among_the_coauthors_of_an_author_matched_by_id(db
     assert len(await author_named(db, "Bob Babbage")) == 1
 
 
+async def test_among_authors_of_one_name_the_coauthor_is_taken_and_never_one_with_another_id(db: Database) -> None:
+    ada = by("Ada Lovelace", 1, orcid=ORCID_ADA)
+    # two stored Bob Babbages: one unrelated to Ada (the older), one her coauthor, with an ORCID
+    await write_records(db, [work("P0", ("doi", "10.1/0"), authors=(by("Bob Babbage", 1),))])
+    await write_records(db, [work("P1", ("doi", "10.1/1"), authors=(ada, by("Bob Babbage", 2, orcid=ORCID_BOB)))])
+    unrelated, coauthor = await author_named(db, "Bob Babbage")
+    await write_records(db, [work("P3", ("doi", "10.1/3"), authors=(ada, by("Bob Babbage", 2)))])
+    on_p3 = await db.fetchval(
+        "SELECT s.author_id FROM authorships s JOIN papers p ON p.id = s.paper_id"
+        " WHERE p.title = 'P3' AND s.position = 2"
+    )
+    assert on_p3 == coauthor  # Ada's coauthor, never the unrelated one of the same name
+    # a byline entry with another ORCID never takes her coauthor, who has one
+    other = "0000-0002-9079-593X"
+    await write_records(db, [work("P4", ("doi", "10.1/4"), authors=(ada, by("Bob Babbage", 2, orcid=other)))])
+    assert len(await author_named(db, "Bob Babbage")) == 3
+    assert unrelated < coauthor
+
+
 async def test_a_name_is_found_among_coauthors_within_one_batch(db: Database) -> None:
     ada = by("Ada Lovelace", 1, orcid=ORCID_ADA)
     await write_records(
@@ -267,6 +286,37 @@ async def test_byline_institutions_are_found_by_ror_then_name(db: Database) -> N
     assert row is not None
     assert (row["n"], row["cc"], row["ror"]) == (1, "US", "https://ror.org/042nb2s44")
     assert await db.fetchval("SELECT count(DISTINCT institution_id) FROM authorships") == 1
+
+
+async def test_institutions_with_the_same_name_and_different_ror_ids_stay_two(db: Database) -> None:
+    spain = Institution("Universidad de Córdoba", "ES", ror="https://ror.org/05yc77b46")
+    argentina = Institution("Universidad de Córdoba", "AR", ror="https://ror.org/056tb7j80")
+    unnamed = Institution("Universidad de Cordoba", None)  # no id: the first of its name
+    await write_records(
+        db,
+        [
+            work("P1", ("doi", "10.1/1"), authors=(Byline("Ada", 1, institutions=(spain,)),)),
+            work("P2", ("doi", "10.1/2"), authors=(Byline("Bob", 1, institutions=(argentina,)),)),
+            work("P3", ("doi", "10.1/3"), authors=(Byline("Cy", 1, institutions=(unnamed,)),)),
+        ],
+    )
+    later = Institution("Universidad de Córdoba", "AR", ror="https://ror.org/056tb7j80")
+    await write_records(db, [work("P4", ("doi", "10.1/4"), authors=(Byline("Di", 1, institutions=(later,)),))])
+    rows = await db.fetch("SELECT ror, country_code FROM institutions ORDER BY ror")
+    assert [(row["ror"], row["country_code"]) for row in rows] == [
+        ("https://ror.org/056tb7j80", "AR"),
+        ("https://ror.org/05yc77b46", "ES"),
+    ]
+    places = await db.fetch(
+        "SELECT p.title, i.ror FROM authorships s JOIN papers p ON p.id = s.paper_id"
+        " JOIN institutions i ON i.id = s.institution_id ORDER BY p.title"
+    )
+    assert [(row["title"], row["ror"]) for row in places] == [
+        ("P1", "https://ror.org/05yc77b46"),
+        ("P2", "https://ror.org/056tb7j80"),
+        ("P3", "https://ror.org/05yc77b46"),
+        ("P4", "https://ror.org/056tb7j80"),
+    ]
 
 
 # --- citations ------------------------------------------------------------------------------------------

@@ -123,9 +123,13 @@ async def restore(connection: Connection, dropped: SetAside) -> None:
     """Re-create what `set_aside` dropped: the indexes (one build each), then the foreign keys (each
     re-added key checks every row once)."""
     await connection.execute("SELECT set_config('maintenance_work_mem', '512MB', true)")
+    # A table with deferred checks still pending (authorships' unique (paper, list_order), queued when a
+    # byline was renumbered) cannot be indexed or altered: run those checks now, defer again after.
+    await connection.execute("SET CONSTRAINTS ALL IMMEDIATE")
     for _, definition in dropped.indexes:
         await connection.execute(definition)
     for key in dropped.foreign_keys:
         await connection.execute(f'ALTER TABLE {key.table} ADD CONSTRAINT "{key.name}" {key.definition}')
+    await connection.execute("SET CONSTRAINTS ALL DEFERRED")
     dropped.indexes.clear()
     dropped.foreign_keys.clear()

@@ -116,6 +116,30 @@ async def test_merges_under_a_bulk_load_leave_no_dangling_rows(db: Database) -> 
     assert cited == 1  # two citing records, one paper after the merge
 
 
+async def test_a_bulk_load_that_reorders_bylines_restores_its_indexes(db: Database) -> None:
+    """Renumbering a stored byline (an author with a known place arriving after the others) swaps
+    list_order values: the deferred uniqueness check of (paper, list_order) is queued, and an index on
+    authorships cannot be built while such checks are pending."""
+    catalog = await _catalog(db)
+    first = Work(
+        source="test",
+        ids=(PaperId("doi", "10.1/p"),),
+        title="Paper",
+        authors=(Byline(name="Ada Lovelace", position=2), Byline(name="Cy Young", position=3)),
+    )
+    again = Work(source="test", ids=(PaperId("doi", "10.1/p"),), title="Paper", authors=(Byline("Bob Babbage", 1),))
+    await write_records(db, [first, again], batch_size=1, bulk_load=True)
+    rows = await db.fetch(
+        "SELECT a.name, s.list_order FROM authorships s JOIN authors a ON a.id = s.author_id ORDER BY s.list_order"
+    )
+    assert [(row["name"], row["list_order"]) for row in rows] == [
+        ("Bob Babbage", 1),
+        ("Ada Lovelace", 2),
+        ("Cy Young", 3),
+    ]
+    assert await _catalog(db) == catalog
+
+
 async def test_an_empty_database_is_loaded_in_bulk_and_a_filled_one_is_not(db: Database) -> None:
     async with db.transaction() as connection:
         assert await bulk.begin_import(connection) is not None

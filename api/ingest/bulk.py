@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Hashable, Iterable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -266,6 +266,22 @@ class _Components:
         self.parent[rb] = ra
         self.stored[ra] = self.stored[ra] or self.stored[rb]
         self.ided[ra] = self.ided[ra] or self.ided[rb]
+
+    def union_sharing(self, keyed: Iterable[tuple[int, Iterable[Hashable]]]) -> None:
+        """Union the nodes that share any key: (node, its keys) pairs."""
+        first: dict[Hashable, int] = {}
+        for node, keys in keyed:
+            for key in keys:
+                other = first.setdefault(key, node)
+                if other != node:
+                    self.union(other, node)
+
+    def stored_node(self, nodes: dict[int, int], row_id: int) -> int:
+        """The node standing for the stored row `row_id` in `nodes` (row id -> node), added on first use."""
+        node = nodes.get(row_id)
+        if node is None:
+            node = nodes[row_id] = self.add(stored=True)
+        return node
 
 
 # --- a batch, flattened into staging rows -------------------------------------------------------------
@@ -519,19 +535,7 @@ def _plan_papers(batch: _Batch, matches: Sequence[Row]) -> tuple[_Components, di
     for _ in range(n):
         components.add()
     node_of_paper: dict[int, int] = {}
-
-    def stored(paper_id: int) -> int:
-        node = node_of_paper.get(paper_id)
-        if node is None:
-            node = node_of_paper[paper_id] = components.add(stored=True)
-        return node
-
-    first: dict[IdKey, int] = {}
-    for w, ids in enumerate(batch.work_ids):
-        for key in ids:
-            other = first.setdefault(key, w)
-            if other != w:
-                components.union(other, w)
+    components.union_sharing(enumerate(batch.work_ids))
     title_keys: list[str] = [""] * n
     by_title: list[int | None] = [None] * n
     matched = [False] * n
@@ -541,7 +545,7 @@ def _plan_papers(batch: _Batch, matches: Sequence[Row]) -> tuple[_Components, di
         by_title[w] = row["by_title"]
         for paper_id in row["by_id"] or ():
             matched[w] = True
-            components.union(w, stored(paper_id))
+            components.union(w, components.stored_node(node_of_paper, paper_id))
     # Within the batch, by title key and a compatible year; never two records both found by id (their
     # ids decide), never two records with different DOIs or arXiv ids.
     exclusive = [frozenset((s, v) for s, v in ids if s in _EXCLUSIVE_SCHEMES) for ids in batch.work_ids]
@@ -565,7 +569,7 @@ def _plan_papers(batch: _Batch, matches: Sequence[Row]) -> tuple[_Components, di
     for w in range(n):
         candidate = by_title[w]
         if candidate is not None and not components.stored[components.find(w)]:
-            components.union(w, stored(candidate))
+            components.union(w, components.stored_node(node_of_paper, candidate))
     return components, node_of_paper
 
 
@@ -620,20 +624,8 @@ async def _decide_authors(
     for m in range(count):
         components.add(ided=bool(batch.mention_ids[m]))
     node_of_author: dict[int, int] = {}
-
-    def stored(author_id: int) -> int:
-        node = node_of_author.get(author_id)
-        if node is None:
-            node = node_of_author[author_id] = components.add(stored=True)
-        return node
-
     # 1. the same ids, the same person; a person and their byline entries
-    first: dict[IdKey, int] = {}
-    for m, ids in enumerate(batch.mention_ids):
-        for key in ids:
-            other = first.setdefault(key, m)
-            if other != m:
-                components.union(other, m)
+    components.union_sharing(enumerate(batch.mention_ids))
     for own, byline in batch.links:
         components.union(own, byline)
     # 2. stored authors named by id
@@ -641,18 +633,18 @@ async def _decide_authors(
     for row in matches:
         name_keys[row["m"]] = row["name_key"] or ""
         for author_id in row["by_id"] or ():
-            components.union(row["m"], stored(author_id))
+            components.union(row["m"], components.stored_node(node_of_author, author_id))
     # 3. by name on the same stored paper; else a stored coauthor of an author matched by id
     for row in matches:
         same_paper = row["same_paper"]
         if same_paper is None:
             continue
         if not components.stored[components.find(row["m"])] or row["same_paper_idless"]:
-            components.union(row["m"], stored(same_paper))
+            components.union(row["m"], components.stored_node(node_of_author, same_paper))
     for row in matches:
         coauthor = row["coauthor"]
         if coauthor is not None and not components.stored[components.find(row["m"])]:
-            components.union(row["m"], stored(coauthor))
+            components.union(row["m"], components.stored_node(node_of_author, coauthor))
 
     def free(m: int) -> bool:
         root = components.find(m)

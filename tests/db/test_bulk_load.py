@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from conftest import _admin, _with_database
+from conftest import fresh_database
 from database_state import database_state, differences
 
 from api.db import bulk, bulk_load
@@ -64,12 +63,8 @@ def _merging() -> list[Record]:
 
 @pytest.fixture
 async def second_database(server_url: str, template_database: str) -> AsyncIterator[str]:
-    name = f"sg_test_{uuid.uuid4().hex[:12]}"
-    await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    try:
-        yield _with_database(server_url, name)
-    finally:
-        await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with fresh_database(server_url, template_database) as url:
+        yield url
 
 
 async def test_set_aside_drops_foreign_keys_and_indexes_and_restore_puts_back_the_same(db: Database) -> None:

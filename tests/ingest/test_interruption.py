@@ -27,15 +27,13 @@ import os
 import signal
 import sys
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import pytest
-from conftest import _admin, _with_database
+from conftest import fresh_database
 from database_state import database_state, differences
 
 from api.generate import write_openalex_works
@@ -55,17 +53,6 @@ def dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
     stats = write_openalex_works(path, PAPERS, seed=SEED)
     assert stats.works == PAPERS
     return path
-
-
-@asynccontextmanager
-async def fresh_database(server_url: str, template: str) -> AsyncIterator[str]:
-    """A migrated, empty database of its own (as conftest's `database_url`), dropped afterwards."""
-    name = f"sg_kill_{uuid.uuid4().hex[:12]}"
-    await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield _with_database(server_url, name)
-    finally:
-        await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- running the importer, watching it, killing it ----------------------------------------------------

@@ -75,6 +75,35 @@ async def test_author_look_up_finds_a_namesake_on_the_same_paper_and_among_coaut
     assert found == [(0, None, ada, None), (1, [anchor], None, None), (2, None, None, bob), (3, None, None, None)]
 
 
+_UNIVERSAL = "SELECT array_agg(scheme ORDER BY scheme) FROM bulk_universal_scheme"
+
+
+async def test_an_import_knows_the_id_schemes_every_stored_author_holds(db: Database) -> None:
+    async with db.transaction() as connection:
+        await bulk.begin_import(connection)  # no author: every scheme, vacuously
+        assert await connection.fetchval(_UNIVERSAL) == ["openalex", "orcid", "s2"]
+    async with db.transaction() as connection:
+        both, one = await _author(connection, "Ada Lovelace"), await _author(connection, "Bob Babbage")
+        await connection.executemany(
+            "INSERT INTO author_external_ids VALUES ($1, $2, $3)",
+            [("s2", "1", both), ("orcid", "0000-0002-1825-0097", both), ("s2", "2", one)],
+        )
+        await bulk.begin_import(connection)
+        assert await connection.fetchval(_UNIVERSAL) == ["s2"]
+        # the batch's new authors: one with an S2 id keeps S2 universal, one without takes it away
+        await connection.execute(
+            "INSERT INTO authors (id, name) OVERRIDING SYSTEM VALUE VALUES (900, 'Cy'), (901, 'Di')"
+        )
+        await bulk.copy(connection, "bulk_mention_author", [(0, 900)])
+        await bulk.copy(connection, "bulk_mention_id", [(0, "s2", "3")])
+        await bulk.copy(connection, "bulk_author", [(900, True, "Cy")])
+        await bulk.attach_author_ids(connection, bulk.BulkStats())
+        assert await connection.fetchval(_UNIVERSAL) == ["s2"]
+        await bulk.copy(connection, "bulk_author", [(901, True, "Di")])
+        await bulk.attach_author_ids(connection, bulk.BulkStats())
+        assert await connection.fetchval(_UNIVERSAL) is None
+
+
 async def test_an_author_merge_moves_ids_bylines_and_figures_and_redirects(db: Database) -> None:
     async with db.transaction() as connection:
         paper = await _paper(connection, "P")

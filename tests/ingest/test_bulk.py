@@ -246,6 +246,21 @@ async def test_a_name_is_found_among_coauthors_within_one_batch(db: Database) ->
     assert len(await author_named(db, "Bob Babbage")) == 1
 
 
+async def test_a_mention_with_an_unknown_id_finds_a_coauthor_stored_by_an_earlier_batch_without_ids(
+    db: Database,
+) -> None:
+    # Batch 1 stores Bob without ids, so from then on not every author holds an S2 id: batch 2's Bob, with
+    # an S2 id nobody has, must still be looked up by name among Ada's coauthors.
+    ada = by("Ada Lovelace", 1, orcid=ORCID_ADA)
+    await write_records(
+        db, [work("P1", ("doi", "10.1/1"), authors=(ada, by("Bob Babbage", 2))),
+             work("P2", ("doi", "10.1/2"), authors=(ada, by("Bob Babbage", 2, s2="77")))],
+        batch_size=1,
+    )  # fmt: skip
+    assert len(await author_named(db, "Bob Babbage")) == 1
+    assert await db.fetchval("SELECT count(*) FROM author_external_ids WHERE scheme = 's2' AND value = '77'") == 1
+
+
 async def test_the_same_name_on_unrelated_papers_is_two_authors(db: Database) -> None:
     await write_records(db, [work("P1", ("doi", "10.1/1"), authors=(by("Bob Babbage", 1),))])
     await write_records(db, [work("P2", ("doi", "10.1/2"), authors=(by("Bob Babbage", 1),))])

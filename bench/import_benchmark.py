@@ -12,7 +12,10 @@
    wall time (start to exit: reading, writing, the final refresh and commit), its peak RSS (the kernel's
    ru_maxrss of that process, from wait4) and CPU time, and samples the PostgreSQL backends serving
    the scratch database (RSS, CPU time) every 0.5 s, and what they are doing (pg_stat_activity: the
-   running statement, or "idle in transaction": waiting for the importer). --py-spy OUT attaches
+   running statement, or "idle in transaction": waiting for the importer); reads the server's settings
+   that shape a large load, and its WAL and checkpoint counters before and after (the difference: WAL
+   records, full-page images and bytes, checkpoints, buffers backends wrote themselves; server-wide, so
+   the import's own only on an otherwise idle server). --py-spy OUT attaches
    `py-spy record` to the importer (OUT.svg: flame graph, OUT.txt: collapsed stacks, OUT.json:
    speedscope), idle time included so that waiting on the database shows.
 4. Counts the rows written, drops the database (unless --keep), prints the figures as JSON and appends
@@ -301,6 +304,28 @@ async def _counts(url: str) -> dict[str, int]:
         await connection.close()
 
 
+_SETTINGS = ("server_version", "shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_buffers", "work_mem")
+
+
+async def _server(server_url: str) -> dict[str, Any]:
+    """The server settings that shape a large load, and its WAL and checkpoint counters (server-wide: the
+    difference over a run is that run's only when nothing else writes)."""
+    connection = await asyncpg.connect(server_url)
+    try:
+        settings = {name: await connection.fetchval(f"SHOW {name}") for name in _SETTINGS}
+        wal = await connection.fetchrow("SELECT wal_records, wal_fpi, wal_bytes::bigint AS wal_bytes FROM pg_stat_wal")
+        writer = await connection.fetchrow(
+            "SELECT checkpoints_timed, checkpoints_req, buffers_backend FROM pg_stat_bgwriter"
+        )
+    finally:
+        await connection.close()
+    return {"settings": settings, "counters": {**dict(wal or {}), **dict(writer or {})}}
+
+
+def _difference(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {name: int(after[name]) - int(before[name]) for name in after}
+
+
 # --- the report ----------------------------------------------------------------------------------------
 
 
@@ -374,7 +399,9 @@ def main(argv: list[str] | None = None) -> int:
             print(migrated.stderr, file=sys.stderr)
             return 1
         print(f"importing {path.name} into {name}", file=sys.stderr, flush=True)
+        server_before = asyncio.run(_server(args.server_url))
         done = run_import(command, args.server_url, name, path, args.py_spy, args.timeout)
+        server_after = asyncio.run(_server(args.server_url))
         counts = asyncio.run(_counts(url)) if done["exit_code"] == 0 else {}
     finally:
         if not args.keep:
@@ -424,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
             for label, count in done["statements"].most_common(8)
         },
         "rows": counts,
+        "server_settings": server_before["settings"],
+        "server_during_import": _difference(server_before["counters"], server_after["counters"]),
         "command": " ".join(command).replace(url, _shown_url(url)),
         "bench_command": bench_command,
         "py_spy": args.py_spy,

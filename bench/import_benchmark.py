@@ -382,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         [".venv/bin/python bench/import_benchmark.py", *(argv if argv is not None else sys.argv[1:])]
     )
 
+    commit = _commit()  # now: the code the import runs, whatever is committed while it does
     path, generated, made_now = dump_file(args.papers, args.seed, args.cache_dir)
     name = f"sg_bench_import_{uuid.uuid4().hex[:8]}"
     url = _with_database(args.server_url, name)
@@ -425,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     result = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
-        "commit": _commit(),
+        "commit": commit,
         "papers": args.papers,
         "seed": args.seed,
         "authorships": generated["authorships"],

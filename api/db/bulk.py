@@ -166,11 +166,14 @@ WHERE NOT EXISTS (SELECT 1 FROM authors a
                                     WHERE x.author_id = a.id AND x.scheme = s.scheme))
 """
 
+# Per new author, by the index on author ids (an aggregate in LATERAL stays a subquery: as an anti-join it
+# would scan every stored id at each batch).
 _PRUNE_UNIVERSAL_SCHEMES = """
 DELETE FROM bulk_universal_scheme u
 WHERE EXISTS (SELECT 1 FROM bulk_author b
-              WHERE b.is_new AND NOT EXISTS (SELECT 1 FROM author_external_ids x
-                                             WHERE x.author_id = b.author_id AND x.scheme = u.scheme))
+              CROSS JOIN LATERAL (SELECT count(*) AS n FROM author_external_ids x
+                                  WHERE x.author_id = b.author_id AND x.scheme = u.scheme) AS held
+              WHERE b.is_new AND held.n = 0)
 """
 
 
@@ -515,16 +518,21 @@ WITH mention AS (
       AND NOT EXISTS (SELECT 1 FROM same_paper sp WHERE sp.m = m.m)
 ), candidate AS (
     -- the stored authors with such a mention's folded name whose ids do not contradict its own (none of
-    -- a scheme it has): found by the name index, and in a corpus whose authors carry ids (OpenAlex,
+    -- a scheme it has), each mention's found by the name index (LATERAL: never a scan of all authors,
+    -- whatever the planner guesses of the CTEs' sizes); in a corpus whose authors carry ids (OpenAlex,
     -- Semantic Scholar) ruled out at once, however many coauthors the record's authors have; not even
     -- looked up for a mention with an id of a scheme every stored author holds
     SELECT q.m, a.id AS author_id
-    FROM (SELECT DISTINCT m, name_key FROM asked) AS q
-    LEFT JOIN schemes k ON k.m = q.m
-    JOIN authors a ON a.name_key = q.name_key
-    WHERE NOT EXISTS (SELECT 1 FROM bulk_universal_scheme u WHERE u.scheme = ANY (k.schemes))
-      AND NOT EXISTS (SELECT 1 FROM author_external_ids x
-                      WHERE x.author_id = a.id AND x.scheme = ANY (k.schemes))
+    FROM (SELECT DISTINCT q.m, q.name_key, k.schemes
+          FROM asked q LEFT JOIN schemes k ON k.m = q.m
+          WHERE NOT EXISTS (SELECT 1 FROM bulk_universal_scheme u WHERE u.scheme = ANY (k.schemes))) AS q
+    CROSS JOIN LATERAL (
+        SELECT a.id FROM authors a
+        WHERE a.name_key = q.name_key
+          AND NOT EXISTS (SELECT 1 FROM author_external_ids x
+                          WHERE x.author_id = a.id AND x.scheme = ANY (q.schemes))
+        OFFSET 0  -- kept a subquery: flattened into a join, it could become a hash join over every author
+    ) AS a
 ), coauthor AS (
     -- else such a stored author who is a coauthor of an author of the record matched by id
     SELECT DISTINCT ON (c.m) c.m, c.author_id

@@ -33,7 +33,6 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import orjson
@@ -43,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from api.ingest import openalex  # noqa: E402
 from api.ingest.model import Work  # noqa: E402
+from bench.import_benchmark import _admin, _with_database  # noqa: E402
 
 try:
     import msgspec
@@ -174,14 +174,6 @@ async def _store_seconds(url: str, rows: dict[str, list[tuple[Any, ...]]]) -> fl
         await connection.close()
 
 
-async def _admin(url: str, sql: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("file", type=Path)
@@ -220,8 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     texts = [(record.title, record.abstract) for record in records]
     rows = _rows(records)
     name = f"sg_bench_floor_{uuid.uuid4().hex[:8]}"
-    parts = urlsplit(args.server_url)
-    url = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+    url = _with_database(args.server_url, name)
     asyncio.run(_admin(args.server_url, f'CREATE DATABASE "{name}"'))
     try:
         subprocess.run(

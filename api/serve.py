@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 
 import uvicorn
 
 from api.app import create_app, open_runtime
 from api.db.supervisor import ServerSupervisor
-from api.errors import EmbeddedServerError, ScholarGraphError
+from api.errors import EmbeddedServerError, ServeError
 from api.settings import Settings
-
-
-class ServeError(ScholarGraphError):
-    """The HTTP server could not start (its address is taken, say)."""
 
 
 async def serve(settings: Settings) -> None:
     """Run the service until a signal stops it; raise if it cannot start or loses its embedded server."""
+    _check_address(settings.host, settings.port)  # before the database work, which takes seconds
     runtime = await open_runtime(settings)
     config = uvicorn.Config(
         create_app(settings, runtime=runtime),
@@ -49,6 +48,17 @@ async def serve(settings: Settings) -> None:
             await watch
     if runtime.supervisor is not None and runtime.supervisor.failure is not None:
         raise EmbeddedServerError(runtime.supervisor.failure)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Fail early, and say why, when the address cannot be listened on (taken, or not this machine's)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.create_server((host, port), family=family):
+            pass
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise ServeError(f"cannot listen on {host}:{port}: {reason}") from error
 
 
 async def _stop_when_given_up(supervisor: ServerSupervisor | None, server: uvicorn.Server) -> None:

@@ -75,10 +75,17 @@ def data_dir() -> Iterator[Path]:
 class Serve:
     """One `scholargraph serve` process on a free port, its output collected in a file."""
 
-    def __init__(self, data_dir: Path, *, python_path: Path | None = None, env: dict[str, str] | None = None):
-        self.port = _free_port()
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        port: int | None = None,
+        python_path: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.port = port or _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = data_dir.parent / f"serve-{self.port}.log"
+        self.log = data_dir.parent / f"serve-{self.port}-{time.monotonic_ns()}.log"
         environment = {k: v for k, v in os.environ.items() if not k.startswith("SCHOLARGRAPH_")}
         paths = [str(python_path)] if python_path else []
         environment["PYTHONPATH"] = os.pathsep.join([*paths, str(ROOT)])
@@ -164,6 +171,19 @@ def test_a_start_up_failure_is_one_line_and_exit_status_1(data_dir: Path) -> Non
     assert len(lines) == 1, serve.output()
     assert lines[0].startswith("scholargraph: error: ")
     assert "database" in lines[0]
+
+
+def test_a_taken_port_is_one_line_and_exit_status_1_before_any_database_work(data_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        serve = Serve(data_dir, port=taken.getsockname()[1])
+        assert serve.process.wait(timeout=60) == 1
+    assert (
+        serve.output().strip()
+        == f"scholargraph: error: cannot listen on 127.0.0.1:{serve.port}: Address already in use"
+    )
+    assert not data_dir.exists()  # refused before the embedded server was set up
 
 
 def test_a_killed_embedded_server_is_restarted_and_serve_is_ready_again(data_dir: Path) -> None:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from api.cli import build_parser
+from api.db.authors import AuthorFilter, AuthorOrder, ordering_for
 from api.graphql.schema import schema
 from api.settings import Settings
 
@@ -80,3 +81,25 @@ def test_the_import_guides_links_to_its_own_sections_resolve() -> None:
     links = set(re.findall(r"\]\(#([^)]+)\)", prose))
     assert links
     assert sorted(links - anchors) == []
+
+
+# What the guide calls each sort key of the author orderings by figures.
+_SORT_KEY_NAMES = {
+    "coalesce(m.h_index, 0)": "computed h-index",
+    "coalesce(m.citation_count, 0)": "computed citation count",
+    "coalesce(m.paper_count, 0)": "computed paper count",
+    "a.id": "id",
+}
+
+
+def test_the_graphql_guide_gives_the_author_orderings_tie_breaks_of_the_code() -> None:
+    text = (DOCS / "graphql.md").read_text(encoding="utf-8")
+    for order in (AuthorOrder.H_INDEX, AuthorOrder.CITATIONS, AuthorOrder.PAPER_COUNT):
+        keys = [
+            f"{_SORT_KEY_NAMES[key.expression]}, {'highest' if key.descending else 'lowest'} first"
+            for key in ordering_for(order, AuthorFilter()).keys
+        ]
+        row = re.search(rf"^\| `{order.name}` \| ([^|]+) \|", text, flags=re.MULTILINE)
+        assert row is not None, order.name
+        stated = "; ties by ".join(keys[:2]) + "".join(f"; then by {key}" for key in keys[2:])
+        assert row[1].startswith(stated), f"{order.name}: the guide says {row[1]!r}, the code orders by {stated!r}"

@@ -103,3 +103,30 @@ def test_the_graphql_guide_gives_the_author_orderings_tie_breaks_of_the_code() -
         assert row is not None, order.name
         stated = "; ties by ".join(keys[:2]) + "".join(f"; then by {key}" for key in keys[2:])
         assert row[1].startswith(stated), f"{order.name}: the guide says {row[1]!r}, the code orders by {stated!r}"
+
+
+# The dump formats whose records can lack the date of their reported figures, which `--as-of` gives
+# (api/ingest/run.py passes it to the Semantic Scholar reader only).
+_READ_AS_OF = {"semanticscholar"}
+
+
+def _section(text: str, heading: str) -> str:
+    """The text under a heading, up to the next heading of the same or a higher level."""
+    level = len(heading) - len(heading.lstrip("#"))
+    body = text[text.index(heading) + len(heading) :]
+    following = re.search(rf"^#{{1,{level}}} ", body, flags=re.MULTILINE)
+    return heading + (body[: following.start()] if following else body)
+
+
+def test_each_dump_format_of_the_import_guide_shows_its_command() -> None:
+    text = (DOCS / "importing.md").read_text(encoding="utf-8")
+    missing = []
+    for name in sorted(set(_subcommands("ingest")) - {"profile"}):
+        heading = next(line for line in text.splitlines() if line.startswith(f"#### `ingest {name}`"))
+        blocks = re.findall(r"```sh\n(.*?)```", _section(text, heading), flags=re.DOTALL)
+        commands = [line for block in blocks for line in block.splitlines() if f"scholargraph ingest {name} " in line]
+        if not commands:
+            missing.append(f"ingest {name}: no command")
+        elif name in _READ_AS_OF and not any("--as-of " in command for command in commands):
+            missing.append(f"ingest {name}: no --as-of")
+    assert missing == []

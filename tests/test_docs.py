@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from itertools import dropwhile
 from pathlib import Path
 
 from api.cli import build_parser
@@ -130,3 +131,52 @@ def test_each_dump_format_of_the_import_guide_shows_its_command() -> None:
         elif name in _READ_AS_OF and not any("--as-of " in command for command in commands):
             missing.append(f"ingest {name}: no --as-of")
     assert missing == []
+
+
+# The console scripts `scripts/install` puts in .venv/bin (and `python`, which only the venv has for sure).
+_VENV_COMMANDS = {"scholargraph", "python", "pytest", "pip", "alembic", "uvicorn", "ruff", "mypy"}
+
+
+def _shell_commands(text: str) -> list[str]:
+    """The commands of a document's ```sh and ```console blocks (console: the `$ ` lines), continuation
+    lines joined, each split into its simple commands (at pipes, `&&`, `;` and `$(`)."""
+    found = []
+    for language, block in re.findall(r"^\s*```(sh|console)\n(.*?)^\s*```", text, flags=re.DOTALL | re.MULTILINE):
+        lines = [line.strip() for line in block.splitlines()]
+        if language == "console":
+            lines = [line[2:] for line in lines if line.startswith("$ ")]
+        for line in re.sub(r"\\\n", " ", "\n".join(lines)).splitlines():
+            found += [simple.strip() for simple in re.split(r"\|\||&&|[|;]|\$\(", line) if simple.strip()]
+    return found
+
+
+def _prose_commands(text: str) -> list[str]:
+    """Inline code in the prose, except in headings (they name a command), in quoted output of the program
+    (its messages say `scholargraph migrate`) and in the Docker section (the image has the command on its
+    PATH)."""
+    found = []
+    in_docker = False
+    prose = re.sub(r"^\s*```.*?^\s*```", "", text, flags=re.DOTALL | re.MULTILINE)
+    for paragraph in re.split(r"\n\s*\n", prose):
+        lines = paragraph.strip().splitlines()
+        while lines and lines[0].startswith("#"):
+            if lines[0].startswith("## "):
+                in_docker = "Docker" in lines[0]
+            lines = lines[1:]
+        text_only = "\n".join(lines)
+        for span in re.finditer(r"`([^`]+)`", text_only):
+            quoted = text_only[: span.start()].count('"') % 2 == 1
+            if not (in_docker or quoted or "error:" in span[1]):
+                found.append(span[1])
+    return found
+
+
+def test_commands_in_the_docs_run_as_written_after_the_quick_start() -> None:
+    bare = []
+    for path in [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        for command in [*_shell_commands(text), *_prose_commands(text)]:
+            words = list(dropwhile(lambda word: re.match(r"^\w+=", word), command.split()))  # VAR=value first
+            if words and words[0].strip("\"'") in _VENV_COMMANDS and len(words) > 1:
+                bare.append(f"{path.name}: {command}")
+    assert bare == [], "the quick start installs these in .venv/bin: write .venv/bin/NAME"

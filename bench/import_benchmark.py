@@ -66,7 +66,8 @@ PostgreSQL, timed from the start to the exit of `scholargraph ingest openalex FI
 authorships/s are the file's works and authorships over that wall time; peak RSS is the importing
 process's (ru_maxrss); CPU % is CPU time over wall time (100% = one core) for the importer and for the
 PostgreSQL backends serving the import. Target (issue 4): 20,000 papers/s with their authorships for a
-1M-paper file, under 2 GB, on the 2-core machine. Notes on a run go above "Runs"; the script appends rows.
+1M-paper file, under 2 GB, on the 2-core machine. Commands are written as run from the repository's root,
+generated files as cached in `bench/cache/`. Notes on a run go above "Runs"; the script appends rows.
 
 ## Runs
 

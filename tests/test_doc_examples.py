@@ -48,12 +48,12 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from conftest import _admin, _with_database, graphql, make_settings
+from doc_blocks import DOCUMENTS, ROOT, Block, Prose, commands, read_parts, stray_marks
 from graphql import (
     FieldDefinitionNode,
     GraphQLField,
@@ -74,10 +74,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.graphql.schema import schema
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SERVICE = "http://127.0.0.1:8000"
-WITH_CITATIONS = "seed and citations"
 MAX_NOT_RUN = 3
 
 # Ids the docs use on purpose for objects that do not exist (to show the `null` they get).
@@ -85,82 +82,6 @@ UNKNOWN_BY_DESIGN = {
     "QXV0aG9yOjk5OTk": "graphql.md, `nodes`: a well-formed id of no author",
     "QXV0aG9yOjk5OTk5": "queries.md, batch look-up: a well-formed id of no author",
 }
-
-
-# --- reading the docs ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Block:
-    """One fenced block of a document."""
-
-    doc: str
-    line: int  # of the opening fence, 1-based
-    language: str
-    text: str
-    mark: str | None  # the `<!-- example: … -->` just above the fence
-    with_citations: bool  # after `<!-- examples: seed and citations -->`
-
-    @property
-    def where(self) -> str:
-        return f"{self.doc}:{self.line}"
-
-
-@dataclass(frozen=True)
-class Prose:
-    text: str
-
-
-_FENCE = re.compile(r"^(?P<indent>\s*)```(?P<language>[\w+-]*)\s*$")
-_MARK = re.compile(r"^\s*<!--\s*example:\s*(?P<mark>.*?)\s*-->\s*$")
-_SECTION_MARK = re.compile(r"^\s*<!--\s*examples:\s*(?P<mark>.*?)\s*-->\s*$")
-
-
-def read_parts(path: Path) -> list[Block | Prose]:
-    """The document as alternating prose and fenced blocks, in order."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    doc = path.relative_to(ROOT).as_posix()
-    parts: list[Block | Prose] = []
-    prose: list[str] = []
-    with_citations = False
-    index = 0
-    while index < len(lines):
-        fence = _FENCE.match(lines[index])
-        if fence is None:
-            section = _SECTION_MARK.match(lines[index])
-            with_citations = with_citations or (section is not None and section["mark"] == WITH_CITATIONS)
-            prose.append(lines[index])
-            index += 1
-            continue
-        end = next((i for i in range(index + 1, len(lines)) if lines[i].strip() == "```"), len(lines))
-        indent = len(fence["indent"])
-        before = [line for line in prose if line.strip()]
-        mark = _MARK.match(before[-1]) if before else None
-        parts.append(Prose("\n".join(prose)))
-        prose = []
-        text = "\n".join(line[indent:] for line in lines[index + 1 : end])
-        language = fence["language"]
-        parts.append(Block(doc, index + 1, language, text, mark["mark"] if mark else None, with_citations))
-        index = end + 1
-    parts.append(Prose("\n".join(prose)))
-    return parts
-
-
-def stray_marks(path: Path) -> list[str]:
-    """Marks that are not on the line before a fence (so they would apply to nothing), and unknown ones."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    doc = path.relative_to(ROOT).as_posix()
-    found = []
-    for number, line in enumerate(lines, 1):
-        section = _SECTION_MARK.match(line)
-        if section and section["mark"] != WITH_CITATIONS:
-            found.append(f"{doc}:{number}: unknown `examples:` mark {section['mark']!r}")
-        if not _MARK.match(line):
-            continue
-        following = next((later for later in lines[number:] if later.strip()), "")
-        if not _FENCE.match(following):
-            found.append(f"{doc}:{number}: an `example:` mark that no fenced block follows")
-    return found
 
 
 PARTS = {path.relative_to(ROOT).as_posix(): read_parts(path) for path in DOCUMENTS}
@@ -322,22 +243,6 @@ class Request:
     body: str | None
 
 
-def commands(block: Block) -> list[str]:
-    """The block's shell commands, continuation lines joined (in a console block, the `$ ` lines)."""
-    lines = block.text.splitlines()
-    if block.language == "console":
-        lines = [line[2:] for line in lines if line.startswith("$ ")]
-    joined: list[str] = []
-    pending = ""
-    for line in lines:
-        if line.rstrip().endswith("\\"):
-            pending += line.rstrip()[:-1] + " "
-            continue
-        joined.append(pending + line)
-        pending = ""
-    return [command.strip() for command in joined if command.strip()]
-
-
 def parse_curl(command: str) -> Request:
     """The request a `curl` command line sends (the options the docs use; any other is an error)."""
     words = shlex.split(command, comments=True)
@@ -443,7 +348,8 @@ def classify_curl() -> tuple[list[CurlRun], list[Block], list[str]]:
 
 
 CURL_RUNS, CURL_NOT_RUN, CURL_PROBLEMS = classify_curl()
-KNOWN_MARKS = re.compile(r"^(status( \d{3})+|errors|not run: .+|output varies: .+)$")
+# test_docs_importing's marks too: `file NAME`, `continues`.
+KNOWN_MARKS = re.compile(r"^(status( \d{3})+|errors|not run: .+|output varies: .+|file \S+|continues)$")
 
 
 # --- the services ----------------------------------------------------------------------------------------

@@ -56,8 +56,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from api.db import migrate
 
     url = _database_url(_settings(args))
+    before = migrate.revision_of(url)
     migrate.upgrade(url, args.revision)
-    print(f"database at revision {args.revision} ({migrate.head_revision()} is head)")
+    print(migrate.describe_upgrade(before, migrate.revision_of(url)))
     return 0
 
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/floor.py FILE [--limit N] [--database-url URL]
 
 Three costs no design of the importer avoids, each timed on one core over the first N works (default
-20,000) of an OpenAlex works file (e.g. one made by `scholargraph generate openalex`):
+20,000) of an OpenAlex works file (e.g. one bench/import_benchmark.py cached in bench/cache/):
 
 1. decompressing the file and splitting it into lines (zlib, as Python's gzip module);
 2. decoding each line's JSON, with the fastest decoders at hand: orjson (the importer's), and msgspec
@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from api.ingest import openalex  # noqa: E402
 from api.ingest.model import Work  # noqa: E402
-from bench.import_benchmark import _admin, _with_database  # noqa: E402
+from bench.import_benchmark import _admin, _with_database, shown_command, shown_path  # noqa: E402
 
 try:
     import msgspec
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     fastest_decode = min(x for x in (decode_orjson, decode_msgspec) if x is not None)
     floor = (decompress + fastest_decode + search_vectors + store) / works
     report = {
-        "file": str(args.file),
+        "file": shown_path(args.file),
         "works": works,
         "bytes_per_work": round(sum(len(line) for line in lines) / works),
         "microseconds_per_work": {
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         "floor_microseconds_per_work": round(floor * 1e6, 1),
         "cores_needed_at_20000_per_second": round(floor * 20_000, 2),
         "ceiling_papers_per_second_on_2_cores": round(2 / floor),
-        "command": " ".join([".venv/bin/python", "bench/floor.py", *(argv if argv is not None else sys.argv[1:])]),
+        "command": shown_command([".venv/bin/python", "bench/floor.py", *(argv if argv is not None else sys.argv[1:])]),
     }
     print(json.dumps(report, indent=2))
     return 0

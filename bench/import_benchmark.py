@@ -1,10 +1,12 @@
 """Time `scholargraph ingest openalex` on a generated dump: papers/s, authorships/s, peak memory.
 
     .venv/bin/python bench/import_benchmark.py                      # 1,000,000 papers, seed 42
-    .venv/bin/python bench/import_benchmark.py --papers 100000 --py-spy /tmp/import.svg
+    .venv/bin/python bench/import_benchmark.py --papers 100000 --py-spy import.svg
+
+Run it from the repository's root: the report names files relative to it.
 
 1. Generates N OpenAlex works (api/generate.py, --seed, default 42) into the cache folder
-   (--cache-dir, default $TMPDIR/scholargraph-bench), unless that file is there already: the name
+   (--cache-dir, default bench/cache/, which git ignores), unless that file is there already: the name
    carries N, the seed and the generator's version, so a cached file is always the same bytes.
 2. Creates a scratch database on the server (--server-url, default $SCHOLARGRAPH_BENCH_DATABASE_URL,
    else postgresql://postgres@127.0.0.1:5432/postgres) and migrates it (not timed).
@@ -19,7 +21,8 @@
    `py-spy record` to the importer (OUT.svg: flame graph, OUT.txt: collapsed stacks, OUT.json:
    speedscope), idle time included so that waiting on the database shows.
 4. Counts the rows written, drops the database (unless --keep), prints the figures as JSON and appends
-   a dated row to bench/REPORT.md (unless --no-report) with the exact command.
+   a dated row to bench/REPORT.md (unless --no-report) with the exact command, its paths relative to the
+   repository's root (a report names no folder of the machine it ran on).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 from api.generate import GENERATOR_VERSION, GenerateStats, write_openalex_works  # noqa: E402
 
 REPORT = ROOT / "bench" / "REPORT.md"
+CACHE = ROOT / "bench" / "cache"
 REPORT_HEADER = """# Import benchmark
 
 Rows appended by `bench/import_benchmark.py` (see its docstring): one import of a generated OpenAlex
@@ -61,7 +66,8 @@ PostgreSQL, timed from the start to the exit of `scholargraph ingest openalex FI
 authorships/s are the file's works and authorships over that wall time; peak RSS is the importing
 process's (ru_maxrss); CPU % is CPU time over wall time (100% = one core) for the importer and for the
 PostgreSQL backends serving the import. Target (issue 4): 20,000 papers/s with their authorships for a
-1M-paper file, under 2 GB, on the 2-core machine. Notes on a run go above "Runs"; the script appends rows.
+1M-paper file, under 2 GB, on the 2-core machine. Commands are written as run from the repository's root,
+generated files as cached in `bench/cache/`. Notes on a run go above "Runs"; the script appends rows.
 
 ## Runs
 
@@ -82,6 +88,27 @@ def _shown_url(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def shown_path(path: str | Path) -> str:
+    """`path` as a report shows it: relative to the repository's root when inside it, so that a row reads
+    the same whatever the checkout's folder; as given otherwise."""
+    given = Path(path)
+    for root in {ROOT, Path(os.path.abspath(__file__)).parent.parent}:
+        for form in (Path(os.path.abspath(given)), given.resolve()):
+            with contextlib.suppress(ValueError):
+                return form.relative_to(root).as_posix()
+    return str(path)
+
+
+def shown_command(words: Sequence[str]) -> str:
+    """A command line as a report shows it: its paths as `shown_path` gives them."""
+    return " ".join(shown_path(word) if os.sep in word and "://" not in word else word for word in words)
+
+
+def report_command(command: Sequence[str], url: str) -> str:
+    """The importer's command line for the report: paths relative to the root, no password."""
+    return shown_command(command).replace(url, _shown_url(url))
 
 
 def _scholargraph() -> str:
@@ -354,15 +381,12 @@ def append_report(row: dict[str, Any]) -> None:
 # --- main ----------------------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=1_000_000, help="works in the generated file (default 1M)")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "scholargraph-bench",
-        help="where generated files are kept between runs",
+        "--cache-dir", type=Path, default=CACHE, help="where generated files are kept between runs (bench/cache/)"
     )
     parser.add_argument(
         "--server-url",
@@ -377,9 +401,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, help="interrupt the import after this many seconds (reported)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--no-report", action="store_true", help="do not append to bench/REPORT.md")
-    args = parser.parse_args(argv)
-    bench_command = " ".join(
-        [".venv/bin/python bench/import_benchmark.py", *(argv if argv is not None else sys.argv[1:])]
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    bench_command = shown_command(
+        [".venv/bin/python", "bench/import_benchmark.py", *(argv if argv is not None else sys.argv[1:])]
     )
 
     commit = _commit()  # now: the code the import runs, whatever is committed while it does
@@ -430,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         "papers": args.papers,
         "seed": args.seed,
         "authorships": generated["authorships"],
-        "file": str(path),
+        "file": shown_path(path),
         "file_mb": generated["bytes"] / 1e6,
         "generated_now": made_now,
         "generation": generated,
@@ -454,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": counts,
         "server_settings": server_before["settings"],
         "server_during_import": _difference(server_before["counters"], server_after["counters"]),
-        "command": " ".join(command).replace(url, _shown_url(url)),
+        "command": report_command(command, url),
         "bench_command": bench_command,
         "py_spy": args.py_spy,
     }  # fmt: skip

@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/parse_cost.py FILE [--limit N]
 
-Times, per work of an OpenAlex works file (plain or gzip; e.g. one made by `scholargraph generate
-openalex`), each step the importer's reading thread runs: decompressing and splitting lines, decoding
+Times, per work of an OpenAlex works file (plain or gzip; e.g. one bench/import_benchmark.py cached in
+bench/cache/), each step the importer's reading thread runs: decompressing and splitting lines, decoding
 JSON (orjson), the OpenAlex reader into normalised records (api/ingest/openalex.py), the record checks
 and the flattening into staging rows (api/ingest/bulk.py). Each step runs over a batch of lines (5,000,
 as the importer's) before the next, so that the figures do not mix; the sum is the reading thread's time
@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from api.ingest import openalex  # noqa: E402
 from api.ingest.bulk import BATCH_SIZE, _Batch, check_record  # noqa: E402
+from bench.import_benchmark import shown_command, shown_path  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,13 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     per_work = {name: round(seconds / works * 1e6, 1) for name, seconds in steps.items()}
     total = sum(steps.values()) / works * 1e6
     report = {
-        "file": str(args.file),
+        "file": shown_path(args.file),
         "works": works,
         "bytes_per_work": round(size / works),
         "microseconds_per_work": per_work,
         "total_microseconds_per_work": round(total, 1),
         "ceiling_papers_per_second_one_core": round(1e6 / total),
-        "command": " ".join([".venv/bin/python", "bench/parse_cost.py", *(argv or sys.argv[1:])]),
+        "command": shown_command([".venv/bin/python", "bench/parse_cost.py", *(argv or sys.argv[1:])]),
     }
     print(json.dumps(report, indent=2))
     return 0

@@ -1,5 +1,5 @@
 """The `scholargraph` command (api.cli.main): one-line errors for bad settings and unusable databases,
-per-file commits and summaries of `ingest profile`, and `export-schema`.
+what `migrate` says it did, per-file commits and summaries of `ingest profile`, and `export-schema`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from api.cli import main
+from api.db import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schema"
@@ -115,6 +116,31 @@ def test_a_database_that_does_not_exist_is_one_error_line_and_exit_1(
     assert main(["migrate", "--database-url", missing]) == 1
     line = one_error_line(capsys.readouterr().err)
     assert "sg_no_such_database" in line
+
+
+# What `migrate` did -------------------------------------------------------------------------------------
+
+
+def test_migrate_on_a_new_database_says_it_migrated_it_to_head(
+    empty_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate", "--database-url", empty_database_url]) == 0
+    assert capsys.readouterr().out == f"migrated from no revision to {migrate.head_revision()} (head)\n"
+
+
+def test_migrate_at_head_says_there_was_nothing_to_do(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate", "--database-url", database_url]) == 0
+    assert capsys.readouterr().out == f"already at {migrate.head_revision()} (head): nothing to do\n"
+
+
+def test_migrate_says_from_which_revision_to_which(empty_database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    head = migrate.head_revision()
+    assert main(["migrate", "--database-url", empty_database_url, "0002"]) == 0
+    assert main(["migrate", "--database-url", empty_database_url]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"migrated from no revision to 0002 (head is {head})",
+        f"migrated from 0002 to {head} (head)",
+    ]
 
 
 def test_ingest_into_an_unreachable_database_is_one_error_line_and_exit_1(

@@ -82,6 +82,30 @@ async def upgrade_async(url: str) -> None:
     await asyncio.to_thread(upgrade, url)
 
 
+def revision_of(url: str) -> str | None:
+    """The revision the database at `url` is at; None before its first migration. Blocking: call it where
+    no event loop runs (the CLI), or from a thread."""
+
+    async def read() -> str | None:
+        # asyncpg takes the plain scheme; sqlalchemy_url() checks the others.
+        connection = await asyncpg.connect(sqlalchemy_url(url).replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            return await current_revision(connection)
+        finally:
+            await connection.close()
+
+    return asyncio.run(read())
+
+
+def describe_upgrade(before: str | None, after: str | None) -> str:
+    """One line saying what an upgrade did, for `scholargraph migrate`."""
+    head = head_revision()
+    where = f"{after} (head)" if after == head else f"{after} (head is {head})"
+    if before == after:
+        return f"already at {where}: nothing to do"
+    return f"migrated from {before or 'no revision'} to {where}"
+
+
 async def current_revision(connection: asyncpg.Connection) -> str | None:
     exists = await connection.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
     if not exists:

@@ -19,8 +19,8 @@ import pytest
 from starlette.testclient import TestClient
 
 QUERIES = Path(__file__).resolve().parent.parent / "contract" / "queries"
-# SHA-256 of the shared contract's queries (../shared/contract/queries) as copied: a copy edited by
-# mistake fails here; CI also runs the shared check.py itself against the running service.
+# SHA-256 of the shared contract's queries as copied: a copy edited by mistake fails here; CI also runs the
+# shared check.py itself against the running service (.ci/run, scripts/contract).
 CONTRACT_SHA256 = {
     "node": "5c18cc311aeac40c0be88af7c3b9965df2d4140ed7af4a5b62d7789be85e9777",
     "paper_relations": "803cae80e1d670d1b3f7969ed17426bf07774dcb627afa2fea1574b58df480e0",

@@ -1,8 +1,8 @@
 """The profile importer against a real PostgreSQL: the bundled seed stored exactly, a re-import that
 changes nothing, a malformed file that changes nothing, the seed loader, and the `ingest profile` CLI.
 
-Facts about the seed come from /work/shared/MISSION.md ("The seed data"); each test asserts one behaviour
-by reading the tables back.
+Facts about the seed come from seeds/README.md ("What it is") and from the seed file itself; each test
+asserts one behaviour by reading the tables back.
 """
 
 from __future__ import annotations

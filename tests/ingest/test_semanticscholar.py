@@ -1,8 +1,9 @@
 """The Semantic Scholar reader: the real Graph API samples and S2 datasets lines read exactly, every
 accepted shape, and one test per kind of damage, each named by the path of the damaged field.
 
-Facts about the samples come from /work/shared/data/README.md (the author's 60 papers give h-index 23 and
-citation counts summing to 12,416, one more than the API's 12,415) and from the files themselves.
+Facts about the samples come from tests/fixtures/README.md (the author's 60 papers give h-index 23 and
+citation counts summing to 12,416, one more than the 12,415 the response reports) and from the files
+themselves.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import sys
+import zlib
 from pathlib import Path
 
 import asyncpg
@@ -157,3 +158,99 @@ def test_semantic_scholar_responses_store_reported_figures_and_citations(
 def test_openalex_works_import(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert ingest(database_url, "openalex", str(OPENALEX)) == 0
     assert count(database_url, "SELECT count(*) FROM paper_external_ids WHERE scheme = 'openalex'") >= 1
+
+
+# Damaged inputs: every record read whole is imported under skip; under fail nothing is, and the one error
+# line names the file, the last line read whole and what broke.
+
+
+def whole_lines_in(packed: bytes) -> int:
+    """How many whole lines the decompressible start of a cut gzip member holds (zlib, independently)."""
+    decompressor = zlib.decompressobj(31)
+    return b"".join(decompressor.decompress(packed[i : i + 1]) for i in range(len(packed))).count(b"\n")
+
+
+def one_error_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("scholargraph: error: ")
+    return lines[0].removeprefix("scholargraph: error: ")
+
+
+def test_under_skip_a_folder_with_a_truncated_part_imports_every_whole_record(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = ARXIV.read_bytes().splitlines(keepends=True)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / "part_000.gz").write_bytes(gzip.compress(b"".join(lines[:20])))
+    damaged = gzip.compress(b"".join(lines[20:40]))[:-40]  # the last bytes of the member lost
+    (folder / "part_001.gz").write_bytes(damaged)
+    (folder / "part_002.gz").write_bytes(gzip.compress(b"".join(lines[40:])))
+    whole = whole_lines_in(damaged)
+    rejects = tmp_path / "rejects.jsonl"
+
+    assert ingest(database_url, "arxiv", str(folder), "--on-error", "skip", "--rejects", str(rejects)) == 0
+
+    report = summary(capsys)
+    assert 10 < whole < 20
+    assert (report["read"], report["rejected"]) == (20 + whole + 9, 1)
+    assert count(database_url, "SELECT count(*) FROM papers") == 20 + whole + 9
+    (entry,) = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert (entry["path"], entry["line"]) == (str(folder / "part_001.gz"), whole + 1)
+    assert entry["reason"].startswith(f"the gzip stream ends early after line {whole} (the file is truncated)")
+
+
+def test_under_fail_a_truncated_gzip_file_changes_nothing_and_names_the_last_good_line(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    packed = gzip.compress(ARXIV.read_bytes())
+    cut = packed[: len(packed) // 2]
+    path = tmp_path / "arxiv.jsonl.gz"
+    path.write_bytes(cut)
+    whole = whole_lines_in(cut)
+    before = table_checksums(database_url)
+
+    assert ingest(database_url, "arxiv", str(path)) == 1
+
+    message = one_error_line(capsys.readouterr().err)
+    cut_line = ARXIV.read_bytes().splitlines()[whole]
+    prefix = f"{path}:{whole + 1}: the gzip stream ends early after line {whole} (the file is truncated): "
+    assert message.startswith(prefix + f"line {whole + 1} is cut off after ")
+    assert 0 < int(message.removeprefix(prefix).split()[-2]) < len(cut_line)
+    assert table_checksums(database_url) == before
+
+
+def test_a_corrupt_gzip_member_in_the_middle_keeps_the_members_before_it_under_skip(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = ARXIV.read_bytes().splitlines(keepends=True)
+    garbage = gzip.compress(b"".join(lines[30:]))[:10] + b"\xff" * 64  # a member header, then no deflate data
+    path = tmp_path / "arxiv.jsonl.gz"
+    path.write_bytes(gzip.compress(b"".join(lines[:30])) + garbage)
+
+    assert ingest(database_url, "arxiv", str(path)) == 1
+    assert one_error_line(capsys.readouterr().err) == (
+        f"{path}:31: the gzip stream is corrupt after line 30: invalid compressed data (invalid block type); "
+        "nothing after it can be read"
+    )
+    assert ingest(database_url, "arxiv", str(path), "--on-error", "skip", "--rejects", str(tmp_path / "r.jsonl")) == 0
+    assert (summary(capsys)["read"], count(database_url, "SELECT count(*) FROM papers")) == (30, 30)
+
+
+def test_a_plain_file_cut_in_the_middle_of_a_record_is_reported_as_truncated(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ARXIV.read_bytes()
+    path = tmp_path / "arxiv.jsonl"
+    path.write_bytes(data[: data.rindex(b'"title"')])  # the 49th record cut before its title
+
+    assert ingest(database_url, "arxiv", str(path)) == 1
+    message = one_error_line(capsys.readouterr().err)
+    assert message.startswith(
+        f"{path}:49: the file ends early after line 48 (it is probably truncated): line 49 is cut off "
+        "(not valid JSON: unexpected end of data at column "
+    )
+    assert count(database_url, "SELECT count(*) FROM papers") == 0
+    assert ingest(database_url, "arxiv", str(path), "--on-error", "skip", "--rejects", str(tmp_path / "r.jsonl")) == 0
+    assert (summary(capsys)["read"], count(database_url, "SELECT count(*) FROM papers")) == (48, 48)

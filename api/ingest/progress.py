@@ -215,7 +215,7 @@ class Summary:
             f"updated {_count_text(self.updated)}",
             f"merged {_count_text(self.merged)}",
             f"rejected {self.rejected:,}",
-            *(f"{key} {value}" for key, value in self.extra.items()),
+            *(f"{key} {_count_text(value) if isinstance(value, dict) else value}" for key, value in self.extra.items()),
         ]
         return "; ".join(parts)
 

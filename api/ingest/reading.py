@@ -44,6 +44,7 @@ import io
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -232,18 +233,26 @@ def is_csv_name(name: str) -> bool:
     return name.lower().endswith(CSV_SUFFIXES)
 
 
-class Rejects:
-    """The error policy at work: raises under `fail`; counts and writes rejects under `skip`.
+MALFORMED = "malformed"
+"""The `kind` of a reject file entry for a malformed record (other kinds: why a record was left out)."""
 
-    The reject file is JSON lines of {path, line, reason, record}, `record` being the raw text (its first
-    10 KiB). Under `skip` the file is written anew by each run, empty when nothing was rejected, so it
-    always describes the last import; under `fail` it is never created.
+
+class Rejects:
+    """The error policy at work: raises under `fail`; counts and writes rejects under `skip`. Records left
+    out as incomplete (`skip`) are counted by kind and written under either policy.
+
+    The reject file is JSON lines of {path, line, kind, reason, record}, `kind` being `malformed` or why the
+    record was left out (`untitled_works`, …), `record` the raw text (its first 10 KiB). Under `skip` the
+    file is written anew by each run, empty when nothing was rejected, so it always describes the last
+    import; under `fail` it is created only when a record is left out, and removed again when the import
+    fails (a failed import under `fail` leaves nothing behind).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, policy: ErrorPolicy = ErrorPolicy.FAIL) -> None:
         self.path = Path(path)
         self.policy = ErrorPolicy(policy)
-        self.count = 0
+        self.count = 0  # malformed records
+        self.left_out: Counter[str] = Counter()  # incomplete records, by kind
         self._file: IO[str] | None = None
         self._closed = False
 
@@ -262,13 +271,26 @@ class Rejects:
         """Under `fail`, raise the error; under `skip`, write it with the record's text and go on."""
         if self.policy is ErrorPolicy.FAIL:
             raise error
+        self._write(error, MALFORMED, record)
+        self.count += 1
+
+    def leave_out(self, error: InputFormatError, kind: str, record: bytes | str = b"") -> None:
+        """Under either policy, write a record left out as incomplete (`kind` says why) and go on."""
+        self._write(error, kind, record)
+        self.left_out[kind] += 1
+
+    @property
+    def written(self) -> bool:
+        """Whether this run writes the reject file (under `skip` always; under `fail` once a record is left out)."""
+        return self.policy is ErrorPolicy.SKIP or self._file is not None
+
+    def _write(self, error: InputFormatError, kind: str, record: bytes | str) -> None:
         raw = record.encode("utf-8", "surrogateescape") if isinstance(record, str) else record
         text = raw[:REJECT_RECORD_LIMIT].decode("utf-8", "backslashreplace")
-        entry = {"path": error.path, "line": error.line, "reason": error.reason, "record": text}
+        entry = {"path": error.path, "line": error.line, "kind": kind, "reason": error.reason, "record": text}
         stream = self._open()
         stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
         stream.flush()
-        self.count += 1
 
     def _open(self) -> IO[str]:
         if self._file is None:
@@ -280,7 +302,9 @@ class Rejects:
     def close(self) -> None:
         """Close the reject file; under `skip`, leave an empty one if nothing was rejected."""
         if self.policy is ErrorPolicy.SKIP and not self._closed:
-            self._open().close()
+            self._open()
+        if self._file is not None:
+            self._file.close()
         self._file = None
         self._closed = True
 
@@ -290,7 +314,10 @@ class Rejects:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
+        created = self._file is not None
         self.close()
+        if error is not None and self.policy is ErrorPolicy.FAIL and created:
+            self.path.unlink(missing_ok=True)
 
 
 def default_rejects_path(paths: Sequence[str]) -> Path:

@@ -368,10 +368,17 @@ def test_skip_writes_exactly_the_bad_lines_to_the_reject_file_and_reads_the_rest
     assert values == [({"n": 1}, 1), ({"n": 3}, 3), ({"n": 5}, 5)]
     assert rejects.count == 2
     assert read_rejects(rejects.path) == [
-        {"path": path, "line": 2, "reason": "not valid JSON: unexpected end of data (column 8)", "record": '{"n": 2'},
+        {
+            "path": path,
+            "line": 2,
+            "kind": "malformed",
+            "reason": "not valid JSON: unexpected end of data (column 8)",
+            "record": '{"n": 2',
+        },
         {
             "path": path,
             "line": 4,
+            "kind": "malformed",
             "reason": "not valid UTF-8 (byte 0xe9 at column 14)",
             "record": '{"name": "Ren\\xe9"}',
         },
@@ -427,8 +434,29 @@ def test_a_format_module_rejects_a_decoded_record_through_the_same_policy(tmp_pa
             rejects.reject(record.error("a work without a title"), record.raw)
 
     assert read_rejects(rejects.path) == [
-        {"path": path, "line": 1, "reason": "a work without a title", "record": '{"title": null}'}
+        {"path": path, "line": 1, "kind": "malformed", "reason": "a work without a title", "record": '{"title": null}'}
     ]
+
+
+def test_a_record_left_out_is_written_under_fail_too_and_a_failed_import_removes_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", jsonl({"title": None}, {"n": 2}))
+    rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.FAIL)
+
+    with rejects:
+        for record in iter_json_records([path], rejects=rejects):
+            if record.line == 1:
+                rejects.leave_out(record.error("title: missing"), "untitled_works", record.raw)
+        assert rejects.written
+    assert read_rejects(rejects.path) == [
+        {"path": path, "line": 1, "kind": "untitled_works", "reason": "title: missing", "record": '{"title": null}'}
+    ]
+    assert rejects.left_out == {"untitled_works": 1}
+
+    failing = Rejects(rejects.path, policy=ErrorPolicy.FAIL)
+    failing.leave_out(InputFormatError(path, 1, "title: missing"), "untitled_works")
+    with pytest.raises(InputFormatError), failing:
+        failing.reject(InputFormatError(path, 2, "not valid JSON"))
+    assert not rejects.path.exists()
 
 
 def test_skip_without_rejects_leaves_an_empty_reject_file(tmp_path: Path) -> None:

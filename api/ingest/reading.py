@@ -45,7 +45,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
@@ -248,9 +248,16 @@ class Rejects:
     fails (a failed import under `fail` leaves nothing behind).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, policy: ErrorPolicy = ErrorPolicy.FAIL) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        policy: ErrorPolicy = ErrorPolicy.FAIL,
+        watch: Callable[[InputFormatError, bytes], None] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.policy = ErrorPolicy(policy)
+        self.watch = watch  # told of each malformed record (it may raise an error of its own)
         self.count = 0  # malformed records
         self.left_out: Counter[str] = Counter()  # incomplete records, by kind
         self._file: IO[str] | None = None
@@ -263,16 +270,23 @@ class Rejects:
         *,
         policy: ErrorPolicy = ErrorPolicy.FAIL,
         path: str | os.PathLike[str] | None = None,
+        watch: Callable[[InputFormatError, bytes], None] | None = None,
     ) -> Rejects:
         """Rejects at `path`, by default `<first input name>.rejects.jsonl` in the current folder."""
-        return cls(path if path is not None else default_rejects_path(paths), policy=policy)
+        return cls(path if path is not None else default_rejects_path(paths), policy=policy, watch=watch)
 
     def reject(self, error: InputFormatError, record: bytes | str = b"") -> None:
-        """Under `fail`, raise the error; under `skip`, write it with the record's text and go on."""
+        """Under `fail`, raise the error; under `skip`, write it with the record's text and go on. `watch`
+        is told in either case (under `skip` once the record is written)."""
+        raw = record.encode("utf-8", "surrogateescape") if isinstance(record, str) else record
         if self.policy is ErrorPolicy.FAIL:
+            if self.watch is not None:
+                self.watch(error, raw)
             raise error
-        self._write(error, MALFORMED, record)
+        self._write(error, MALFORMED, raw)
         self.count += 1
+        if self.watch is not None:
+            self.watch(error, raw)
 
     def leave_out(self, error: InputFormatError, kind: str, record: bytes | str = b"") -> None:
         """Under either policy, write a record left out as incomplete (`kind` says why) and go on."""

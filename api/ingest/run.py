@@ -6,7 +6,8 @@ written; under `skip` it goes to the reject file with its file, line and reason,
 imported. Crossref records that are not papers (journals, issues, grants) are skipped and counted.
 Records the source's schema allows but that lack what must be stored (a work without a title) are not
 malformed: under either policy they are left out, counted by kind in the summary's `skipped` and
-written to the reject file (api/ingest/model.py, IncompleteRecord).
+written to the reject file (api/ingest/model.py, IncompleteRecord). A file that looks like one of another
+format (most of its records rejected) stops the import with one line saying so (api/ingest/wrong_format.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from api.db.pool import Database
 from api.errors import ConfigurationError
@@ -21,7 +23,8 @@ from api.ingest import arxiv, crossref, openalex, semanticscholar
 from api.ingest.bulk import BATCH_SIZE, ImportSummary, write_records
 from api.ingest.model import IncompleteRecord, Read, Record, RecordError, Skipped
 from api.ingest.progress import Progress
-from api.ingest.reading import ErrorPolicy, JsonReader, JsonRecord, Rejects
+from api.ingest.reading import ErrorPolicy, JsonReader, JsonRecord, Rejects, default_rejects_path
+from api.ingest.wrong_format import FormatCheck
 
 FORMATS = ("arxiv", "semanticscholar", "crossref", "openalex")
 
@@ -64,7 +67,9 @@ async def run_import(
     """Import `paths` (files, gzip files, folders of parts, `-`) of one format; see the module.
     `bulk_load`: see api/ingest/bulk.write_records (default: into an empty database)."""
     read = _reader(format_name, as_of or dt.datetime.now(dt.UTC).date())
-    with Rejects.for_inputs(paths, policy=policy, path=rejects_path) as rejects:
+    reject_file = Path(rejects_path) if rejects_path is not None else default_rejects_path(paths)
+    check = FormatCheck(format_name, failing=policy is ErrorPolicy.FAIL, rejects_path=str(reject_file))
+    with Rejects(reject_file, policy=policy, watch=check.rejected) as rejects:
         reader = JsonReader(paths, rejects=rejects)
         if progress is not None:
             progress.track_bytes(reader.total_bytes, lambda: reader.bytes_read)
@@ -84,6 +89,7 @@ async def run_import(
                 except RecordError as error:
                     rejects.reject(item.error(str(error)), item.raw)
                     continue
+                check.accepted(item.path, item.line)
                 for record in produced:
                     if not isinstance(record, Skipped):
                         yield record
@@ -91,6 +97,7 @@ async def run_import(
                         not_papers += 1
                     else:
                         rejects.leave_out(item.error(record.reason), record.kind, item.raw)
+            check.finish()
 
         def reject(record: Record, reason: str) -> None:
             # Under `fail` this raises, naming the file and line; the import's transaction rolls back.

@@ -634,6 +634,7 @@ def test_malformed_merged_ids_rows_under_skip_go_to_the_reject_file(
         b"2022-06-06,W2741809807,W2741809807\n"
         b'2022-06-06,"W2011993412,W2741809807\n'
         b"2022-06-06,I1,I2\n"
+        b"2022-06-06,W1,W2741809807\n"  # one good row: a file none of whose rows is read is taken for another format
     )
     data = _snapshot_folder(tmp_path, merged)
     rejects = tmp_path / "rejects.jsonl"
@@ -654,5 +655,5 @@ def test_malformed_merged_ids_rows_under_skip_go_to_the_reject_file(
         "id: I1 is an OpenAlex institution; only merged works and authors are read",
     ]
     assert report["rejected"] == 4
-    assert report["read"] == 2
+    assert report["read"] == 3
     assert _query(database_url, "SELECT count(*) FROM papers") == [(2,)]

@@ -105,7 +105,12 @@ async def run_import(
             rejects.reject(item.error(reason), item.raw)
 
         summary = await write_records(
-            db, records(), batch_size=batch_size or BATCH_SIZE, on_reject=reject, bulk_load=bulk_load
+            db,
+            records(),
+            batch_size=batch_size or BATCH_SIZE,
+            on_reject=reject,
+            bulk_load=bulk_load,
+            on_lock_wait=progress.waiting_for if progress is not None else None,
         )
         summary.skipped.update(rejects.left_out)
         rejected = rejects.count

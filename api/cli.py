@@ -101,7 +101,7 @@ def cmd_ingest_dump(args: argparse.Namespace) -> int:
     from api.db import migrate
     from api.db.pool import Database
     from api.ingest.progress import Progress
-    from api.ingest.reading import ErrorPolicy
+    from api.ingest.rejects import ErrorPolicy
     from api.ingest.run import run_import
 
     settings = _settings(args)

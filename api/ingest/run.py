@@ -23,7 +23,8 @@ from api.ingest import arxiv, crossref, openalex, semanticscholar
 from api.ingest.bulk import BATCH_SIZE, ImportSummary, write_records
 from api.ingest.model import IncompleteRecord, Read, Record, RecordError, Skipped
 from api.ingest.progress import Progress
-from api.ingest.reading import ErrorPolicy, JsonReader, JsonRecord, Rejects, default_rejects_path
+from api.ingest.reading import JsonReader, JsonRecord
+from api.ingest.rejects import ErrorPolicy, Rejects, default_rejects_path
 from api.ingest.wrong_format import FormatCheck
 
 FORMATS = ("arxiv", "semanticscholar", "crossref", "openalex")

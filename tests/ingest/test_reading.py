@@ -17,16 +17,8 @@ from pathlib import Path
 import pytest
 
 from api.errors import DamagedInputError, IngestError, InputFormatError
-from api.ingest.reading import (
-    REJECT_RECORD_LIMIT,
-    ErrorPolicy,
-    JsonReader,
-    Rejects,
-    default_rejects_path,
-    iter_inputs,
-    iter_json_records,
-    read_json_document,
-)
+from api.ingest.reading import JsonReader, iter_inputs, iter_json_records, read_json_document
+from api.ingest.rejects import REJECT_RECORD_LIMIT, ErrorPolicy, Rejects, default_rejects_path
 
 
 def jsonl(*values: object) -> bytes:

@@ -66,6 +66,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from api.db import migrate
     from api.db.pool import Database
     from api.ingest.profile import import_profile
+    from api.ingest.progress import Progress
 
     settings = _settings(args)
     url = _database_url(settings)
@@ -76,7 +77,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         try:
             # Each file is its own transaction: a failing file changes nothing, the files before it stay.
             for path in args.paths:
-                done = await import_profile(db, Path(path), as_of=args.as_of, source=args.source)
+                with Progress() as waiting:  # shows only a wait for another import's lock
+                    done = await import_profile(
+                        db, Path(path), as_of=args.as_of, source=args.source, on_lock_wait=waiting.waiting_for
+                    )
                 _print_summary({"path": done.path, "papers": done.papers, **done.stats.as_dict()}, as_json=args.json)
         finally:
             await db.close()
@@ -89,7 +93,7 @@ def cmd_ingest_dump(args: argparse.Namespace) -> int:
     from api.db import migrate
     from api.db.pool import Database
     from api.ingest.progress import Progress
-    from api.ingest.reading import ErrorPolicy
+    from api.ingest.rejects import ErrorPolicy
     from api.ingest.run import run_import
 
     settings = _settings(args)

@@ -9,6 +9,7 @@
     ├── InvalidInputError             a request argument is malformed (a cursor, an id, a limit)
     └── IngestError                   an import failed; nothing was written
         └── InputFormatError          a record in an input file is malformed: names file, line, reason
+            └── DamagedInputError     an input cannot be read past a line (truncated, or corrupt gzip data)
 
 Messages are written for the person who will read them: they say what was wrong and, where it helps,
 what to do. They never carry SQL, stack traces or other internals to an HTTP client.
@@ -57,3 +58,12 @@ class InputFormatError(IngestError):
         self.line = line
         self.reason = reason
         super().__init__(f"{path}:{line}: {reason}")
+
+
+class DamagedInputError(InputFormatError):
+    """An input cannot be read past a line: a gzip stream cut short or corrupt, or a file whose last line
+    is cut off. `line` is the first line not read whole; `record` what there is of it (often nothing)."""
+
+    def __init__(self, path: str, line: int, reason: str, *, record: bytes = b"") -> None:
+        super().__init__(path, line, reason)
+        self.record = record

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.db.bulk_load import SetAside, database_is_empty, delete_dependents, restore, set_aside
+from api.db.import_lock import LockWait, take_import_lock
 from api.db.metrics import refresh_computed_metrics, refresh_staged_citation_counts
 from api.db.pool import Connection, current_counter
 from api.db.records import Row
-from api.db.writes import lock_for_import
 from api.ids import SCHEMES_OF
 
 
@@ -177,8 +177,11 @@ WHERE EXISTS (SELECT 1 FROM bulk_author b
 """
 
 
-async def begin_import(connection: Connection, *, bulk_load: bool | None = None) -> SetAside | None:
-    """Take the import lock, set the transaction up for bulk writing and create the staging tables.
+async def begin_import(
+    connection: Connection, *, bulk_load: bool | None = None, on_lock_wait: LockWait | None = None
+) -> SetAside | None:
+    """Take the import lock (`on_lock_wait` told who holds it, if another import does, before waiting for
+    it), set the transaction up for bulk writing and create the staging tables.
 
     The transaction commits without waiting for the WAL flush (a crash loses the import whole, never
     half of it), and without a statement timeout: one refresh can run longer than a request may.
@@ -191,7 +194,7 @@ async def begin_import(connection: Connection, *, bulk_load: bool | None = None)
         "SELECT set_config('synchronous_commit', 'off', true), set_config('statement_timeout', '0', true),"
         " set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"
     )
-    await lock_for_import(connection)
+    await take_import_lock(connection, on_wait=on_lock_wait)
     await connection.execute(_STAGING)
     await connection.execute(_RESET_SEQUENCES)
     await connection.execute(_UNIVERSAL_SCHEMES, list(SCHEMES_OF["Author"]))

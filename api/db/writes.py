@@ -15,9 +15,6 @@ from decimal import Decimal
 
 from api.db.pool import Connection
 
-# Serialises imports: two importers resolving the same names at once could each create the author.
-IMPORT_LOCK_KEY = 0x5C401A4
-
 
 @dataclass
 class WriteStats:
@@ -31,10 +28,6 @@ class WriteStats:
             "inserted": {kind: n for kind, n in sorted(self.inserted.items()) if n},
             "updated": {kind: n for kind, n in sorted(self.updated.items()) if n},
         }
-
-
-async def lock_for_import(connection: Connection) -> None:
-    await connection.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK_KEY)
 
 
 async def holds_no_author(connection: Connection) -> bool:

@@ -23,6 +23,8 @@ Names, titles and abstracts may carry TeX accents (`Chru\\'sciel`, `Preu{\\ss}`,
 every other command as written. Titles and abstracts otherwise stay raw arXiv text (`$x^2$`, `--`).
 
 Pure: a decoded JSON value in, a `Work` out, or `RecordError` whose reason starts with the field at fault.
+A record without a title (missing, blank, or without a letter or digit) raises `IncompleteRecord`: the
+snapshot's schema has one for every paper, but a title is what a paper cannot be stored without.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from email.utils import parsedate_to_datetime
 from api.errors import InvalidInputError
 from api.ids import normalise_external_id
 from api.ingest import fields
-from api.ingest.model import Byline, Institution, PaperId, RecordError, Work
+from api.ingest.model import UNTITLED_WORKS, Byline, IncompleteRecord, Institution, PaperId, RecordError, Work, has_text
 
 SOURCE = "arxiv"
 
@@ -169,13 +171,16 @@ def read_arxiv(obj: object) -> Work:
     for doi in _dois(obj.get("doi")):
         if doi not in ids:
             ids.append(doi)
-    title = _clean(_text(obj, "title", required=True) or "")
-    if not title:
-        raise RecordError("title: empty")
+    written = _text(obj, "title")
+    title = _clean(written or "")
     abstract = _abstract(_text(obj, "abstract"))
     categories = _categories(obj.get("categories"))
     authors, complete = _authors(obj)
     published = _published(obj)
+    code_url = _code_url(_text(obj, "comments"), abstract)
+    if not has_text(title):  # checked last: a malformed field elsewhere makes the record malformed
+        shown = "missing" if written is None else f"{title[:40]!r} has no letter or digit" if title else "empty"
+        raise IncompleteRecord(UNTITLED_WORKS, f"title: {shown}")
     return Work(
         source=SOURCE,
         ids=tuple(ids),
@@ -185,17 +190,15 @@ def read_arxiv(obj: object) -> Work:
         categories=categories,
         published_on=published,
         published_precision="day" if published is not None else None,
-        code_url=_code_url(_text(obj, "comments"), abstract),
+        code_url=code_url,
         authors=authors,
         authors_complete=complete,
     )
 
 
-def _text(obj: dict[str, object], field: str, *, required: bool = False) -> str | None:
+def _text(obj: dict[str, object], field: str) -> str | None:
     value = obj.get(field)
     if value is None:
-        if required:
-            raise RecordError(f"{field}: missing")
         return None
     if not isinstance(value, str):
         fields.unexpected(field, "a string", value)
@@ -277,7 +280,7 @@ def _parsed_authors(parsed: list[object]) -> tuple[Byline, ...]:
         last, first, suffix = [*entry[:3], "", "", ""][:3]
         # each part apart: TeX eats the spaces after a control word, so "Strau\\ss" + " Jr." would run together
         name = " ".join(part for part in map(_clean, (first, last, suffix)) if part)
-        if not name:
+        if not has_text(name):
             continue  # an empty entry (a stray separator in the authors string): no one to credit
         if len(entry) > 3:
             affiliations = [text for text in map(_clean, entry[3:]) if text]
@@ -302,7 +305,7 @@ def _written_authors(written: str) -> tuple[tuple[Byline, ...], bool]:
     names: list[str] = []
     for part in _NAME_SEPARATORS.split(text):
         name = _clean(part)
-        if not name:
+        if not has_text(name):
             continue
         if name.lower() in _SUFFIXES and names:
             names[-1] = f"{names[-1]} {name}"  # "John Smith, Jr." is one person

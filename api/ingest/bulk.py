@@ -44,6 +44,7 @@ from typing import Any
 
 from api.db import bulk
 from api.db.bulk_load import SetAside
+from api.db.import_lock import LockWait
 from api.db.pool import Connection, Database
 from api.db.records import Row
 from api.errors import IngestError
@@ -807,6 +808,7 @@ async def write_records(
     on_progress: ProgressCallback | None = None,
     on_reject: RejectCallback | None = None,
     bulk_load: bool | None = None,
+    on_lock_wait: LockWait | None = None,
 ) -> ImportSummary:
     """Write every record, in batches of about `batch_size` papers, in one transaction.
 
@@ -819,7 +821,8 @@ async def write_records(
     work; `records` and `on_reject` then run in that thread.
 
     `bulk_load` (default: when the database is empty) sets foreign keys and secondary indexes aside
-    for the import and rebuilds them at its end (api/db/bulk_load.py).
+    for the import and rebuilds them at its end (api/db/bulk_load.py). `on_lock_wait` is told who holds
+    the import lock when another import does, before this one waits for it (api/db/import_lock.py).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -827,7 +830,7 @@ async def write_records(
     stats = bulk.BulkStats(inserted=summary.inserted, updated=summary.updated, merged=summary.merged)
     cutter = _Cutter(batch_size, on_reject)
     async with db.transaction() as connection:
-        set_aside = await bulk.begin_import(connection, bulk_load=bulk_load)
+        set_aside = await bulk.begin_import(connection, bulk_load=bulk_load, on_lock_wait=on_lock_wait)
         batches = (
             _cut_async(records, cutter) if isinstance(records, AsyncIterable) else read_ahead(_cut(records, cutter))
         )

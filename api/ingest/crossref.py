@@ -2,16 +2,22 @@
 
 Input comes as JSON lines of work objects (a dump) or as API responses: `read_crossref_page` turns any of
 `{"message-type": "work-list", "message": {"items": [...]}}`, `{"message-type": "work", "message": {...}}`
-or a bare work object into the list of work objects, and `read_crossref` reads one of them:
+or a bare work object into the list of work objects, `read_crossref` reads one of them, and
+`read_crossref_value` does both, listing a `Skipped` for each item left out so that a page's other items
+are read:
 
     DOI                      -> ids (doi:, lower case)
     title[]                  -> the first non-empty one; JATS/HTML/MathML tags stripped, entities unescaped
     abstract                 -> JATS (<jats:p>, <jats:sec>, <jats:title>) as plain paragraphs joined by "\\n"
     issued, published, published-online, published-print, posted, approved
                              -> published_on from the first present: [[2011]] year, [[2011, 5]] month,
-                                [[2011, 5, 3]] day precision; [[null]] counts as absent
+                                [[2011, 5, 3]] day precision; [[null]] counts as absent; of a date that does
+                                not exist ([[2011, 2, 30]], [[2011, 13]]) the parts that do are kept
+                                (2011-02, 2011), a year outside 1000-9999 counts as absent
     author[]                 -> bylines in list order: given + family (+ suffix), or `name` (organisations);
-                                ORCID normalised; affiliation[].name -> Institution (ROR id when given)
+                                ORCID normalised; affiliation[].name -> Institution (ROR id when given);
+                                an author without a name keeps its place but is left out, the byline then
+                                incomplete
     reference[]              -> by DOI, else by its `unstructured` text, else by text built from its fields
     is-referenced-by-count   -> reported_citation_count
 
@@ -24,7 +30,8 @@ escaped (`&lt;scp&gt;`, `&lt;subtitle&gt;`), and with the spaces around it lost 
 MathML titles; an `Abstract` heading inside the abstract; placeholder abstracts (`<jats:p>-</jats:p>`);
 `sequence` that says "additional" for every author or "first" for two (the list order is the byline);
 affiliation strings deposited as organisation authors (dropped); references with a malformed DOI (kept
-as text). Works of a container type (a journal, an issue) raise `NotAPaperError`.
+as text). Works of a container type (a journal, an issue) raise `NotAPaperError`; works without a title
+(books deposited without one, `title: [""]`, a /works/{doi}/agency answer) raise `IncompleteRecord`.
 
 Pure: decoded JSON in, `Work` out, or `RecordError` whose reason starts with the field at fault.
 """
@@ -39,7 +46,21 @@ import unicodedata
 from api.errors import InvalidInputError
 from api.ids import normalise_external_id
 from api.ingest import fields
-from api.ingest.model import AuthorId, Byline, Institution, PaperId, Precision, RecordError, Reference, Work
+from api.ingest.model import (
+    UNTITLED_WORKS,
+    AuthorId,
+    Byline,
+    IncompleteRecord,
+    Institution,
+    PaperId,
+    Precision,
+    Read,
+    RecordError,
+    Reference,
+    Skipped,
+    Work,
+    has_text,
+)
 
 SOURCE = "crossref"
 
@@ -63,16 +84,42 @@ DATE_FIELDS = ("issued", "published", "published-online", "published-print", "po
 earliest of print and online; `posted` dates preprints, `approved` dissertations and standards)."""
 
 
+NOT_PAPERS = "not_papers"
+"""The kind of a `Skipped` item that is well formed but names no paper."""
+
+
 class NotAPaperError(RecordError):
     """The record is well formed but names no paper (a journal, an issue, a component): skip it."""
 
 
+def read_crossref_value(obj: object) -> Read:
+    """The works of one input value (a work, or an API response), each item that is not a paper or is
+    incomplete listed as `Skipped`; RecordError naming the item and field when one is malformed."""
+    found: Read = []
+    for path, item in _located_items(obj):
+        where = fields.where(path)
+        try:
+            found.append(read_crossref(item))
+        except NotAPaperError as error:
+            found.append(Skipped(NOT_PAPERS, where + str(error)))
+        except IncompleteRecord as error:
+            found.append(Skipped(error.kind, where + error.reason))
+        except RecordError as error:
+            raise RecordError(where + str(error)) from None
+    return found
+
+
 def read_crossref_page(obj: object) -> list[object]:
     """The work objects of an API response (a work list or one work), or `[obj]` for a bare work object."""
+    return [item for _, item in _located_items(obj)]
+
+
+def _located_items(obj: object) -> list[tuple[str, object]]:
+    """The work objects of an input value, each with its path in it (`message.items[3]`; "" for a bare work)."""
     if not isinstance(obj, dict):
         fields.unexpected("", "a JSON object (a Crossref work or API response)", obj)
     if "message" not in obj:
-        return [obj]
+        return [("", obj)]
     status = obj.get("status")
     message = obj["message"]
     if status not in (None, "ok"):
@@ -84,11 +131,11 @@ def read_crossref_page(obj: object) -> list[object]:
         items = message.get("items")
         if not isinstance(items, list):
             fields.unexpected("message.items", "a list of works", items)
-        return list(items)
+        return [(f"message.items[{index}]", item) for index, item in enumerate(items)]
     if kind in ("work", None):
         if not isinstance(message, dict):
             fields.unexpected("message", "a work object", message)
-        return [message]
+        return [("message", message)]
     raise RecordError(f"message-type: {str(kind)[:40]!r} is not a work or a work list")
 
 
@@ -105,18 +152,21 @@ def read_crossref(obj: object) -> Work:
     if kind in NOT_PAPER_TYPES:
         raise NotAPaperError(f"type: {kind!r} names a container or a part, not a paper")
     published = _published(obj)
-    authors = obj.get("author")
+    abstract = _abstract(obj.get("abstract"))
+    authors, complete = _authors(obj.get("author"))
+    references = _references(obj.get("reference"), doi)
+    cited = _count(obj.get("is-referenced-by-count"))
     return Work(
         source=SOURCE,
         ids=(doi,),
-        title=_title(obj.get("title")),
-        abstract=_abstract(obj.get("abstract")),
+        title=_title(obj.get("title")),  # read last: a malformed field elsewhere makes the record malformed
+        abstract=abstract,
         published_on=published[0] if published else None,
         published_precision=published[1] if published else None,
-        authors=_authors(authors),
-        authors_complete=authors is not None,
-        references=_references(obj.get("reference"), doi),
-        reported_citation_count=_count(obj.get("is-referenced-by-count")),
+        authors=authors,
+        authors_complete=complete,
+        references=references,
+        reported_citation_count=cited,
     )
 
 
@@ -142,18 +192,23 @@ def _doi(value: object) -> PaperId:
 
 
 def _title(value: object) -> str:
+    """The first title with a letter or digit; IncompleteRecord when there is none (Crossref allows it)."""
     if value is None:
-        raise RecordError("title: missing")
+        raise IncompleteRecord(UNTITLED_WORKS, "title: missing")
     titles = [value] if isinstance(value, str) else value
     if not isinstance(titles, list):
         fields.unexpected("title", "a list of strings", value)
     for index, title in enumerate(titles):
         if not isinstance(title, str):
             fields.unexpected(f"title[{index}]", "a string", title)
+    for title in titles:
         cleaned = markup_to_text(title)
-        if cleaned:
+        if has_text(cleaned):
             return cleaned
-    raise RecordError("title: empty" if titles else "title: missing (an empty list)")
+    if not titles:
+        raise IncompleteRecord(UNTITLED_WORKS, "title: missing (an empty list)")
+    shown = next((markup_to_text(title) for title in titles if markup_to_text(title)), "")
+    raise IncompleteRecord(UNTITLED_WORKS, f"title: {shown[:40]!r} has no letter or digit" if shown else "title: empty")
 
 
 _HEADING = re.compile(r"(?:abstract|summary)\s*[.:]?", re.IGNORECASE)
@@ -208,13 +263,18 @@ def _partial_date(field: str, value: object) -> tuple[dt.date, Precision] | None
         return None
     if len(first) > 3 or not all(isinstance(p, int) and not isinstance(p, bool) for p in first):
         raise RecordError(f"{field}.date-parts: expected [[year, month, day]] as integers, found {parts[0]!r:.60}")
+    # Well-typed parts that name no date ([[2011, 2, 30]], [[2011, 13]], [[20011]]) are a depositor's slip, not
+    # damage: the parts that do name a date are kept (2011-02, 2011), none when the year is implausible.
+    if not 1000 <= first[0] <= 9999:
+        return None
+    while len(first) > 1:
+        try:
+            dt.date(*[*first, 1, 1][:3])
+            break
+        except ValueError:
+            first.pop()
     year, month, day = [*first, 1, 1][:3]
-    if not 1000 <= year <= 9999:
-        raise RecordError(f"{field}.date-parts: year {year} is out of range")
-    try:
-        return dt.date(year, month, day), _PRECISION[len(first)]
-    except ValueError:
-        raise RecordError(f"{field}.date-parts: {parts[0]!r:.60} is not a date") from None
+    return dt.date(year, month, day), _PRECISION[len(first)]
 
 
 # --- authors ------------------------------------------------------------------------------------------
@@ -228,34 +288,43 @@ _INSTITUTION_WORD = re.compile(
 _ROR = re.compile(r"(?:https?://ror\.org/)?(0[a-z0-9]{6}\d{2})", re.IGNORECASE | re.ASCII)
 
 
-def _authors(value: object) -> tuple[Byline, ...]:
+def _authors(value: object) -> tuple[tuple[Byline, ...], bool]:
+    """The bylines, and whether they are the whole author list: not when the list is absent, nor when an
+    author in it has no name (left out, its place kept)."""
     if value is None:
-        return ()
+        return (), False
     if not isinstance(value, list):
         fields.unexpected("author", "a list of authors", value)
     bylines: list[Byline] = []
+    position = 0
     for index, author in enumerate(value):
-        byline = _author(index, author, len(bylines) + 1)
-        if byline is not None:
+        field = f"author[{index}]"
+        if not isinstance(author, dict):
+            fields.unexpected(field, "an object", author)
+        name = _author_name(field, author)
+        if name is None:
+            continue  # an affiliation deposited as an author: no one's place
+        position += 1
+        byline = _author(field, author, name, position)  # its fields checked even when it is left out
+        if has_text(name):
             bylines.append(byline)
-    return tuple(bylines)
+    return tuple(bylines), len(bylines) == position
 
 
-def _author(index: int, author: object, position: int) -> Byline | None:
-    field = f"author[{index}]"
-    if not isinstance(author, dict):
-        fields.unexpected(field, "an object", author)
+def _author_name(field: str, author: dict[str, object]) -> str | None:
+    """given + family (+ suffix), else the organisation's name; "" for none; None for an affiliation
+    deposited as an author."""
     given, family, suffix, organisation = (
         _optional_text(author, f"{field}.{key}", key) for key in ("given", "family", "suffix", "name")
     )
     if given or family:
-        name = " ".join(part for part in (given, family, suffix) if part)
-    elif organisation:
-        if "," in organisation and _INSTITUTION_WORD.search(organisation):
-            return None  # an affiliation deposited as an author
-        name = organisation
-    else:
-        raise RecordError(f"{field}: no name (given, family or name)")
+        return " ".join(part for part in (given, family, suffix) if part)
+    if "," in organisation and _INSTITUTION_WORD.search(organisation):
+        return None
+    return organisation
+
+
+def _author(field: str, author: dict[str, object], name: str, position: int) -> Byline:
     ids: tuple[AuthorId, ...] = ()
     orcid = author.get("ORCID")
     if orcid is not None:

@@ -131,14 +131,6 @@ def texts(record: Obj, key: str, path: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def name(record: Obj, key: str, path: str) -> str:
-    """An author's name (a string field, stripped, NFC); RecordError when absent, null or blank."""
-    found = text(record, key, path)
-    if found is None:
-        raise RecordError(where(at(path, key)) + "the author has no name")
-    return unicodedata.normalize("NFC", found)
-
-
 def names(record: Obj, key: str, path: str) -> tuple[str, ...]:
     """A list of names (`texts`), NFC."""
     return tuple(unicodedata.normalize("NFC", found) for found in texts(record, key, path))

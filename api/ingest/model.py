@@ -5,6 +5,13 @@ a dump line or an API response) into these records, or raises `RecordError` with
 writer (api/ingest/bulk.py) writes them, resolving identities and citations across sources. Nothing
 here touches the database.
 
+Malformed is not the same as incomplete. A record the source's own schema allows but that lacks what
+Scholar Graph must store (a work without a title, an author without a name) is not damage: a reader
+raises `IncompleteRecord` for it (or, for one item of a batch, lists a `Skipped` in its place), and the
+import leaves it out under every error policy, counted by `kind` in the summary's `skipped` and listed
+in the reject file. What a record lacks but the store can do without (a date, a byline entry without a
+name, an institution without a name) is read as absent, and the record is imported.
+
 Identifiers are `(scheme, value)` pairs normalised with api.ids (DOI lower-case, arXiv without version,
 ORCID hyphenated, OpenAlex upper-case letter, Semantic Scholar as given).
 """
@@ -23,6 +30,34 @@ AuthorScheme = Literal["orcid", "openalex", "s2"]
 
 class RecordError(ValueError):
     """One input record cannot be read; the reason says what is wrong with it, for a person."""
+
+
+UNTITLED_WORKS = "untitled_works"
+UNNAMED_AUTHORS = "unnamed_authors"
+
+
+class IncompleteRecord(Exception):
+    """A record valid in its source's schema that lacks what must be stored: left out, counted under `kind`
+    (`UNTITLED_WORKS`, `UNNAMED_AUTHORS`), with `reason` naming the field."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """In a reader's list of records, an item of a batch left out (as IncompleteRecord would for a record,
+    or a Crossref item that is not a paper), so that the batch's other items are read."""
+
+    kind: str
+    reason: str
+
+
+def has_text(text: str | None) -> bool:
+    """Whether `text` has a letter or a digit: what a stored title or name needs."""
+    return text is not None and any(c.isalnum() for c in text)
 
 
 @dataclass(frozen=True)
@@ -132,3 +167,6 @@ class Person:
 
 Record = Work | Person
 """One normalised input record."""
+
+Read = list[Record | Skipped]
+"""What a reader makes of one input value: its records, and the items of a batch it left out."""

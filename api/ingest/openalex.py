@@ -22,8 +22,13 @@ Authors: ids (the A id, the ORCID), display_name, display_name_alternatives, las
 summary_stats (h_index, i10_index, 2yr_mean_citedness), works_count, cited_by_count and counts_by_year.
 
 Malformed records raise RecordError naming the field by its path (`authorships[3].author.orcid`): not an
-object, no id, an id of another kind of entity, no title or name, a value of the wrong type, a malformed
-DOI/ORCID/arXiv id/date, an unknown author_position, two words at one abstract position.
+object, no id, an id of another kind of entity, a value of the wrong type, a malformed DOI/ORCID/arXiv
+id/date, an unknown author_position, two words at one abstract position.
+
+What OpenAlex allows but the store cannot hold: a work without a title (null in the snapshot for tens of
+thousands of works) or an author without a name raises IncompleteRecord; an authorship without a name is
+left out (its place kept, the byline then incomplete); an institution without a name is left out; an
+author's figures without `updated_date` (an API response that did not select it) are not stored.
 """
 
 from __future__ import annotations
@@ -36,8 +41,11 @@ from api.errors import InvalidInputError
 from api.ingest import fields
 from api.ingest.fields import Obj
 from api.ingest.model import (
+    UNNAMED_AUTHORS,
+    UNTITLED_WORKS,
     AuthorId,
     Byline,
+    IncompleteRecord,
     Institution,
     PaperId,
     Person,
@@ -48,6 +56,7 @@ from api.ingest.model import (
     ReportedFigures,
     Work,
     YearCounts,
+    has_text,
 )
 
 SOURCE = "openalex"
@@ -115,18 +124,16 @@ def _entity(value: object, path: str, what: str) -> tuple[str, str]:
 
 def _work(record: Obj, key: str) -> Work:
     title = fields.text(record, "title", "") or fields.text(record, "display_name", "")
-    if title is None:
-        raise RecordError(f"title: the work {key} has no title")
     published_on, precision = _published(record)
     authors, complete = _authorships(record)
     references = tuple(
         Reference(ids=(_work_id(value, f"referenced_works[{index}]"),))
         for index, value in enumerate(fields.items(record, "referenced_works", ""))
     )
-    return Work(
+    work = Work(
         source=SOURCE,
         ids=_work_ids(record, key),
-        title=title,
+        title=title or "",
         abstract=_abstract(record.get("abstract_inverted_index"), "abstract_inverted_index"),
         published_on=published_on,
         published_precision=precision,
@@ -135,6 +142,10 @@ def _work(record: Obj, key: str) -> Work:
         references=tuple(dict.fromkeys(references)),
         reported_citation_count=fields.count(record, "cited_by_count", ""),
     )
+    if not has_text(title):  # checked last: a malformed field elsewhere makes the record malformed
+        shown = f"has the title {title[:40]!r}, without a letter or digit" if title else "has no title"
+        raise IncompleteRecord(UNTITLED_WORKS, f"title: the work {key} {shown}")
+    return work
 
 
 def _work_ids(record: Obj, key: str) -> tuple[PaperId, ...]:
@@ -234,21 +245,18 @@ def _authorships(record: Obj) -> tuple[tuple[Byline, ...], bool]:
         author = fields.optional_object(authorship, "author", path) or {}
         author_path = f"{path}.author"
         name = fields.text(author, "display_name", author_path) or fields.text(authorship, "raw_author_name", path)
-        if name is None:
-            raise RecordError(f"{author_path}.display_name: the author has no name")
         ids: list[AuthorId] = []
         if author.get("id") is not None:
             ids.append(_author_id(author.get("id"), f"{author_path}.id"))
         orcid = fields.text(author, "orcid", author_path)
         if orcid is not None:
             ids.append(fields.author_id("orcid", orcid, f"{author_path}.orcid"))
-        institutions = tuple(
-            _institution(item, f"{path}.institutions[{number}]")
-            for number, item in enumerate(fields.items(authorship, "institutions", path))
-        )
+        institutions = _institutions(fields.items(authorship, "institutions", path), f"{path}.institutions")
         raw = fields.texts(authorship, "raw_affiliation_strings", path)
         if not raw:
             raw = fields.texts(authorship, "raw_affiliation_string", path)  # the older, single-string form
+        if name is None or not has_text(name):
+            continue  # no one to store: the place stays empty, the byline incomplete
         bylines.append(
             Byline(
                 name=unicodedata.normalize("NFC", name),
@@ -262,14 +270,19 @@ def _authorships(record: Obj) -> tuple[tuple[Byline, ...], bool]:
     if truncated is not None and not isinstance(truncated, bool):
         fields.wrong("is_authors_truncated", "a boolean", truncated)
     cut = len(positions) > 1 and positions[-1] is not None and positions[-1] != "last"
-    return tuple(bylines), not (truncated or cut)
+    return tuple(bylines), not (truncated or cut or len(bylines) < len(entries))
 
 
-def _institution(value: object, path: str) -> Institution:
+def _institutions(values: list[object], path: str) -> tuple[Institution, ...]:
+    """The institutions listed, those without a name left out."""
+    found = (_institution(value, f"{path}[{index}]") for index, value in enumerate(values))
+    return tuple(institution for institution in found if institution is not None)
+
+
+def _institution(value: object, path: str) -> Institution | None:
+    """An institution; None when it has no name (its other fields checked all the same)."""
     place = fields.as_object(value, path, "an institution")
     name = fields.text(place, "display_name", path)
-    if name is None:
-        raise RecordError(f"{path}.display_name: the institution has no name")
     openalex: str | None = None
     if place.get("id") is not None:
         letter, openalex = _entity(place.get("id"), f"{path}.id", "institution")
@@ -284,6 +297,8 @@ def _institution(value: object, path: str) -> Institution:
     country = fields.text(place, "country_code", path)
     if country is not None and not _COUNTRY.fullmatch(country):
         raise RecordError(f"{path}.country_code: {country[:20]!r} is not a two-letter country code")
+    if name is None:
+        return None
     return Institution(name=name, country_code=country.upper() if country else None, ror=ror, openalex=openalex)
 
 
@@ -291,10 +306,7 @@ def _institution(value: object, path: str) -> Institution:
 
 
 def _person(record: Obj, key: str) -> Person:
-    name = fields.text(record, "display_name", "")
-    if name is None:
-        raise RecordError(f"display_name: the author {key} has no name")
-    name = unicodedata.normalize("NFC", name)
+    name = unicodedata.normalize("NFC", fields.text(record, "display_name", "") or "")
     found = [AuthorId("openalex", key)]
     ids = fields.optional_object(record, "ids", "")
     for orcid, path in (
@@ -305,15 +317,13 @@ def _person(record: Obj, key: str) -> Person:
             found.append(fields.author_id("orcid", orcid, path))
     alternatives = fields.names(record, "display_name_alternatives", "")
     if record.get("last_known_institutions") is not None:
-        places = [
-            _institution(item, f"last_known_institutions[{index}]")
-            for index, item in enumerate(fields.items(record, "last_known_institutions", ""))
-        ]
+        places = _institutions(fields.items(record, "last_known_institutions", ""), "last_known_institutions")
     elif record.get("last_known_institution") is not None:
-        places = [_institution(record.get("last_known_institution"), "last_known_institution")]
+        single = _institution(record.get("last_known_institution"), "last_known_institution")
+        places = () if single is None else (single,)
     else:
-        places = []
-    return Person(
+        places = ()
+    person = Person(
         source=SOURCE,
         ids=tuple(dict.fromkeys(found)),
         name=name,
@@ -321,6 +331,10 @@ def _person(record: Obj, key: str) -> Person:
         institutions=tuple(dict.fromkeys(places)),
         reported=_figures(record),
     )
+    if not has_text(name):  # checked last: a malformed field elsewhere makes the record malformed
+        shown = f"has the name {name[:40]!r}, without a letter or digit" if name else "has no name"
+        raise IncompleteRecord(UNNAMED_AUTHORS, f"display_name: the author {key} {shown}")
+    return person
 
 
 def _figures(record: Obj) -> ReportedFigures | None:
@@ -335,7 +349,7 @@ def _figures(record: Obj) -> ReportedFigures | None:
         return None
     updated = fields.text(record, "updated_date", "")
     if updated is None:
-        raise RecordError("updated_date: the author's figures have no date (updated_date is missing)")
+        return None  # figures as of no known date cannot be filed: the author is stored without them
     return ReportedFigures(
         source=SOURCE,
         as_of=_date(updated, "updated_date"),

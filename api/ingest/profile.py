@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.db import writes
+from api.db.import_lock import LockWait, take_import_lock
 from api.db.metrics import refresh_computed_metrics
 from api.db.pool import Connection, Database
 from api.db.writes import PaperFields, WriteStats
@@ -55,11 +56,13 @@ def read_profile(path: Path, *, as_of: dt.date) -> Profile:
     return parse_profile(text, as_of=as_of, path=str(path))
 
 
-async def import_profile(db: Database, path: Path, *, as_of: dt.date, source: str = DEFAULT_SOURCE) -> ProfileImport:
-    """Parse the file, then write it whole or not at all."""
+async def import_profile(
+    db: Database, path: Path, *, as_of: dt.date, source: str = DEFAULT_SOURCE, on_lock_wait: LockWait | None = None
+) -> ProfileImport:
+    """Parse the file, then write it whole or not at all (`on_lock_wait`: see take_import_lock)."""
     profile = read_profile(path, as_of=as_of)
     async with db.transaction() as connection:
-        await writes.lock_for_import(connection)
+        await take_import_lock(connection, on_wait=on_lock_wait)
         return await write_profile(connection, profile, path=str(path), as_of=as_of, source=source)
 
 

@@ -6,6 +6,9 @@ when the input's size is known (files, not standard input) bytes read of the tot
 left. Elsewhere nothing is shown while the import runs. At the end a summary (read, inserted, updated,
 merged, rejected, elapsed, records per second) goes to stdout as one line of text, or as one JSON object.
 
+An import waiting for another import's lock says so (`waiting_for`): on a terminal as the live line,
+which the progress replaces once the import runs, elsewhere as one line on stderr.
+
 Written without dependencies: a carriage return and the ANSI "clear line" sequence are all it takes.
 The streams, the clock, the environment and whether stderr is a terminal can be given, for tests.
 
@@ -18,6 +21,7 @@ The streams, the clock, the environment and whether stderr is a terminal can be 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import os
@@ -28,6 +32,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TextIO
+
+from api.db.import_lock import ImportLockHolder
 
 CLEAR_LINE = "\r\x1b[2K"
 REFRESH_INTERVAL = 0.1  # seconds: at most ten redraws a second
@@ -84,6 +90,7 @@ class Progress:
         self._rate: float | None = None  # records per second, smoothed
         self._byte_rate: float | None = None
         self._drawn = False
+        self._waited = False  # a wait for the lock was shown: the clock restarts at the first record
 
     def track_bytes(self, total_bytes: int | None, bytes_read: Callable[[], int]) -> None:
         """Follow the inputs' bytes, once they are opened: the total (None for stdin) and a reader of the count."""
@@ -92,6 +99,9 @@ class Progress:
 
     def advance(self, records: int = 1) -> None:
         """Count records read; on a terminal, redraw if the last redraw is old enough."""
+        if self._waited:  # records are read once the import has the lock: its time starts now
+            self._waited = False
+            self._started = self._last_draw = self._clock()
         self.records += records
         if self.live:
             now = self._clock()
@@ -134,6 +144,18 @@ class Progress:
             else:
                 parts.append(_size(bytes_read))
         return " | ".join(parts)
+
+    def waiting_for(self, holder: ImportLockHolder) -> None:
+        """Say that the import waits for the lock `holder` holds (see `lock_wait_line`)."""
+        line = lock_wait_line(holder)
+        self._waited = True
+        if self.live:
+            width = self._width if self._width is not None else shutil.get_terminal_size((80, 24)).columns
+            self.stream.write(CLEAR_LINE + line[: max(width - 1, 10)])
+            self._drawn = True
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
 
     def clear(self) -> None:
         """Take the live line off the terminal (before other output, or on an error)."""
@@ -215,9 +237,26 @@ class Summary:
             f"updated {_count_text(self.updated)}",
             f"merged {_count_text(self.merged)}",
             f"rejected {self.rejected:,}",
-            *(f"{key} {value}" for key, value in self.extra.items()),
+            *(f"{key} {_count_text(value) if isinstance(value, dict) else value}" for key, value in self.extra.items()),
         ]
         return "; ".join(parts)
+
+
+def lock_wait_line(holder: ImportLockHolder) -> str:
+    """`waiting for the import run by pid 4242 (started at 14:02:11, 2m05s ago)`: what an import waiting
+    for the import lock waits for. A session of another client is named by its application and backend."""
+    if holder.client_pid is not None:
+        who = f"the import run by pid {holder.client_pid}"
+    else:
+        client = holder.application_name or "another session"
+        who = f"the import lock, held by {client} (PostgreSQL backend pid {holder.backend_pid})"
+    if holder.since is None:
+        return f"waiting for {who}"
+    since = holder.since.astimezone()
+    today = since.date() == dt.datetime.now().astimezone().date()
+    shown = f"{since:%H:%M:%S}" if today else f"{since:%Y-%m-%d %H:%M:%S}"
+    ago = f", {_duration(holder.held_for.total_seconds())} ago" if holder.held_for is not None else ""
+    return f"waiting for {who} (started at {shown}{ago})"
 
 
 def _plain(count: Count) -> int | dict[str, int]:

@@ -8,6 +8,8 @@
     read_json_document(path) -> JsonRecord       one file that holds one JSON document
     JsonReader(paths, rejects=...)               iter_json_records with byte counts for a progress display
 
+`rejects` (api/ingest/rejects.py) is the error policy; without it the first malformed record raises.
+
 A path is a plain file, a gzip file (recognised by its magic bytes, whatever its name), a folder (every
 regular file below it, in path order, CSV files last; hidden files and the `manifest` and `_SUCCESS` files
 of snapshot folders skipped), or `-` for standard input (bytes, plain or gzip).
@@ -28,42 +30,38 @@ skipped; a file named .csv with another header is damage at line 1, and the rest
 In a folder the CSV files come after the others, so that merged ids follow the entities they name.
 
 Damage is an `InputFormatError(path, line, reason)`: a line that is not UTF-8 or not JSON, a document that
-does not parse, a gzip stream that is truncated or corrupt. What happens to it is the error policy's
-business (`Rejects`): under `fail` it is raised at once; under `skip` it is written to the reject file
-and reading goes on (after stream damage, with the next input: the rest of that file cannot be read).
-A path that does not exist or cannot be opened is an `IngestError` under either policy.
+does not parse. An input that cannot be read past a line is a `DamagedInputError`, naming the last line
+read whole: a gzip stream that is truncated or corrupt (every line before the damage is read first, see
+api/ingest/gunzip.py), or a file whose last line, without its line break, is a JSON value cut off. What
+happens to damage is the error policy's business (`Rejects`): under `fail` it is raised at once; under
+`skip` it is written to the reject file and reading goes on (after stream damage, with the next input:
+the rest of that file cannot be read). A path that does not exist or cannot be opened is an
+`IngestError` under either policy.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
-import json
 import os
 import sys
-import zlib
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from enum import StrEnum
 from itertools import chain
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 import orjson
 
-from api.errors import IngestError, InputFormatError
+from api.errors import DamagedInputError, IngestError, InputFormatError
+from api.ingest.gunzip import GZIP_MAGIC, GunzipStream, GzipDamage
+from api.ingest.rejects import STDIN, ErrorPolicy, Rejects
 
-STDIN = "-"
 STDIN_NAME = "<stdin>"
 SKIPPED_NAMES = frozenset({"manifest", "_SUCCESS"})
-GZIP_MAGIC = b"\x1f\x8b"
 DOCUMENT_LIMIT = 128 * 1024 * 1024
 """The largest input read whole as one JSON document; past it the input is taken as JSON lines."""
-REJECT_RECORD_LIMIT = 10 * 1024
-"""How much of a rejected record's raw text the reject file keeps, in bytes."""
 _READ_BUFFER = 1024 * 1024
 MERGED_IDS_HEADER = ("merge_date", "id", "merge_into_id")
 """The columns of OpenAlex's merged_ids CSV files, in order."""
@@ -71,20 +69,15 @@ CSV_SUFFIXES = (".csv", ".csv.gz")
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
-class ErrorPolicy(StrEnum):
-    """What a malformed record does to an import (`--on-error`)."""
-
-    FAIL = "fail"  # the first one raises InputFormatError; the import changes nothing
-    SKIP = "skip"  # each one is written to the reject file; the rest is imported
-
-
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One non-blank line of an input, without its line break; `number` counts from 1, blank lines too."""
+    """One non-blank line of an input, without its line break; `number` counts from 1, blank lines too.
+    `ended` is False for a last line without a line break (whole, or cut off with the file)."""
 
     path: str
     number: int
     data: bytes
+    ended: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,31 +141,26 @@ class InputFile:
         return f"InputFile({self.path!r}, size={self.size!r})"
 
     def lines(self) -> Generator[Line, None, None]:
-        """The non-blank lines, decompressed if need be. Damage raises InputFormatError at its line."""
+        """The non-blank lines, decompressed if need be. A gzip stream that ends early (truncated or corrupt)
+        yields every line it holds whole, then raises DamagedInputError at the first line it does not."""
         number = 0
         try:
             with self._open_raw() as raw:
                 counter = self._counter = _Counting(raw)
                 buffered = io.BufferedReader(counter, _READ_BUFFER)
-                if buffered.peek(2)[:2] == GZIP_MAGIC:
-                    stream: IO[bytes] = io.BufferedReader(
-                        gzip.GzipFile(fileobj=buffered, mode="rb"),
-                        _READ_BUFFER,
-                    )
-                else:
-                    stream = buffered
+                gunzip = GunzipStream(buffered) if buffered.peek(2)[:2] == GZIP_MAGIC else None
+                stream: IO[bytes] = io.BufferedReader(gunzip, _READ_BUFFER) if gunzip is not None else buffered
                 path = self.path
                 for text in stream:
                     number += 1
+                    ended = text.endswith(b"\n")
+                    if not ended and gunzip is not None and gunzip.damage is not None:
+                        raise _stream_damage(path, number - 1, gunzip.damage, cut=text)
                     data = text.rstrip(b"\r\n")
                     if data and not data.isspace():
-                        yield Line(path, number, data)
-        except EOFError as error:
-            raise InputFormatError(
-                self.path, number + 1, "the gzip data is truncated (the file ends before its end-of-stream marker)"
-            ) from error
-        except (gzip.BadGzipFile, zlib.error) as error:
-            raise InputFormatError(self.path, number + 1, f"the gzip data is corrupt: {error}") from error
+                        yield Line(path, number, data, ended)
+                if gunzip is not None and gunzip.damage is not None:
+                    raise _stream_damage(path, number, gunzip.damage, cut=b"")
         except OSError as error:
             raise IngestError(f"{self.path}: cannot read: {error.strerror or error}") from error
         finally:
@@ -234,74 +222,6 @@ def is_csv_name(name: str) -> bool:
     return name.lower().endswith(CSV_SUFFIXES)
 
 
-class Rejects:
-    """The error policy at work: raises under `fail`; counts and writes rejects under `skip`.
-
-    The reject file is JSON lines of {path, line, reason, record}, `record` being the raw text (its first
-    10 KiB). Under `skip` the file is written anew by each run, empty when nothing was rejected, so it
-    always describes the last import; under `fail` it is never created.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], *, policy: ErrorPolicy = ErrorPolicy.FAIL) -> None:
-        self.path = Path(path)
-        self.policy = ErrorPolicy(policy)
-        self.count = 0
-        self._file: IO[str] | None = None
-        self._closed = False
-
-    @classmethod
-    def for_inputs(
-        cls,
-        paths: Sequence[str],
-        *,
-        policy: ErrorPolicy = ErrorPolicy.FAIL,
-        path: str | os.PathLike[str] | None = None,
-    ) -> Rejects:
-        """Rejects at `path`, by default `<first input name>.rejects.jsonl` in the current folder."""
-        return cls(path if path is not None else default_rejects_path(paths), policy=policy)
-
-    def reject(self, error: InputFormatError, record: bytes | str = b"") -> None:
-        """Under `fail`, raise the error; under `skip`, write it with the record's text and go on."""
-        if self.policy is ErrorPolicy.FAIL:
-            raise error
-        raw = record.encode("utf-8", "surrogateescape") if isinstance(record, str) else record
-        text = raw[:REJECT_RECORD_LIMIT].decode("utf-8", "backslashreplace")
-        entry = {"path": error.path, "line": error.line, "reason": error.reason, "record": text}
-        stream = self._open()
-        stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        stream.flush()
-        self.count += 1
-
-    def _open(self) -> IO[str]:
-        if self._file is None:
-            if self._closed:
-                raise ValueError(f"{self.path}: the reject file is closed")
-            self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 (closed by close())
-        return self._file
-
-    def close(self) -> None:
-        """Close the reject file; under `skip`, leave an empty one if nothing was rejected."""
-        if self.policy is ErrorPolicy.SKIP and not self._closed:
-            self._open().close()
-        self._file = None
-        self._closed = True
-
-    def __enter__(self) -> Rejects:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-def default_rejects_path(paths: Sequence[str]) -> Path:
-    """`<first input name>.rejects.jsonl` in the current folder (`stdin.rejects.jsonl` for `-`)."""
-    first = paths[0] if paths else STDIN
-    name = "stdin" if first == STDIN else (Path(first).name or Path(first).resolve().name or "input")
-    return Path.cwd() / f"{name}.rejects.jsonl"
-
-
 class JsonReader:
     """The JSON records of every input in order, with the byte counts a progress display needs.
 
@@ -328,11 +248,11 @@ class JsonReader:
             self._current = source
             try:
                 yield from _records_of(source, self.rejects)
-            except InputFormatError as error:
+            except DamagedInputError as error:
                 if self.rejects is None or self.rejects.policy is ErrorPolicy.FAIL:
                     raise
                 # Under skip, only stream damage gets here: the rest of this input cannot be read.
-                self.rejects.reject(error, b"")
+                self.rejects.reject(error, error.record)
             finally:
                 self._finished_bytes += source.bytes_read
                 self._current = None
@@ -350,7 +270,7 @@ def read_json_document(path: str) -> JsonRecord:
     if not buffered:
         raise InputFormatError(source.path, 1, "the file is empty: expected a JSON document")
     text = _join(buffered)
-    value, error = _decode(source.path, buffered[0].number, text)
+    value, error = _decode(source.path, buffered[0].number, text, ended=buffered[-1].ended)
     if error is not None:
         raise error
     return JsonRecord(source.path, buffered[0].number, value, text)
@@ -390,7 +310,7 @@ def _records_in(source: InputFile, lines: Iterator[Line], rejects: Rejects | Non
             yield from _decode_lines(chain(buffered, lines), rejects)
             return
     text = _join(buffered)
-    value, error = _decode(source.path, first.number, text)
+    value, error = _decode(source.path, first.number, text, ended=buffered[-1].ended)
     if error is None:
         yield JsonRecord(source.path, first.number, value, text)
     elif _looks_like_json_lines(buffered[1:]):
@@ -455,15 +375,17 @@ def _decode_lines(lines: Iterable[Line], rejects: Rejects | None) -> Iterator[Js
         try:
             value = loads(line.data)
         except orjson.JSONDecodeError:
-            _, error = _decode(line.path, line.number, line.data)
+            _, error = _decode(line.path, line.number, line.data, ended=line.ended)
             assert error is not None
             _reject(rejects, error, line.data)
             continue
         yield JsonRecord(line.path, line.number, value, line.data)
 
 
-def _decode(path: str, first_line: int, text: bytes) -> tuple[Any, InputFormatError | None]:
-    """The value `text` holds, or the error naming where (`first_line` is the line `text` starts on)."""
+def _decode(path: str, first_line: int, text: bytes, *, ended: bool = True) -> tuple[Any, InputFormatError | None]:
+    """The value `text` holds, or the error naming where (`first_line` is the line `text` starts on).
+    `ended`: whether the file has a line break after `text`; without one, JSON cut off at its end is the
+    file cut off (a DamagedInputError)."""
     try:
         return orjson.loads(text), None
     except orjson.JSONDecodeError as error:
@@ -477,7 +399,28 @@ def _decode(path: str, first_line: int, text: bytes) -> tuple[Any, InputFormatEr
         byte = text[bad.start]
         return None, InputFormatError(path, line, f"not valid UTF-8 (byte 0x{byte:02x} at column {column})")
     line = first_line + decode_error.lineno - 1
+    if not ended and decode_error.pos >= len(text):
+        cut = f"line {line}" if line == first_line else f"the JSON document that starts on line {first_line}"
+        reason = (
+            f"the file ends early {_after(line - 1)} (it is probably truncated): {cut} is cut off "
+            f"(not valid JSON: {decode_error.msg} at column {decode_error.colno})"
+        )
+        return None, DamagedInputError(path, line, reason, record=text)
     return None, InputFormatError(path, line, f"not valid JSON: {decode_error.msg} (column {decode_error.colno})")
+
+
+def _stream_damage(path: str, last_whole: int, damage: GzipDamage, *, cut: bytes) -> DamagedInputError:
+    """The error for a gzip stream that ends early: after line `last_whole`, with `cut` of the next one."""
+    if damage.truncated:
+        lost = f"line {last_whole + 1} is cut off after {len(cut)} bytes" if cut else "the lines after it are lost"
+        reason = f"the gzip stream ends early {_after(last_whole)} (the file is truncated): {lost}"
+    else:
+        reason = f"the gzip stream is corrupt {_after(last_whole)}: {damage.cause}; nothing after it can be read"
+    return DamagedInputError(path, last_whole + 1, reason, record=cut)
+
+
+def _after(line: int) -> str:
+    return f"after line {line}" if line else "before the end of line 1"
 
 
 def _join(lines: list[Line]) -> bytes:

@@ -4,6 +4,10 @@ Records flow as a stream (constant memory). The error policy decides what a bad 
 `fail` (the default) the first one stops the import and, the import being one transaction, nothing is
 written; under `skip` it goes to the reject file with its file, line and reason, and the rest is
 imported. Crossref records that are not papers (journals, issues, grants) are skipped and counted.
+Records the source's schema allows but that lack what must be stored (a work without a title) are not
+malformed: under either policy they are left out, counted by kind in the summary's `skipped` and
+written to the reject file (api/ingest/model.py, IncompleteRecord). A file that looks like one of another
+format (most of its records rejected) stops the import with one line saying so (api/ingest/wrong_format.py).
 """
 
 from __future__ import annotations
@@ -11,28 +15,31 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from api.db.pool import Database
 from api.errors import ConfigurationError
 from api.ingest import arxiv, crossref, openalex, semanticscholar
 from api.ingest.bulk import BATCH_SIZE, ImportSummary, write_records
-from api.ingest.model import Record, RecordError
+from api.ingest.model import IncompleteRecord, Read, Record, RecordError, Skipped
 from api.ingest.progress import Progress
-from api.ingest.reading import ErrorPolicy, JsonReader, JsonRecord, Rejects
+from api.ingest.reading import JsonReader, JsonRecord
+from api.ingest.rejects import ErrorPolicy, Rejects, default_rejects_path
+from api.ingest.wrong_format import FormatCheck
 
 FORMATS = ("arxiv", "semanticscholar", "crossref", "openalex")
 
 
-def _reader(name: str, as_of: dt.date) -> Callable[[object], list[Record]]:
+def _reader(name: str, as_of: dt.date) -> Callable[[object], Read]:
     """The function turning one decoded JSON value of format `name` into records."""
     if name == "arxiv":
         return lambda value: [arxiv.read_arxiv(value)]
     if name == "crossref":
-        return lambda value: [crossref.read_crossref(item) for item in crossref.read_crossref_page(value)]
+        return crossref.read_crossref_value
     if name == "semanticscholar":
         return lambda value: semanticscholar.read_s2(value, as_of=as_of)
     if name == "openalex":
-        return openalex.read_openalex
+        return lambda value: [*openalex.read_openalex(value)]
     raise ConfigurationError(f"unknown format {name!r}: expected one of {', '.join(FORMATS)}")
 
 
@@ -61,7 +68,9 @@ async def run_import(
     """Import `paths` (files, gzip files, folders of parts, `-`) of one format; see the module.
     `bulk_load`: see api/ingest/bulk.write_records (default: into an empty database)."""
     read = _reader(format_name, as_of or dt.datetime.now(dt.UTC).date())
-    with Rejects.for_inputs(paths, policy=policy, path=rejects_path) as rejects:
+    reject_file = Path(rejects_path) if rejects_path is not None else default_rejects_path(paths)
+    check = FormatCheck(format_name, failing=policy is ErrorPolicy.FAIL, rejects_path=str(reject_file))
+    with Rejects(reject_file, policy=policy, watch=check.rejected) as rejects:
         reader = JsonReader(paths, rejects=rejects)
         if progress is not None:
             progress.track_bytes(reader.total_bytes, lambda: reader.bytes_read)
@@ -76,13 +85,20 @@ async def run_import(
                     progress.advance()
                 try:
                     produced = read(item.value)
-                except crossref.NotAPaperError:
-                    not_papers += 1
-                    continue
+                except IncompleteRecord as error:
+                    produced = [Skipped(error.kind, error.reason)]
                 except RecordError as error:
                     rejects.reject(item.error(str(error)), item.raw)
                     continue
-                yield from produced
+                check.accepted(item.path, item.line)
+                for record in produced:
+                    if not isinstance(record, Skipped):
+                        yield record
+                    elif record.kind == crossref.NOT_PAPERS:
+                        not_papers += 1
+                    else:
+                        rejects.leave_out(item.error(record.reason), record.kind, item.raw)
+            check.finish()
 
         def reject(record: Record, reason: str) -> None:
             # Under `fail` this raises, naming the file and line; the import's transaction rolls back.
@@ -90,12 +106,19 @@ async def run_import(
             rejects.reject(item.error(reason), item.raw)
 
         summary = await write_records(
-            db, records(), batch_size=batch_size or BATCH_SIZE, on_reject=reject, bulk_load=bulk_load
+            db,
+            records(),
+            batch_size=batch_size or BATCH_SIZE,
+            on_reject=reject,
+            bulk_load=bulk_load,
+            on_lock_wait=progress.waiting_for if progress is not None else None,
         )
+        summary.skipped.update(rejects.left_out)
         rejected = rejects.count
+        written = rejects.written
     return ImportRun(
         summary=summary,
         rejected=rejected,
         not_papers=not_papers,
-        rejects_path=str(rejects.path) if policy is ErrorPolicy.SKIP else None,
+        rejects_path=str(rejects.path) if written else None,
     )

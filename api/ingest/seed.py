@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from api.db import writes
+from api.db.import_lock import take_import_lock
 from api.db.pool import Database
 from api.errors import ConfigurationError
 from api.ingest.profile import ProfileImport, read_profile, write_profile
@@ -31,7 +32,7 @@ async def load_seed_if_empty(db: Database) -> ProfileImport | None:
     path = bundled_seed_path()
     profile = read_profile(path, as_of=SEED_AS_OF)
     async with db.transaction() as connection:
-        await writes.lock_for_import(connection)
+        await take_import_lock(connection)
         if not await writes.holds_no_author(connection):
             return None
         return await write_profile(connection, profile, path=str(path), as_of=SEED_AS_OF, source=SEED_SOURCE)

@@ -21,11 +21,14 @@ it) and lists the citing papers in `cited_by`; each citing paper's Work referenc
 
 Nulls are read as absent everywhere. A listed paper (nested, or an entry of an endpoint page) without a
 title or without any id (S2 lists both) gives no Work of its own, only its link where there is one. A
-paper response without a `title` key (the field was not requested, as in a `fields=authors,citations`
-response) gives no Work for the paper itself; its cited papers' Works then carry the link in `cited_by`.
-A record that is not an object, has no id, a null or blank title (a requested one), a value of the wrong
-type or a malformed DOI, arXiv id or ORCID raises RecordError naming the field by its path
-(`citations[17].authors[2].name`).
+paper response without a title (the field was not requested, as in a `fields=authors,citations`
+response, or S2 has none) gives no Work for the paper itself; its cited papers' Works then carry the link
+in `cited_by`. A record that is not an object, has no id, a value of the wrong type or a malformed DOI,
+arXiv id or ORCID raises RecordError naming the field by its path (`citations[17].authors[2].name`).
+
+What S2 allows but the store cannot hold raises IncompleteRecord (in a batch or page, a `Skipped` in the
+item's place): a dataset paper without a title, a paper response with a null title and nothing else to
+store, an author without a name. A byline entry without a name is left out (the byline incomplete).
 
 Reported figures (hIndex, citationCount, paperCount) are S2's, from its own corpus, as of `as_of` (the
 response's capture date, or the datasets' release date): the lines' `updated` stamps say when a record
@@ -37,22 +40,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from api.ingest import fields
 from api.ingest.fields import Obj
 from api.ingest.model import (
+    UNNAMED_AUTHORS,
+    UNTITLED_WORKS,
     Byline,
+    IncompleteRecord,
     Institution,
     PaperId,
     Person,
     Precision,
+    Read,
     Record,
     RecordError,
     Reference,
     ReportedFigures,
+    Skipped,
     Work,
+    has_text,
 )
 
 SOURCE = "semanticscholar"
@@ -83,17 +93,30 @@ _DATASET = _Keys(
 )
 
 
-def read_s2(obj: object, *, as_of: dt.date) -> list[Record]:
-    """The records in one Semantic Scholar input (a response or a dataset line); RecordError if malformed."""
+def read_s2(obj: object, *, as_of: dt.date) -> Read:
+    """The records in one Semantic Scholar input (a response or a dataset line), an incomplete item of a
+    batch or page as `Skipped`; RecordError if malformed, IncompleteRecord if the one record is incomplete."""
     if isinstance(obj, list):
-        return [record for index, item in enumerate(obj) for record in _read(item, f"[{index}]", as_of)]
-    return _read(obj, "", as_of)
+        return _batch(obj, "", as_of)
+    return list(_read(obj, "", as_of))
 
 
-def _read(obj: object, path: str, as_of: dt.date) -> list[Record]:
+def _batch(items: list[object], path: str, as_of: dt.date) -> Read:
+    """The records of the items of a batch `[..]` or a page's `data`, each incomplete item `Skipped`."""
+    found: Read = []
+    for index, item in enumerate(items):
+        item_path = fields.at(path, f"[{index}]")
+        try:
+            found.extend(_read(item, item_path, as_of))
+        except IncompleteRecord as error:
+            found.append(Skipped(error.kind, error.reason))  # the reason names the item's field by its path
+    return found
+
+
+def _read(obj: object, path: str, as_of: dt.date) -> Read:
     record = fields.as_object(obj, path, "a Semantic Scholar record")
     if "paperId" in record:
-        return _paper_response(record, path)
+        return [*_paper_response(record, path)]
     if "authorId" in record:
         return [_person(record, path, as_of, _API)]
     if "corpusid" in record:
@@ -109,8 +132,7 @@ def _read(obj: object, path: str, as_of: dt.date) -> list[Record]:
             work = _nested_work(inner, inner_path, _paper_ids(inner, inner_path, _API))
             return [] if work is None else [work]
     if "data" in record:
-        entries = fields.items(record, "data", path)
-        return [r for index, item in enumerate(entries) for r in _read(item, fields.at(path, f"data[{index}]"), as_of)]
+        return _batch(fields.items(record, "data", path), fields.at(path, "data"), as_of)
     raise RecordError(
         fields.where(path)
         + "not a Semantic Scholar paper or author: none of paperId, authorId (Graph API), corpusid, authorid "
@@ -126,8 +148,8 @@ def _paper_response(record: Obj, path: str) -> list[Record]:
         raise RecordError(fields.where(fields.at(path, "paperId")) + "the paper has no paperId")
     ids = _paper_ids(record, path, _API)
     title = fields.text(record, "title", path)
-    if title is None and "title" in record:
-        raise RecordError(fields.where(fields.at(path, "title")) + "the paper has no title")
+    if not has_text(title):
+        title = None  # not requested, or S2 has none: the paper gives its links, not a Work of its own
 
     citing: list[Record] = []
     cited_by: list[PaperId] = []
@@ -157,6 +179,9 @@ def _paper_response(record: Obj, path: str) -> list[Record]:
     main: list[Record] = []
     if title is not None:
         main.append(_work(record, path, _API, ids, title, references=tuple(references), cited_by=tuple(cited_by)))
+    elif "title" in record and not citing and not cited:
+        _work(record, path, _API, ids, "", references=tuple(references))  # its fields checked all the same
+        raise IncompleteRecord(UNTITLED_WORKS, fields.where(fields.at(path, "title")) + "the paper has no title")
     return main + citing + cited
 
 
@@ -165,9 +190,10 @@ def _dataset_paper(record: Obj, path: str) -> Work:
         raise RecordError(fields.where(fields.at(path, "corpusid")) + "the paper has no corpusid")
     ids = _paper_ids(record, path, _DATASET)
     title = fields.text(record, "title", path)
-    if title is None:
-        raise RecordError(fields.where(fields.at(path, "title")) + "the paper has no title")
-    return _work(record, path, _DATASET, ids, title)
+    work = _work(record, path, _DATASET, ids, title or "")
+    if not has_text(title):  # checked last: a malformed field elsewhere makes the record malformed
+        raise IncompleteRecord(UNTITLED_WORKS, fields.where(fields.at(path, "title")) + "the paper has no title")
+    return work
 
 
 def _nested_work(
@@ -180,7 +206,7 @@ def _nested_work(
 ) -> Work | None:
     """The Work of a paper listed inside a response; None when it has no id or no title (only a mention)."""
     title = fields.text(paper, "title", path)
-    if not ids or title is None:
+    if not ids or title is None or not has_text(title):
         return None
     return _work(paper, path, _API, ids, title, references=references, cited_by=cited_by)
 
@@ -266,14 +292,16 @@ def _bylines(paper: Obj, path: str) -> tuple[tuple[Byline, ...], bool]:
     if paper.get("authors") is None:
         return (), False
     bylines: list[Byline] = []
-    for index, entry in enumerate(fields.items(paper, "authors", path)):
+    entries = fields.items(paper, "authors", path)
+    for index, entry in enumerate(entries):
         entry_path = fields.at(path, f"authors[{index}]")
         author = fields.as_object(entry, entry_path, "an author")
-        name = fields.name(author, "name", entry_path)
+        name = fields.text(author, "name", entry_path)
         author_id = fields.identifier(author, "authorId", entry_path)  # the same key in the datasets' papers
         ids = (fields.author_id("s2", author_id, fields.at(entry_path, "authorId")),) if author_id is not None else ()
-        bylines.append(Byline(name=name, position=index + 1, ids=ids))
-    return tuple(bylines), True
+        if name is not None and has_text(name):  # an author without a name is left out, the place kept
+            bylines.append(Byline(name=unicodedata.normalize("NFC", name), position=index + 1, ids=ids))
+    return tuple(bylines), len(bylines) == len(entries)
 
 
 def _entries(record: Obj, key: str, wrapper: str | None, path: str) -> Iterator[tuple[Obj, str]]:
@@ -296,7 +324,7 @@ def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> Person:
     author_id = fields.identifier(record, keys.author_id, path)
     if author_id is None:
         raise RecordError(fields.where(fields.at(path, keys.author_id)) + "the author has no id")
-    name = fields.name(record, "name", path)
+    name = unicodedata.normalize("NFC", fields.text(record, "name", path) or "")
     ids = [fields.author_id("s2", author_id, fields.at(path, keys.author_id))]
     dblp: tuple[str, ...] = ()
     external = fields.optional_object(record, keys.external_ids, path)
@@ -314,7 +342,7 @@ def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> Person:
         work = _nested_work(paper, paper_path, _paper_ids(paper, paper_path, _API))
         if work is not None:
             works.append(work)
-    return Person(
+    person = Person(
         source=SOURCE,
         ids=tuple(dict.fromkeys(ids)),
         name=name,
@@ -324,6 +352,10 @@ def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> Person:
         works=tuple(works),
         dblp_names=tuple(dict.fromkeys(dblp)),
     )
+    if not has_text(name):  # checked last: a malformed field elsewhere makes the record malformed
+        reason = f"the name {name[:40]!r} has no letter or digit" if name else "the author has no name"
+        raise IncompleteRecord(UNNAMED_AUTHORS, fields.where(fields.at(path, "name")) + reason)
+    return person
 
 
 def _figures(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> ReportedFigures | None:

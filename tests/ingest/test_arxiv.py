@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from api.ingest.arxiv import read_arxiv, tex_to_unicode
-from api.ingest.model import Byline, Institution, PaperId, RecordError, Work
+from api.ingest.model import UNTITLED_WORKS, Byline, IncompleteRecord, Institution, PaperId, RecordError, Work
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "arxiv-metadata-sample.jsonl"
 
@@ -370,12 +370,28 @@ def test_damage_id_malformed() -> None:
     assert reason(record(id="2401.123")).startswith("id: 'arxiv:2401.123' is not an arXiv id")
 
 
-def test_damage_title_missing() -> None:
-    assert reason(record(title=...)) == "title: missing"
+def left_out(obj: object) -> str:
+    """Why a record valid in the snapshot's terms is left out (IncompleteRecord, not RecordError)."""
+    with pytest.raises(IncompleteRecord) as caught:
+        read_arxiv(obj)
+    assert caught.value.kind == UNTITLED_WORKS
+    return caught.value.reason
 
 
-def test_damage_title_empty() -> None:
-    assert reason(record(title=" \n ")) == "title: empty"
+def test_incomplete_title_missing() -> None:
+    assert left_out(record(title=...)) == "title: missing"
+
+
+def test_incomplete_title_empty() -> None:
+    assert left_out(record(title=" \n ")) == "title: empty"
+
+
+def test_incomplete_title_without_a_letter_or_digit() -> None:
+    assert left_out(record(title="$$")) == "title: '$$' has no letter or digit"
+
+
+def test_a_record_without_a_title_and_a_malformed_field_is_malformed() -> None:
+    assert reason(record(title=..., doi=["10.1234/abc"])) == "doi: expected a string, found a list"
 
 
 def test_damage_title_not_a_string() -> None:

@@ -10,8 +10,26 @@ from typing import Any
 
 import pytest
 
-from api.ingest.crossref import NotAPaperError, markup_to_text, read_crossref, read_crossref_page
-from api.ingest.model import AuthorId, Byline, Institution, PaperId, RecordError, Reference, Work
+from api.ingest.crossref import (
+    NOT_PAPERS,
+    NotAPaperError,
+    markup_to_text,
+    read_crossref,
+    read_crossref_page,
+    read_crossref_value,
+)
+from api.ingest.model import (
+    UNTITLED_WORKS,
+    AuthorId,
+    Byline,
+    IncompleteRecord,
+    Institution,
+    PaperId,
+    RecordError,
+    Reference,
+    Skipped,
+    Work,
+)
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "crossref-works-sample.jsonl"
 
@@ -29,7 +47,7 @@ def sample(raw: dict[str, dict[str, Any]]) -> dict[str, Work]:
     for doi, record in raw.items():
         try:
             works[doi] = read_crossref(record)
-        except RecordError:
+        except (RecordError, IncompleteRecord):
             continue
     return works
 
@@ -65,12 +83,13 @@ def test_sample_counts_of_records_read_and_refused(raw: dict[str, dict[str, Any]
             read_crossref(record)
         except NotAPaperError:
             outcomes["not a paper"] += 1
-        except RecordError as error:
-            outcomes["damaged"] += 1
-            refused[doi] = str(error)
+        except IncompleteRecord as incomplete:
+            outcomes[incomplete.kind] += 1
+            refused[doi] = incomplete.reason
         else:
             outcomes["read"] += 1
-    assert outcomes == Counter({"read": 294, "not a paper": 3, "damaged": 3})
+    # None is malformed: three are valid Crossref records without a title, which a paper cannot be stored without.
+    assert outcomes == Counter({"read": 294, "not a paper": 3, UNTITLED_WORKS: 3})
     assert refused == {
         "10.1016/c2013-0-11280-9": "title: missing",  # a book recorded without any title
         "10.1126/science.169.3946.635": "title: missing",  # a /works/{doi}/agency answer: DOI and agency only
@@ -493,16 +512,52 @@ def test_damage_type_not_a_string() -> None:
     assert reason(work(type=["journal-article"])) == "type: expected a string, found a list"
 
 
-def test_damage_title_missing() -> None:
-    assert reason(work(title=...)) == "title: missing"
+def left_out(obj: object) -> str:
+    """The reason a valid but incomplete work is left out (IncompleteRecord, not RecordError)."""
+    with pytest.raises(IncompleteRecord) as caught:
+        read_crossref(obj)
+    assert caught.value.kind == UNTITLED_WORKS
+    return caught.value.reason
 
 
-def test_damage_title_empty_list() -> None:
-    assert reason(work(title=[])) == "title: missing (an empty list)"
+def test_incomplete_title_missing() -> None:
+    assert left_out(work(title=...)) == "title: missing"
 
 
-def test_damage_title_empty() -> None:
-    assert reason(work(title=["", " "])) == "title: empty"
+def test_incomplete_title_empty_list() -> None:
+    assert left_out(work(title=[])) == "title: missing (an empty list)"
+
+
+def test_incomplete_title_empty() -> None:
+    assert left_out(work(title=["", " "])) == "title: empty"
+
+
+def test_incomplete_title_without_a_letter_or_digit() -> None:
+    assert left_out(work(title=["<i>?</i>", "-"])) == "title: '?' has no letter or digit"
+
+
+def test_a_work_without_a_title_and_a_malformed_field_is_malformed() -> None:
+    assert reason(work(title=..., author="Ada")) == "author: expected a list of authors, found the string 'Ada'"
+
+
+def test_a_page_lists_its_incomplete_and_non_paper_items_as_skipped_and_reads_the_others() -> None:
+    page = {"status": "ok", "message-type": "work-list",
+            "message": {"items": [work(), work(title=[]), work(type="journal"), work(DOI="10.1000/b")]}}  # fmt: skip
+
+    found = read_crossref_value(page)
+
+    assert [item.ids[0].value for item in found if isinstance(item, Work)] == ["10.1234/abc.5", "10.1000/b"]
+    assert [item for item in found if isinstance(item, Skipped)] == [
+        Skipped(UNTITLED_WORKS, "message.items[1]: title: missing (an empty list)"),
+        Skipped(NOT_PAPERS, "message.items[2]: type: 'journal' names a container or a part, not a paper"),
+    ]
+
+
+def test_a_malformed_page_item_is_named_by_its_place() -> None:
+    page = {"message-type": "work-list", "message": {"items": [work(), work(DOI=12)]}}
+
+    with pytest.raises(RecordError, match=r"^message\.items\[1\]: DOI: expected a string, found the number 12$"):
+        read_crossref_value(page)
 
 
 def test_damage_title_not_a_list() -> None:
@@ -529,21 +584,29 @@ def test_damage_date_parts_not_integers() -> None:
     assert reason(work(issued={"date-parts": [["2011", "05"]]})).startswith("issued.date-parts: expected [[year, month")
 
 
-def test_damage_date_month_out_of_range() -> None:
-    assert reason(work(issued={"date-parts": [[2011, 13]]})) == "issued.date-parts: [2011, 13] is not a date"
+def dated(**dates: Any) -> tuple[dt.date | None, str | None]:
+    found = read_crossref(work(**{"issued": ..., **dates}))
+    return found.published_on, found.published_precision
 
 
-def test_damage_date_no_such_day() -> None:
-    assert reason(work(issued={"date-parts": [[2011, 2, 30]]})) == "issued.date-parts: [2011, 2, 30] is not a date"
+def test_a_month_that_does_not_exist_keeps_the_year() -> None:
+    assert dated(issued={"date-parts": [[2011, 13]]}) == (dt.date(2011, 1, 1), "year")
 
 
-def test_damage_date_year_out_of_range() -> None:
-    assert reason(work(issued={"date-parts": [[20011, 2]]})) == "issued.date-parts: year 20011 is out of range"
+def test_a_day_that_does_not_exist_keeps_the_month() -> None:
+    assert dated(issued={"date-parts": [[2011, 2, 30]]}) == (dt.date(2011, 2, 1), "month")
 
 
-def test_damage_fallback_date_is_checked_too() -> None:
-    damaged = work(issued=..., **{"published-print": {"date-parts": [[2011, 0]]}})
-    assert reason(damaged) == "published-print.date-parts: [2011, 0] is not a date"
+def test_an_implausible_year_is_no_date_and_the_next_field_is_read() -> None:
+    assert dated(issued={"date-parts": [[20011, 2]]}) == (None, None)
+    assert dated(issued={"date-parts": [[20011, 2]]}, published={"date-parts": [[2011, 2]]}) == (
+        dt.date(2011, 2, 1),
+        "month",
+    )
+
+
+def test_a_month_zero_in_a_fallback_field_keeps_its_year() -> None:
+    assert dated(**{"published-print": {"date-parts": [[2011, 0]]}}) == (dt.date(2011, 1, 1), "year")
 
 
 def test_damage_authors_not_a_list() -> None:
@@ -554,8 +617,21 @@ def test_damage_author_not_an_object() -> None:
     assert reason(work(author=["Ada Lovelace"])) == "author[0]: expected an object, found the string 'Ada Lovelace'"
 
 
-def test_damage_author_without_a_name() -> None:
-    assert reason(with_author(given=None, family="")) == "author[1]: no name (given, family or name)"
+def test_an_author_without_a_name_is_left_out_and_the_byline_is_incomplete() -> None:
+    authors = [
+        {"given": "Ada", "family": "Lovelace"},
+        {"given": None, "family": " "},
+        {"given": "-", "family": "."},
+        {"given": "Charles", "family": "Babbage"},
+    ]
+    found = read_crossref(work(author=authors))
+
+    assert [(byline.name, byline.position) for byline in found.authors] == [("Ada Lovelace", 1), ("Charles Babbage", 4)]
+    assert found.authors_complete is False
+
+
+def test_a_left_out_authors_fields_are_still_checked() -> None:
+    assert reason(with_author(given=None, family="", ORCID=18250097)).startswith("author[1].ORCID: expected a string")
 
 
 def test_damage_author_name_not_a_string() -> None:

@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 
 from api.ingest.model import (
+    UNNAMED_AUTHORS,
+    UNTITLED_WORKS,
     AuthorId,
+    IncompleteRecord,
     Institution,
     PaperId,
     Person,
@@ -336,14 +339,6 @@ DAMAGE: dict[str, tuple[object, str]] = {
         {"id": "https://openalex.org/I4200000001", "display_name": "OurResearch"},
         r"^id: I4200000001 is an OpenAlex institution; only works \(W…\) and authors \(A…\) are read",
     ),
-    "work without title": (
-        _damaged(_damaged(_state_of_oa(), "title", value=None), "display_name", value=" "),
-        "^title: the work W2741809807 has no title",
-    ),
-    "author without name": (
-        _damaged(_priem(), "display_name", value=None),
-        "^display_name: the author A5023888391 has",
-    ),
     "count as a string": (
         _damaged(_state_of_oa(), "cited_by_count", value="1312"),
         "^cited_by_count: expected an integer",
@@ -358,10 +353,6 @@ DAMAGE: dict[str, tuple[object, str]] = {
         _damaged(_state_of_oa(), "authorships", 1, "author_position", value="second"),
         r"^authorships\[1\]\.author_position: 'second' is not one of first, middle, last",
     ),
-    "authorship without a name": (
-        _damaged(_state_of_oa(), "authorships", 0, value={"author_position": "first", "author": {"id": None}}),
-        r"^authorships\[0\]\.author\.display_name: the author has no name",
-    ),
     "author id of a work": (
         _damaged(_state_of_oa(), "authorships", 0, "author", "id", value="https://openalex.org/W1"),
         r"^authorships\[0\]\.author\.id: W1 is not the OpenAlex id of an author",
@@ -371,10 +362,6 @@ DAMAGE: dict[str, tuple[object, str]] = {
         r"^authorships\[2\]\.author\.orcid: .*check digit should be 9",
     ),
     "malformed DOI": (_damaged(_state_of_oa(), "doi", value="https://doi.org/peerj.4375"), "^doi: .*is not a DOI"),
-    "institution without name": (
-        _damaged(_state_of_oa(), "authorships", 0, "institutions", 0, "display_name", value=None),
-        r"^authorships\[0\]\.institutions\[0\]\.display_name: the institution has no name",
-    ),
     "institution id of an author": (
         _damaged(_state_of_oa(), "authorships", 0, "institutions", 0, "id", value="A4200000001"),
         r"^authorships\[0\]\.institutions\[0\]\.id: A4200000001 is not the OpenAlex id of an institution",
@@ -419,10 +406,6 @@ DAMAGE: dict[str, tuple[object, str]] = {
         _damaged(_attention(), "is_authors_truncated", value="no"),
         "^is_authors_truncated: expected a boolean, got a string",
     ),
-    "figures without updated_date": (
-        _without(_priem(), "updated_date"),
-        "^updated_date: the author's figures have no date",
-    ),
     "year listed twice": (
         _damaged(_priem(), "counts_by_year", 1, "year", value=2023),
         r"^counts_by_year\[1\]\.year: 2023 is listed twice",
@@ -466,6 +449,58 @@ DAMAGE: dict[str, tuple[object, str]] = {
 def test_damaged_record_is_refused_with_the_field_and_the_reason(record: object, reason: str) -> None:
     with pytest.raises(RecordError, match=reason):
         read_openalex(copy.deepcopy(record))
+
+
+# --- valid in OpenAlex's terms, incomplete in ours ------------------------------------------------------
+
+INCOMPLETE: dict[str, tuple[object, str, str]] = {
+    "work without title": (
+        _damaged(_damaged(_state_of_oa(), "title", value=None), "display_name", value=" "),
+        UNTITLED_WORKS,
+        "title: the work W2741809807 has no title",
+    ),
+    "work whose title has no letter": (
+        _damaged(_damaged(_state_of_oa(), "title", value="?"), "display_name", value="?"),
+        UNTITLED_WORKS,
+        "title: the work W2741809807 has the title '?', without a letter or digit",
+    ),
+    "author without name": (
+        _damaged(_priem(), "display_name", value=None),
+        UNNAMED_AUTHORS,
+        "display_name: the author A5023888391 has no name",
+    ),
+}
+
+
+@pytest.mark.parametrize(("record", "kind", "reason"), INCOMPLETE.values(), ids=INCOMPLETE.keys())
+def test_a_record_without_what_must_be_stored_is_left_out_not_refused(record: object, kind: str, reason: str) -> None:
+    with pytest.raises(IncompleteRecord) as caught:
+        read_openalex(copy.deepcopy(record))
+    assert (caught.value.kind, caught.value.reason) == (kind, reason)
+
+
+def test_a_work_without_a_title_and_a_malformed_field_is_malformed() -> None:
+    record = _damaged(_damaged(_state_of_oa(), "title", value=None), "display_name", value=None)
+    with pytest.raises(RecordError, match=r"^cited_by_count: expected an integer"):
+        read_openalex(_damaged(record, "cited_by_count", value="3"))
+
+
+def test_an_authorship_without_a_name_is_left_out_its_place_kept_the_byline_incomplete() -> None:
+    record = _damaged(_state_of_oa(), "authorships", 0, value={"author_position": "first", "author": {"id": None}})
+    work = _work(record)
+    assert [byline.position for byline in work.authors] == [2, 3]
+    assert work.authors_complete is False
+
+
+def test_an_institution_without_a_name_is_left_out() -> None:
+    work = _work(_damaged(_state_of_oa(), "authorships", 0, "institutions", 0, "display_name", value=None))
+    assert work.authors[0].institutions == _work(_state_of_oa()).authors[0].institutions[1:]
+    assert work.authors_complete is True
+
+
+def test_an_author_whose_figures_have_no_date_is_stored_without_them() -> None:
+    person = _person(_without(_priem(), "updated_date"))
+    assert (person.name, person.reported) == (_person(_priem()).name, None)
 
 
 # --- merged-ids CSV files through `scholargraph ingest openalex` (a real database) ------------------------
@@ -599,6 +634,7 @@ def test_malformed_merged_ids_rows_under_skip_go_to_the_reject_file(
         b"2022-06-06,W2741809807,W2741809807\n"
         b'2022-06-06,"W2011993412,W2741809807\n'
         b"2022-06-06,I1,I2\n"
+        b"2022-06-06,W1,W2741809807\n"  # one good row: a file none of whose rows is read is taken for another format
     )
     data = _snapshot_folder(tmp_path, merged)
     rejects = tmp_path / "rejects.jsonl"
@@ -619,5 +655,5 @@ def test_malformed_merged_ids_rows_under_skip_go_to_the_reject_file(
         "id: I1 is an OpenAlex institution; only merged works and authors are read",
     ]
     assert report["rejected"] == 4
-    assert report["read"] == 2
+    assert report["read"] == 3
     assert _query(database_url, "SELECT count(*) FROM papers") == [(2,)]

@@ -5,11 +5,14 @@ The terminal is a StringIO that says it is one, the clock a counter the test mov
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 import json
 
 import pytest
 
+from api.db.import_lock import ImportLockHolder
 from api.ingest.progress import CLEAR_LINE, Progress, on_terminal
 
 
@@ -152,12 +155,13 @@ def test_the_summary_counts_rows_by_kind_and_names_extra_facts(clock: Clock) -> 
         inserted={"papers": 1_000_000, "authors": 2_500_000, "authorships": 0},
         updated=0,
         rejected=3,
+        skipped={"text_references": 727, "untitled_works": 3},
         rejects_file="works.rejects.jsonl",
     )
 
     assert out.getvalue() == (
         "read 1,800,000 papers in 1m30s, 20,000/s; inserted 2,500,000 authors, 1,000,000 papers; updated 0; "
-        "merged 0; rejected 3; rejects_file works.rejects.jsonl\n"
+        "merged 0; rejected 3; skipped 727 text_references, 3 untitled_works; rejects_file works.rejects.jsonl\n"
     )
 
 
@@ -195,3 +199,50 @@ def test_a_live_line_needs_a_terminal_outside_ci(environ: dict[str, str], tty: b
     stream = Terminal() if tty else io.StringIO()
 
     assert on_terminal(stream, environ) is expected
+
+
+# Waiting for another import's lock
+
+HOLDER = ImportLockHolder(
+    backend_pid=777,
+    application_name="scholargraph:4242",
+    since=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2, seconds=5),
+    held_for=dt.timedelta(minutes=2, seconds=5),
+)
+
+
+def test_a_wait_for_the_lock_is_the_live_line_until_the_progress_replaces_it(clock: Clock) -> None:
+    read = [0]
+    progress, stream = live_progress(clock, total=1000, read=read)
+
+    progress.waiting_for(HOLDER)
+    clock.now += 600.0  # waiting: nothing is read
+    progress.advance(10)  # the lock taken, the first records read
+    clock.now += 1.0
+    read[0] = 500
+    progress.advance(10)
+
+    waited, running = frames(stream)
+    started = HOLDER.since.astimezone().strftime("%H:%M:%S") if HOLDER.since else ""
+    assert waited == f"waiting for the import run by pid 4242 (started at {started}, 2m05s ago)"
+    assert running.startswith("20 records | 20/s")  # the time spent waiting is not the import's
+
+
+def test_the_summary_times_the_import_from_when_it_had_the_lock(clock: Clock) -> None:
+    out = io.StringIO()
+    progress = Progress(stream=io.StringIO(), out=out, clock=clock, is_terminal=False, as_json=True)
+    progress.waiting_for(HOLDER)
+    clock.now += 600.0  # waiting
+    progress.advance(100)
+    clock.now += 2.0
+
+    assert progress.finish().elapsed == 2.0
+
+
+def test_off_a_terminal_a_wait_for_the_lock_is_one_line(clock: Clock) -> None:
+    stream = io.StringIO()
+    progress = Progress(stream=stream, out=io.StringIO(), clock=clock, is_terminal=False)
+
+    progress.waiting_for(dataclasses.replace(HOLDER, application_name="psql", since=None, held_for=None))
+
+    assert stream.getvalue() == "waiting for the import lock, held by psql (PostgreSQL backend pid 777)\n"

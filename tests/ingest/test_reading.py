@@ -11,21 +11,14 @@ import io
 import json
 import sys
 import tracemalloc
+import zlib
 from pathlib import Path
 
 import pytest
 
-from api.errors import IngestError, InputFormatError
-from api.ingest.reading import (
-    REJECT_RECORD_LIMIT,
-    ErrorPolicy,
-    JsonReader,
-    Rejects,
-    default_rejects_path,
-    iter_inputs,
-    iter_json_records,
-    read_json_document,
-)
+from api.errors import DamagedInputError, IngestError, InputFormatError
+from api.ingest.reading import JsonReader, iter_inputs, iter_json_records, read_json_document
+from api.ingest.rejects import REJECT_RECORD_LIMIT, ErrorPolicy, Rejects, default_rejects_path
 
 
 def jsonl(*values: object) -> bytes:
@@ -230,35 +223,117 @@ def test_invalid_utf8_is_an_error_naming_the_line_and_the_byte(tmp_path: Path) -
     assert raised.value.reason == "not valid UTF-8 (byte 0xe9 at column 14)"
 
 
-def test_a_truncated_gzip_file_is_an_error_naming_the_file_not_a_traceback(tmp_path: Path) -> None:
-    packed = gzip.compress(jsonl(*({"n": n, "pad": "x" * 100} for n in range(2000))))
-    path = write(tmp_path / "part_000.gz", packed[: len(packed) // 2])
-
-    with pytest.raises(InputFormatError) as raised:
-        list(iter_json_records([path]))
-
-    assert raised.value.path == path
-    assert "gzip data is truncated" in raised.value.reason
+PADDED = jsonl(*({"n": n, "pad": "x" * 100} for n in range(2000)))
 
 
-def test_a_truncated_gzip_file_yields_its_whole_lines_before_the_error(tmp_path: Path) -> None:
-    packed = gzip.compress(jsonl(*({"n": n, "pad": "x" * 100} for n in range(2000))))
-    path = write(tmp_path / "part_000.gz", packed[: len(packed) // 2])
+def whole_lines_in(packed: bytes) -> int:
+    """How many whole lines the decompressible start of a damaged gzip member holds (zlib, independently)."""
+    decompressor = zlib.decompressobj(31)
+    data = b"".join(decompressor.decompress(packed[i : i + 1]) for i in range(len(packed)))
+    return data.count(b"\n")
+
+
+def test_a_truncated_gzip_file_yields_every_whole_line_then_names_the_last_good_line(tmp_path: Path) -> None:
+    packed = gzip.compress(PADDED)
+    cut = packed[: len(packed) // 2]
+    path = write(tmp_path / "part_000.gz", cut)
+    whole = whole_lines_in(cut)
     read: list[int] = []
 
-    with pytest.raises(InputFormatError) as raised:
+    with pytest.raises(DamagedInputError) as raised:
         read.extend(record.value["n"] for record in iter_json_records([path]))
 
-    assert read == list(range(len(read)))
-    assert raised.value.line == len(read) + 1
+    assert whole > 900  # the cut falls in the middle of the file, not in its first buffer
+    assert read == list(range(whole))
+    assert str(raised.value) == (
+        f"{path}:{whole + 1}: the gzip stream ends early after line {whole} (the file is truncated): "
+        f"line {whole + 1} is cut off after {len(raised.value.record)} bytes"
+    )
+    assert PADDED.split(b"\n")[whole].startswith(raised.value.record)
 
 
-def test_corrupt_gzip_data_is_an_error_naming_the_file(tmp_path: Path) -> None:
+def test_a_gzip_file_cut_at_a_line_end_says_the_lines_after_it_are_lost(tmp_path: Path) -> None:
+    compressor = zlib.compressobj(wbits=31)
+    head = compressor.compress(jsonl({"n": 1}, {"n": 2})) + compressor.flush(zlib.Z_FULL_FLUSH)
+    path = write(tmp_path / "works.jsonl.gz", head)  # the rest of the member never written
+
+    with pytest.raises(DamagedInputError) as raised:
+        list(iter_json_records([path]))
+
+    assert str(raised.value) == (
+        f"{path}:3: the gzip stream ends early after line 2 (the file is truncated): the lines after it are lost"
+    )
+
+
+def test_a_corrupt_gzip_member_yields_the_lines_of_the_members_before_it(tmp_path: Path) -> None:
+    garbage = gzip.compress(jsonl({"n": 3}))[:10] + b"\xff" * 40  # a gzip header, then no deflate data
+    path = write(tmp_path / "part_000.gz", gzip.compress(jsonl({"n": 1}, {"n": 2})) + garbage)
+    read: list[int] = []
+
+    with pytest.raises(DamagedInputError) as raised:
+        read.extend(record.value["n"] for record in iter_json_records([path]))
+
+    assert read == [1, 2]
+    assert str(raised.value) == (
+        f"{path}:3: the gzip stream is corrupt after line 2: invalid compressed data (invalid block type); "
+        "nothing after it can be read"
+    )
+
+
+def test_a_gzip_checksum_mismatch_is_found_at_the_member_end(tmp_path: Path) -> None:
+    packed = bytearray(gzip.compress(jsonl({"n": 1}, {"n": 2})))
+    packed[-8] ^= 0xFF  # the CRC-32 of the trailer
+    path = write(tmp_path / "part_000.gz", bytes(packed))
+    read: list[int] = []
+
+    with pytest.raises(DamagedInputError, match=r"part_000\.gz:3: the gzip stream is corrupt after line 2: its CRC-32"):
+        read.extend(record.value["n"] for record in iter_json_records([path]))
+
+    assert read == [1, 2]
+
+
+def test_garbage_after_a_gzip_member_is_damage_after_its_last_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "part_000.gz", gzip.compress(jsonl({"n": 1})) + b"\x00\x00not gzip")
+
+    with pytest.raises(DamagedInputError, match=r":2: the gzip stream is corrupt after line 1: bytes that are not"):
+        list(iter_json_records([path]))
+
+
+def test_corrupt_gzip_data_at_the_start_is_damage_before_the_first_line(tmp_path: Path) -> None:
     packed = bytearray(gzip.compress(jsonl(*({"n": n} for n in range(1000)))))
     packed[20:40] = bytes(20)
     path = write(tmp_path / "part_000.gz", bytes(packed))
 
-    with pytest.raises(InputFormatError, match=r"part_000\.gz:\d+: the gzip data is corrupt"):
+    with pytest.raises(InputFormatError, match=r"part_000\.gz:1: the gzip stream is corrupt before the end of line 1"):
+        list(iter_json_records([path]))
+
+
+def test_a_plain_file_cut_in_the_middle_of_its_last_line_is_truncated_there(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", b'{"n": 1}\n{"n": 2}\n{"n": 3, "title": "cut her')
+    read: list[int] = []
+
+    with pytest.raises(DamagedInputError) as raised:
+        read.extend(record.value["n"] for record in iter_json_records([path]))
+
+    assert read == [1, 2]
+    assert str(raised.value) == (
+        f"{path}:3: the file ends early after line 2 (it is probably truncated): line 3 is cut off "
+        "(not valid JSON: unexpected end of data at column 27)"
+    )
+    assert raised.value.record == b'{"n": 3, "title": "cut her'
+
+
+def test_a_whole_last_line_without_a_line_break_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", b'{"n": 1}\n{"n": 2}')
+
+    assert values_and_lines([path]) == [({"n": 1}, 1), ({"n": 2}, 2)]
+
+
+def test_a_cut_document_is_truncated_at_its_last_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "paper.json", b'{\n  "paperId": "2d56",\n  "title": "Computing Mach')
+
+    with pytest.raises(DamagedInputError, match=r"paper\.json:3: the file ends early after line 2 \(it is probably "
+                       r"truncated\): the JSON document that starts on line 1 is cut off"):  # fmt: skip
         list(iter_json_records([path]))
 
 
@@ -285,10 +360,17 @@ def test_skip_writes_exactly_the_bad_lines_to_the_reject_file_and_reads_the_rest
     assert values == [({"n": 1}, 1), ({"n": 3}, 3), ({"n": 5}, 5)]
     assert rejects.count == 2
     assert read_rejects(rejects.path) == [
-        {"path": path, "line": 2, "reason": "not valid JSON: unexpected end of data (column 8)", "record": '{"n": 2'},
+        {
+            "path": path,
+            "line": 2,
+            "kind": "malformed",
+            "reason": "not valid JSON: unexpected end of data (column 8)",
+            "record": '{"n": 2',
+        },
         {
             "path": path,
             "line": 4,
+            "kind": "malformed",
             "reason": "not valid UTF-8 (byte 0xe9 at column 14)",
             "record": '{"name": "Ren\\xe9"}',
         },
@@ -296,7 +378,7 @@ def test_skip_writes_exactly_the_bad_lines_to_the_reject_file_and_reads_the_rest
 
 
 def test_skip_goes_on_with_the_next_file_after_a_truncated_gzip_file(tmp_path: Path) -> None:
-    packed = gzip.compress(jsonl(*({"n": n, "pad": "x" * 100} for n in range(2000))))
+    packed = gzip.compress(PADDED)
     broken = write(tmp_path / "part_000.gz", packed[: len(packed) // 2])
     whole = write(tmp_path / "part_001.gz", gzip.compress(jsonl({"n": "last"})))
     rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.SKIP)
@@ -305,9 +387,23 @@ def test_skip_goes_on_with_the_next_file_after_a_truncated_gzip_file(tmp_path: P
         values = [record.value["n"] for record in iter_json_records([broken, whole], rejects=rejects)]
 
     (entry,) = read_rejects(rejects.path)
-    assert values[-1] == "last"
-    assert (entry["path"], entry["line"], entry["record"]) == (broken, len(values), "")
-    assert "truncated" in str(entry["reason"])
+    lines = whole_lines_in(packed[: len(packed) // 2])
+    assert values == [*range(lines), "last"]
+    assert (entry["path"], entry["line"]) == (broken, lines + 1)
+    assert PADDED.decode().split("\n")[lines].startswith(str(entry["record"]))
+    assert str(entry["reason"]).startswith(f"the gzip stream ends early after line {lines} (the file is truncated)")
+
+
+def test_skip_rejects_a_cut_last_line_with_what_there_is_of_it(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", b'{"n": 1}\n{"n": 2, "ti')
+    rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.SKIP)
+
+    with rejects:
+        assert values_and_lines([path], rejects) == [({"n": 1}, 1)]
+
+    (entry,) = read_rejects(rejects.path)
+    assert (entry["line"], entry["record"]) == (2, '{"n": 2, "ti')
+    assert str(entry["reason"]).startswith("the file ends early after line 1 (it is probably truncated)")
 
 
 def test_a_rejected_record_keeps_only_its_first_10_kib(tmp_path: Path) -> None:
@@ -330,8 +426,29 @@ def test_a_format_module_rejects_a_decoded_record_through_the_same_policy(tmp_pa
             rejects.reject(record.error("a work without a title"), record.raw)
 
     assert read_rejects(rejects.path) == [
-        {"path": path, "line": 1, "reason": "a work without a title", "record": '{"title": null}'}
+        {"path": path, "line": 1, "kind": "malformed", "reason": "a work without a title", "record": '{"title": null}'}
     ]
+
+
+def test_a_record_left_out_is_written_under_fail_too_and_a_failed_import_removes_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "works.jsonl", jsonl({"title": None}, {"n": 2}))
+    rejects = Rejects(tmp_path / "rejects.jsonl", policy=ErrorPolicy.FAIL)
+
+    with rejects:
+        for record in iter_json_records([path], rejects=rejects):
+            if record.line == 1:
+                rejects.leave_out(record.error("title: missing"), "untitled_works", record.raw)
+        assert rejects.written
+    assert read_rejects(rejects.path) == [
+        {"path": path, "line": 1, "kind": "untitled_works", "reason": "title: missing", "record": '{"title": null}'}
+    ]
+    assert rejects.left_out == {"untitled_works": 1}
+
+    failing = Rejects(rejects.path, policy=ErrorPolicy.FAIL)
+    failing.leave_out(InputFormatError(path, 1, "title: missing"), "untitled_works")
+    with pytest.raises(InputFormatError), failing:
+        failing.reject(InputFormatError(path, 2, "not valid JSON"))
+    assert not rejects.path.exists()
 
 
 def test_skip_without_rejects_leaves_an_empty_reject_file(tmp_path: Path) -> None:

@@ -17,7 +17,21 @@ from typing import Any
 
 import pytest
 
-from api.ingest.model import AuthorId, Byline, PaperId, Person, Record, RecordError, Reference, ReportedFigures, Work
+from api.ingest.model import (
+    UNNAMED_AUTHORS,
+    UNTITLED_WORKS,
+    AuthorId,
+    Byline,
+    IncompleteRecord,
+    PaperId,
+    Person,
+    Record,
+    RecordError,
+    Reference,
+    ReportedFigures,
+    Skipped,
+    Work,
+)
 from api.ingest.semanticscholar import read_s2
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -325,13 +339,6 @@ DAMAGE: dict[str, tuple[object, str]] = {
     "paper without paperId": (_damaged(_paper(), "paperId", value=None), "^paperId: the paper has no paperId"),
     "author without authorId": (_damaged(_author_line(), "authorid", value=None), "^authorid: the author has no id"),
     "dataset paper without corpusid": (_damaged(_paper_line(), "corpusid", value=None), "^corpusid: .*no corpusid"),
-    "null title": (_damaged(_paper(), "title", value=None), "^title: the paper has no title"),
-    "blank dataset title": (_damaged(_paper_line(), "title", value="  "), "^title: the paper has no title"),
-    "author without name": (_damaged(_author_line(), "name", value=None), "^name: the author has no name"),
-    "byline without name": (
-        _damaged(_paper(), "citations", 1, "authors", 0, "name", value=None),
-        r"^citations\[1\]\.authors\[0\]\.name: the author has no name",
-    ),
     "title not a string": (_damaged(_paper_line(), "title", value=12), "^title: expected a string, got a number"),
     "count as a string": (
         _damaged(_paper(), "citationCount", value="10059"),
@@ -377,3 +384,64 @@ DAMAGE: dict[str, tuple[object, str]] = {
 def test_damaged_record_is_refused_with_the_field_and_the_reason(record: object, reason: str) -> None:
     with pytest.raises(RecordError, match=reason):
         read_s2(copy.deepcopy(record), as_of=AS_OF)
+
+
+# --- valid in S2's terms, incomplete in ours ------------------------------------------------------------
+
+INCOMPLETE: dict[str, tuple[object, str, str]] = {
+    "blank dataset title": (
+        _damaged(_paper_line(), "title", value="  "),
+        UNTITLED_WORKS,
+        "title: the paper has no title",
+    ),
+    "null title, nothing else": (
+        {"paperId": "2d5673caa9e6af3a7b82a43f19ee920992db07ad", "title": None, "citations": []},
+        UNTITLED_WORKS,
+        "title: the paper has no title",
+    ),
+    "author without name": (
+        _damaged(_author_line(), "name", value=None),
+        UNNAMED_AUTHORS,
+        "name: the author has no name",
+    ),
+    "author named by punctuation": (
+        _damaged(_author_line(), "name", value="?"),
+        UNNAMED_AUTHORS,
+        "name: the name '?' has no letter or digit",
+    ),
+}
+
+
+@pytest.mark.parametrize(("record", "kind", "reason"), INCOMPLETE.values(), ids=INCOMPLETE.keys())
+def test_a_record_without_what_must_be_stored_is_left_out_not_refused(record: object, kind: str, reason: str) -> None:
+    with pytest.raises(IncompleteRecord) as caught:
+        read_s2(copy.deepcopy(record), as_of=AS_OF)
+    assert (caught.value.kind, caught.value.reason) == (kind, reason)
+
+
+def test_in_a_batch_an_incomplete_item_is_skipped_and_the_others_read() -> None:
+    batch = [_paper_line(), _damaged(_paper_line(), "title", value=None), _author_line()]
+
+    found = read_s2(batch, as_of=AS_OF)
+
+    assert [type(item).__name__ for item in found] == ["Work", "Skipped", "Person"]
+    assert found[1] == Skipped(UNTITLED_WORKS, "[1].title: the paper has no title")
+
+
+def test_a_paper_response_with_a_null_title_gives_its_citing_and_cited_papers() -> None:
+    found = read_s2(_damaged(_paper(), "title", value=None), as_of=AS_OF)
+
+    works = [item for item in found if isinstance(item, Work)]
+    assert works
+    assert all(MIND_1950[0] not in work.ids for work in works)
+    assert any(Reference(ids=MIND_1950) in work.references for work in works)
+
+
+def test_a_byline_entry_without_a_name_is_left_out_its_place_kept() -> None:
+    found = read_s2(_damaged(_paper(), "citations", 1, "authors", 0, "name", value=None), as_of=AS_OF)
+
+    citing = next(
+        item for item in found if isinstance(item, Work) and item.ids[0].value == _paper()["citations"][1]["paperId"]
+    )
+    assert citing.authors[0].position == 2
+    assert citing.authors_complete is False

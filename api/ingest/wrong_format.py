@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import orjson
 
 from api.errors import DamagedInputError, IngestError, InputFormatError
+from api.ingest.reading import is_csv_name
 
 SAMPLE = 1000
 """The records of a file judged at most: the verdict is given once this many are read, or at its end."""
@@ -155,7 +156,8 @@ class FormatCheck:
         if isinstance(error, DamagedInputError) or (error.path, error.line) == self._last_accepted:
             return  # damage is not a format; a record the reader took, then the writer refused, was read
         if self.failing:
-            if current.accepted == 0:
+            # A CSV file is read as OpenAlex merged ids (by its name): its bad row is a CSV row, not a hint.
+            if current.accepted == 0 and not (self.format_name == "openalex" and is_csv_name(error.path)):
                 cause = _cause(self.format_name, guess(record), many=False)
                 if cause is not None:
                     raise InputFormatError(error.path, error.line, f"{error.reason}; {cause}") from error

@@ -208,3 +208,12 @@ def test_a_few_bad_records_among_good_ones_are_rejected_and_the_rest_imported(
     assert ingest(database_url, "arxiv", str(few_bad), *skip(tmp_path)) == 0
     report = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert (report["read"], report["rejected"]) == (47, 2)
+
+
+def test_under_fail_a_bad_row_of_a_merged_ids_csv_gets_no_other_format_hint(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    merged = tmp_path / "merged.csv"
+    merged.write_text("merge_date,id,merge_into_id\n2022-06-06,W2011993412\n")
+    assert ingest(database_url, "openalex", str(merged)) == 1
+    assert error_line(capsys) == f"{merged}:2: expected 3 fields (merge_date,id,merge_into_id), found 2"

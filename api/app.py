@@ -23,8 +23,9 @@ from starlette.staticfiles import StaticFiles
 
 from api.db import migrate
 from api.db.embedded import EmbeddedPostgres
+from api.db.outage import RETRY_AFTER_SECONDS
 from api.db.pool import Database, application_name
-from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
+from api.errors import DatabaseNotReadyError, DatabaseUnreachableError, InvalidInputError, NotFoundError
 from api.graphql.context import GraphQLContext
 from api.graphql.schema import schema
 from api.graphql.view import GraphQLEndpoint
@@ -135,9 +136,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             async with database(request).connection() as connection:
                 await migrate.ensure_at_head(connection.raw)
+        except DatabaseUnreachableError:  # the data layer logs the outage, once
+            return JSONResponse({"status": "not ready", "reason": "the database is unreachable"}, status_code=503)
         except DatabaseNotReadyError as error:
             return JSONResponse({"status": "not ready", "reason": str(error)}, status_code=503)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as error:
             # Starting up, shutting down, restarting: any failure to talk to it means not ready.
             logger.warning("readiness check failed: %s", error)
             return JSONResponse({"status": "not ready", "reason": "the database is unreachable"}, status_code=503)
@@ -150,11 +153,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"error": {"code": "invalid_input", "message": str(exc)}}, status_code=400)
 
     async def unavailable(request: Request, exc: Exception) -> Response:
-        logger.warning("database unavailable: %s", exc)
+        database(request).outage.request_failed()  # the data layer logs the outage, once
         return JSONResponse(
-            {"error": {"code": "unavailable", "message": "the database is unavailable; retry shortly"}},
+            {"error": {"code": DatabaseNotReadyError.code, "message": "the database is unavailable; retry shortly"}},
             status_code=503,
-            headers={"Retry-After": "2"},
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 
     async def favicon(request: Request) -> Response:

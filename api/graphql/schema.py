@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from api.db import institutions as institution_queries
 from api.db.authors import AuthorScope
 from api.db.listing import ALL
 from api.db.papers import PaperScope
-from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
+from api.errors import InvalidInputError
 from api.graphql.authors import Author, Coauthor, author_list_field
 from api.graphql.context import Info
+from api.graphql.errors import PublicErrors, log_errors
 from api.graphql.inputs import AfterArg, FirstArg, NameSearchArg, search_term
 from api.graphql.institutions import Institution
 from api.graphql.metrics import AuthorMetrics
@@ -209,40 +209,12 @@ class Query:
         return node if isinstance(node, Institution) else None
 
 
-def _should_mask(error: GraphQLError) -> bool:
-    """Hide the message of an error a resolver did not raise on purpose: it may carry internals.
-
-    Errors without a path are about the request itself (syntax, validation, variables) and are kept,
-    as are the errors we raise for bad input.
-    """
-    original = error.original_error
-    if error.path is None or original is None or isinstance(original, GraphQLError):
-        return False
-    return not isinstance(original, InvalidInputError | NotFoundError)
-
-
-class MaskInternalErrors(MaskErrors):
-    """Masks internal errors; a lost database gets a message a client can act on (retry)."""
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        masked = super().anonymise_error(error)
-        if isinstance(error.original_error, DatabaseNotReadyError):
-            masked.message = "The database is unavailable; retry shortly."
-        return masked
-
-
-logger = logging.getLogger("scholargraph.graphql")
-
-
 class ScholarGraphSchema(strawberry.Schema):
-    """Logs what went wrong on our side at ERROR with its traceback; a client's mistakes only at DEBUG."""
+    """Logs the errors of each operation as `api.graphql.errors.log_errors` decides (before `PublicErrors`
+    replaces them with what the client may see)."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        for error in errors:
-            if _should_mask(error) or isinstance(error.original_error, DatabaseNotReadyError):
-                logger.error("error while resolving %s", error.path, exc_info=error.original_error)
-            else:
-                logger.debug("request error: %s", error.message)
+        log_errors(errors)
 
 
 def create_schema() -> strawberry.Schema:
@@ -254,10 +226,7 @@ def create_schema() -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: MaskInternalErrors(
-                should_mask_error=_should_mask,
-                error_message="Internal error: the request could not be completed.",
-            ),
+            PublicErrors,
         ],
     )
 

@@ -21,7 +21,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from api.db.outage import RETRY_AFTER_SECONDS
 from api.graphql.context import GraphQLContext
+from api.graphql.errors import has_outage
 from api.graphql.graphiql import DEFAULT_QUERY, DEFAULT_VARIABLES, render_graphiql_page
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -171,10 +173,15 @@ class GraphQLEndpoint:
                 media_type=media,
             )
         document: dict[str, Any] = {}
+        headers: dict[str, str] = {}
         if result.errors:
             document["errors"] = [error.formatted for error in result.errors]
+            if has_outage(result.errors):
+                # Still 200, as the spec has it for field errors; the header tells when to retry.
+                context.db.outage.request_failed()
+                headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         request_failed = result.data is None and all(error.path is None for error in result.errors or [])
         if not request_failed:
             document["data"] = result.data
         status = 400 if request_failed and media == GRAPHQL_RESPONSE else 200
-        return JSONResponse(document, status_code=status, media_type=media)
+        return JSONResponse(document, status_code=status, headers=headers, media_type=media)

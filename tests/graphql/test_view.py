@@ -317,10 +317,20 @@ def test_a_body_over_a_megabyte_is_413(seeded_server: TestClient) -> None:
 # Object identification -------------------------------------------------------------------------------
 
 
-def test_node_with_a_malformed_id_is_null_without_error(seeded_server: TestClient) -> None:
+def test_node_with_a_malformed_id_is_null_with_an_error_naming_it(seeded_server: TestClient) -> None:
     response = post(seeded_server, {"query": '{ node(id: "not-a-real-id") { id } }'})
     assert response.status_code == 200
-    assert response.json() == {"data": {"node": None}}
+    assert response.json() == {
+        "data": {"node": None},
+        "errors": [
+            {
+                "message": "'not-a-real-id' is not an id issued by this service",
+                "locations": [{"line": 1, "column": 3}],
+                "path": ["node"],
+                "extensions": {"code": "INVALID_INPUT"},
+            }
+        ],
+    }
 
 
 def test_node_with_a_well_formed_unknown_id_is_null(seeded_server: TestClient) -> None:
@@ -335,17 +345,19 @@ def test_nodes_answers_in_the_order_asked_with_null_for_unknown_ids(
     ids = [seed_ids["paper"], encode_id("Paper", 987_654), seed_ids["author"], "garbage", seed_ids["paper"]]
     query = "query ($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }"
     response = post(seeded_server, {"query": query, "variables": {"ids": ids}})
-    assert response.json() == {
-        "data": {
-            "nodes": [
-                {"id": seed_ids["paper"], "__typename": "Paper"},
-                None,
-                {"id": seed_ids["author"], "__typename": "Author"},
-                None,
-                {"id": seed_ids["paper"], "__typename": "Paper"},
-            ]
-        }
+    assert response.json()["data"] == {
+        "nodes": [
+            {"id": seed_ids["paper"], "__typename": "Paper"},
+            None,
+            {"id": seed_ids["author"], "__typename": "Author"},
+            None,
+            {"id": seed_ids["paper"], "__typename": "Paper"},
+        ]
     }
+    # The unknown id is simply absent; the malformed one says so, at its position.
+    assert [(e["path"], e["extensions"]["code"]) for e in response.json()["errors"]] == [
+        (["nodes", 3], "INVALID_INPUT")
+    ]
 
 
 def test_nodes_refuses_more_than_the_batch_limit(seeded_server: TestClient, seed_ids: dict[str, str]) -> None:
@@ -354,10 +366,13 @@ def test_nodes_refuses_more_than_the_batch_limit(seeded_server: TestClient, seed
     assert any(str(MAX_BATCH_IDS) in message for message in messages(response))
 
 
-def test_author_with_a_paper_id_is_null(seeded_server: TestClient, seed_ids: dict[str, str]) -> None:
+def test_author_with_a_paper_id_is_an_error_naming_it(seeded_server: TestClient, seed_ids: dict[str, str]) -> None:
     query = "query ($id: ID!) { author(id: $id) { id } }"
     response = post(seeded_server, {"query": query, "variables": {"id": seed_ids["paper"]}})
-    assert response.json() == {"data": {"author": None}}
+    assert response.json()["data"] == {"author": None}
+    (error,) = response.json()["errors"]
+    assert error["message"] == f"{seed_ids['paper']!r} is the id of a paper, not of an author"
+    assert error["extensions"] == {"code": "INVALID_INPUT"}
 
 
 # Limits ----------------------------------------------------------------------------------------------

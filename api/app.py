@@ -16,16 +16,24 @@ from pathlib import Path
 
 import asyncpg
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from api.body_limit import BodyLimit
 from api.db import migrate
 from api.db.embedded import EmbeddedPostgres
 from api.db.outage import RETRY_AFTER_SECONDS
 from api.db.pool import Database, application_name
-from api.errors import DatabaseNotReadyError, DatabaseUnreachableError, InvalidInputError, NotFoundError
+from api.errors import (
+    DatabaseNotReadyError,
+    DatabaseUnreachableError,
+    InvalidInputError,
+    NotFoundError,
+    RequestTooLargeError,
+)
 from api.graphql.context import GraphQLContext
 from api.graphql.schema import schema
 from api.graphql.view import GraphQLEndpoint
@@ -160,6 +168,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 
+    async def too_large(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": {"code": RequestTooLargeError.code, "message": str(exc)}}, status_code=413)
+
     async def favicon(request: Request) -> Response:
         return Response(status_code=204)  # browsers ask for it; answering keeps their consoles clean
 
@@ -178,5 +189,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             NotFoundError: not_found,
             InvalidInputError: invalid_input,
             DatabaseNotReadyError: unavailable,
+            RequestTooLargeError: too_large,
         },
+        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
     )

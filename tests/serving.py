@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Any
 
 import pytest
 import uvicorn
@@ -17,15 +18,16 @@ LOCAL_HOST = "127.0.0.1"
 
 
 class ThreadedServer:
-    """uvicorn serving `app` from a background thread on a socket bound to a free port of 127.0.0.1."""
+    """uvicorn serving `app` from a background thread on a socket bound to a free port of 127.0.0.1
+    (`config`: more of uvicorn's options)."""
 
-    def __init__(self, app: object) -> None:
+    def __init__(self, app: object, **config: Any) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((LOCAL_HOST, 0))
         self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", server_header=False)
-        self._server = uvicorn.Server(config)
+        options: dict[str, Any] = {"log_level": "warning", "access_log": False, "server_header": False, **config}
+        self._server = uvicorn.Server(uvicorn.Config(app, lifespan="on", **options))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     @property

@@ -303,15 +303,76 @@ def test_an_operation_name_that_is_not_a_string_is_400(seeded_server: TestClient
     assert response.status_code == 400
 
 
+# Each parameter of the wrong JSON type is a 400 naming it, over POST and over GET (where `variables` and
+# `extensions` are JSON text; `query` and `operationName` are text, so always strings there).
+WRONG_TYPES: list[tuple[str, object, str]] = [
+    ("query", 1, "`query` must be a non-empty string"),
+    ("query", ["{ __typename }"], "`query` must be a non-empty string"),
+    ("variables", [1], "`variables` must be a JSON object"),
+    ("variables", "{}", "`variables` must be a JSON object"),
+    ("operationName", {"name": "A"}, "`operationName` must be a string"),
+    ("operationName", True, "`operationName` must be a string"),
+    ("extensions", "persistedQuery", "`extensions` must be a JSON object"),
+    ("extensions", [{"persistedQuery": {}}], "`extensions` must be a JSON object"),
+    ("extensions", 7, "`extensions` must be a JSON object"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), WRONG_TYPES)
+def test_a_post_parameter_of_the_wrong_type_is_400_naming_it(
+    seeded_server: TestClient, name: str, value: object, message: str
+) -> None:
+    response = post(seeded_server, {"query": COUNT_AUTHORS, name: value})
+    assert response.status_code == 400
+    assert messages(response) == [message]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [t for t in WRONG_TYPES if t[0] in {"variables", "extensions"}])
+def test_a_get_parameter_of_the_wrong_type_is_400_naming_it(
+    seeded_server: TestClient, name: str, value: object, message: str
+) -> None:
+    params = {"query": COUNT_AUTHORS, name: json.dumps(value)}
+    response = seeded_server.get("/graphql", params=params, headers={"Accept": JSON})
+    assert response.status_code == 400
+    assert messages(response) == [message]
+
+
+@pytest.mark.parametrize("name", ["variables", "extensions"])
+def test_a_get_parameter_that_is_not_json_is_400_naming_it(seeded_server: TestClient, name: str) -> None:
+    response = seeded_server.get("/graphql", params={"query": COUNT_AUTHORS, name: "{nope"}, headers={"Accept": JSON})
+    assert response.status_code == 400
+    assert messages(response) == [f"`{name}` is not valid JSON"]
+
+
+def test_extensions_that_are_an_object_are_accepted(seeded_server: TestClient) -> None:
+    response = post(seeded_server, {"query": COUNT_AUTHORS, "extensions": {"tracing": True}})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"authors": {"totalCount": 35}}}
+
+
+def test_a_body_nested_deeper_than_the_parser_goes_is_400(seeded_server: TestClient) -> None:
+    response = seeded_server.post("/graphql", content=b"[" * 200_000, headers={"Content-Type": JSON, "Accept": JSON})
+    assert response.status_code == 400
+    assert messages(response) == ["the request body is not valid JSON"]
+
+
 def test_malformed_http_is_400_with_graphql_response_json_too(seeded_server: TestClient) -> None:
     response = post(seeded_server, {"variables": {}}, accept=GRAPHQL_RESPONSE)
     assert response.status_code == 400
     assert media_type(response) == GRAPHQL_RESPONSE
 
 
-def test_a_body_over_a_megabyte_is_413(seeded_server: TestClient) -> None:
+def test_a_body_over_a_megabyte_is_413_naming_the_limit(seeded_server: TestClient) -> None:
     response = post(seeded_server, {"query": COUNT_AUTHORS, "padding": "x" * 1_000_001})
     assert response.status_code == 413
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "the request body is larger than the limit of 1,000,000 bytes",
+                "extensions": {"code": "REQUEST_TOO_LARGE"},
+            }
+        ]
+    }
 
 
 # Object identification -------------------------------------------------------------------------------

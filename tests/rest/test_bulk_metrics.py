@@ -157,10 +157,16 @@ def test_a_body_that_is_not_json_by_its_type_is_400(seeded_server: TestClient) -
     assert "Content-Type" in response.json()["error"]["message"]
 
 
-def test_a_body_over_a_megabyte_is_400(seeded_server: TestClient) -> None:
+def test_a_body_over_a_megabyte_is_413_naming_the_limit(seeded_server: TestClient) -> None:
     response = seeded_server.post(PATH, content=json.dumps({"ids": ["x" * 1_000_001]}).encode())
-    assert response.status_code == 400
-    assert "exceeds" in response.json()["error"]["message"]
+    assert response.status_code == 413
+    body = assert_fits_openapi(openapi_document(), PATH, response, models.Error, "post")
+    assert body == {
+        "error": {
+            "code": "request_too_large",
+            "message": "the request body is larger than the limit of 1,000,000 bytes",
+        }
+    }
 
 
 def test_a_post_takes_no_query_parameters(seeded_server: TestClient) -> None:

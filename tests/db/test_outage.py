@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ import pytest
 from outages import kill_postmaster_immediately, wait_until_it_accepts_connections
 
 from api.db.embedded import EmbeddedPostgres
-from api.db.outage import OutageTracker
+from api.db.outage import OutageTracker, is_unreachable
 from api.db.pool import Database
 from api.errors import DatabaseNotReadyError
 
@@ -144,6 +145,45 @@ async def test_a_read_while_the_pool_closes_is_database_not_ready(own_server: Em
         await db.fetchval("SELECT 1")
     assert await holding == 1
     await closing
+
+
+async def test_a_server_refusing_connections_is_database_not_ready() -> None:
+    with socket.socket() as closed:  # a port nobody listens on: the connection is refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    db = await Database.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", min_size=0, max_size=1)
+    try:
+        with pytest.raises(DatabaseNotReadyError):
+            await db.fetchval("SELECT 1")
+        assert db.outage.down
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize(
+    ("error", "unreachable"),
+    [
+        (ConnectionRefusedError(111, "Connect call failed"), True),
+        (TimeoutError(), True),  # connecting, or waiting for a connection of the pool, timed out
+        (asyncpg.CannotConnectNowError("the database system is starting up"), True),
+        (asyncpg.CrashShutdownError("terminating connection because of crash of another server process"), True),
+        (asyncpg.TooManyConnectionsError("sorry, too many clients already"), True),
+        (asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"), True),
+        (asyncpg.OutdatedSchemaCacheError("cached statement plan is invalid"), False),
+        (asyncpg.QueryCanceledError("canceling statement due to statement timeout"), False),
+        (asyncpg.DataError("invalid input for query argument $1"), False),
+        (ValueError("a bug of ours"), False),
+    ],
+)
+def test_which_errors_mean_the_database_cannot_be_reached(error: BaseException, unreachable: bool) -> None:
+    assert is_unreachable(error, connection_closed=False, pool_closing=False) is unreachable
+
+
+def test_an_interface_error_means_unreachable_only_on_a_closed_connection_or_pool() -> None:
+    error = asyncpg.InterfaceError("cannot perform operation: connection is closed")
+    assert is_unreachable(error, connection_closed=True, pool_closing=False)
+    assert is_unreachable(error, connection_closed=False, pool_closing=True)
+    assert not is_unreachable(error, connection_closed=False, pool_closing=False)  # a misuse: a bug
 
 
 async def test_a_wrong_statement_is_no_outage(db: Database) -> None:

@@ -8,8 +8,9 @@ Every error of a field carries a code in `extensions.code` (the REST API's `erro
     INTERNAL_ERROR         anything else: the message is masked, the log has the real error
 
 Errors about the request itself (syntax, validation, variables) have no path and are left as
-graphql-core words them. An outage is logged by the data layer once (`api.db.outage`), not here per
-failed field; what we did not raise on purpose is logged here with its traceback.
+graphql-core words them (the view adds REQUEST_TOO_LARGE to its 413). An outage is logged by the data
+layer once (`api.db.outage`), not here per failed field; what we did not raise on purpose is logged here
+with its traceback.
 """
 
 from __future__ import annotations
@@ -37,9 +38,8 @@ def _is_field_error(error: GraphQLError) -> bool:
     return error.path is not None and original is not None and not isinstance(original, GraphQLError)
 
 
-def _is_expected(original: BaseException | None) -> bool:
-    """Raised on purpose with a message written for the client."""
-    return isinstance(original, InvalidInputError | NotFoundError)
+_FOR_THE_CLIENT = (InvalidInputError, NotFoundError)
+"""Raised on purpose, with a message written for the client."""
 
 
 def public_error(error: GraphQLError) -> GraphQLError:
@@ -47,8 +47,7 @@ def public_error(error: GraphQLError) -> GraphQLError:
     if not _is_field_error(error):
         return error
     original = error.original_error
-    if _is_expected(original):
-        assert isinstance(original, InvalidInputError | NotFoundError)
+    if isinstance(original, _FOR_THE_CLIENT):
         message, code = error.message, original.code.upper()
     elif isinstance(original, DatabaseNotReadyError):
         message, code = UNAVAILABLE_MESSAGE, DATABASE_UNAVAILABLE
@@ -93,7 +92,7 @@ def log_errors(errors: Sequence[GraphQLError]) -> None:
     The database being unavailable is left to the data layer, which logs an outage once."""
     for error in errors:
         original = error.original_error
-        if not _is_field_error(error) or _is_expected(original):
+        if not _is_field_error(error) or isinstance(original, _FOR_THE_CLIENT):
             logger.debug("request error: %s", error.message)
         elif not isinstance(original, DatabaseNotReadyError):
             logger.error("error while resolving %s", error.path, exc_info=original)

@@ -18,16 +18,25 @@ from pathlib import Path
 
 import asyncpg
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from api.body_limit import BodyLimit
 from api.db import migrate
 from api.db.embedded import EmbeddedPostgres
+from api.db.outage import RETRY_AFTER_SECONDS
 from api.db.pool import Database, application_name
 from api.db.supervisor import ServerSupervisor
-from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
+from api.errors import (
+    DatabaseNotReadyError,
+    DatabaseUnreachableError,
+    InvalidInputError,
+    NotFoundError,
+    RequestTooLargeError,
+)
 from api.graphql.context import GraphQLContext
 from api.graphql.schema import schema
 from api.graphql.view import GraphQLEndpoint
@@ -153,9 +162,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         try:
             async with database(request).connection() as connection:
                 await migrate.ensure_at_head(connection.raw)
+        except DatabaseUnreachableError:  # the data layer logs the outage, once
+            return JSONResponse({"status": "not ready", "reason": "the database is unreachable"}, status_code=503)
         except DatabaseNotReadyError as error:
             return JSONResponse({"status": "not ready", "reason": str(error)}, status_code=503)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as error:
             # Starting up, shutting down, restarting: any failure to talk to it means not ready.
             logger.warning("readiness check failed: %s", error)
             return JSONResponse({"status": "not ready", "reason": "the database is unreachable"}, status_code=503)
@@ -168,12 +179,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return JSONResponse({"error": {"code": "invalid_input", "message": str(exc)}}, status_code=400)
 
     async def unavailable(request: Request, exc: Exception) -> Response:
-        logger.warning("database unavailable: %s", exc)
+        database(request).outage.request_failed()  # the data layer logs the outage, once
         return JSONResponse(
-            {"error": {"code": "unavailable", "message": "the database is unavailable; retry shortly"}},
+            {"error": {"code": DatabaseNotReadyError.code, "message": "the database is unavailable; retry shortly"}},
             status_code=503,
-            headers={"Retry-After": "2"},
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
+
+    async def too_large(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": {"code": RequestTooLargeError.code, "message": str(exc)}}, status_code=413)
 
     async def favicon(request: Request) -> Response:
         return Response(status_code=204)  # browsers ask for it; answering keeps their consoles clean
@@ -193,5 +207,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             NotFoundError: not_found,
             InvalidInputError: invalid_input,
             DatabaseNotReadyError: unavailable,
+            RequestTooLargeError: too_large,
         },
+        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
     )

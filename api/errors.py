@@ -5,17 +5,25 @@
     ├── EmbeddedServerError           the bundled PostgreSQL could not be set up, started, kept up or stopped
     ├── ServeError                    the HTTP server could not listen on its address
     ├── DatabaseNotReadyError         the database is unreachable or not migrated to the code's head
+    │   └── DatabaseUnreachableError  it cannot be reached: down, restarting, refusing connections
     ├── NotFoundError                 a looked-up object does not exist
     ├── InvalidInputError             a request argument is malformed (a cursor, an id, a limit)
+    ├── RequestTooLargeError          a request body is larger than the service accepts
     └── IngestError                   an import failed; nothing was written
         └── InputFormatError          a record in an input file is malformed: names file, line, reason
             └── DamagedInputError     an input cannot be read past a line (truncated, or corrupt gzip data)
 
 Messages are written for the person who will read them: they say what was wrong and, where it helps,
 what to do. They never carry SQL, stack traces or other internals to an HTTP client.
+
+The errors a client can meet carry a `code`, the one stable name of what went wrong that both APIs
+answer with: REST as `error.code`, GraphQL in upper case as `extensions.code` (GraphQL servers' custom).
+Clients branch on the code, never on the message.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class ScholarGraphError(Exception):
@@ -35,15 +43,37 @@ class ServeError(ScholarGraphError):
 
 
 class DatabaseNotReadyError(ScholarGraphError):
-    """The database cannot serve: unreachable, or its schema is not at the code's migration head."""
+    """The database cannot serve: unreachable, or its schema is not at the code's migration head.
+
+    Both are worth a retry later, so clients see one code for them."""
+
+    code: ClassVar[str] = "database_unavailable"
+
+
+class DatabaseUnreachableError(DatabaseNotReadyError):
+    """The database cannot be reached: stopped, restarting, recovering, or refusing connections."""
 
 
 class NotFoundError(ScholarGraphError):
     """A looked-up object does not exist."""
 
+    code: ClassVar[str] = "not_found"
+
 
 class InvalidInputError(ScholarGraphError):
     """A request argument is malformed: a cursor, a global id, a page size out of range."""
+
+    code: ClassVar[str] = "invalid_input"
+
+
+class RequestTooLargeError(ScholarGraphError):
+    """A request body is larger than the limit; the message names the limit."""
+
+    code: ClassVar[str] = "request_too_large"
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"the request body is larger than the limit of {limit:,} bytes")
 
 
 class IngestError(ScholarGraphError):

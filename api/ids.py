@@ -67,8 +67,17 @@ def _show(text: str) -> str:
     return repr(text[:80] + "…" if len(text) > 80 else text)
 
 
+MAX_ROW_NUMBER = 2**63 - 1
+"""Rows are numbered by bigint identities, from 1: a global id of a larger number was never issued."""
+
+
 def decode_id(global_id: str) -> tuple[TypeName, int]:
-    """The type and row number inside a global id; InvalidInputError if it is not one of ours."""
+    """The type and row number inside a global id; InvalidInputError if it is not one of ours.
+
+    Ours means exactly what `encode_id` writes for a row that can exist: a known type and a number from 1
+    to bigint's largest, written without sign or leading zero. A number beyond bigint is malformed, like
+    any other text we never issued, not an id that happens to name nothing.
+    """
     if len(global_id) > MAX_ID_LENGTH:
         raise InvalidInputError(f"{_show(global_id)} is not an id issued by this service")
     try:
@@ -76,11 +85,11 @@ def decode_id(global_id: str) -> tuple[TypeName, int]:
         type_name, _, number = raw.partition(":")
         row = int(number)
     except (ValueError, UnicodeError, binascii.Error) as error:
-        raise InvalidInputError(f"{global_id[:60]!r} is not an id issued by this service") from error
+        raise InvalidInputError(f"{_show(global_id)} is not an id issued by this service") from error
     for known in TYPE_NAMES:
-        if type_name == known and row > 0 and number == str(row):
+        if type_name == known and 0 < row <= MAX_ROW_NUMBER and number == str(row):
             return known, row
-    raise InvalidInputError(f"{global_id[:60]!r} is not an id issued by this service")
+    raise InvalidInputError(f"{_show(global_id)} is not an id issued by this service")
 
 
 def decode_id_of(type_name: TypeName, global_id: str) -> int:
@@ -90,7 +99,7 @@ def decode_id_of(type_name: TypeName, global_id: str) -> int:
         raise InvalidInputError(f"{_show(global_id)} cannot name {_NOUN[type_name]}: {why}, use its global id")
     found, row = decode_id(global_id)
     if found != type_name:
-        raise InvalidInputError(f"{global_id[:60]!r} is the id of {_NOUN[found]}, not of {_NOUN[type_name]}")
+        raise InvalidInputError(f"{_show(global_id)} is the id of {_NOUN[found]}, not of {_NOUN[type_name]}")
     return row
 
 
@@ -248,7 +257,9 @@ def _orcid(value: str, shown: str) -> str:
 def _openalex(value: str, shown: str, kind: Kind) -> str:
     found = _OPENALEX.fullmatch(value)
     if not found:
-        raise InvalidInputError(f"{shown} is not an OpenAlex id (expected W… for a work, A… for an author)")
+        raise InvalidInputError(
+            f"{shown} is not an OpenAlex id (expected W… for a work, A… for an author, then at most 15 digits)"
+        )
     letter = found[1].upper()
     if letter != ("A" if kind == "Author" else "W"):
         named = "an author" if letter == "A" else "a work"
@@ -262,7 +273,8 @@ def _s2(value: str, shown: str, kind: Kind) -> str:
     number = _S2_NUMBER.fullmatch(value)
     if number and (kind == "Paper" or not value[:1].isalpha()):
         return str(int(number[1]))
-    expected = "a paper's 40-hex id or corpus id" if kind == "Paper" else "an author's numeric id"
+    expected = "a paper's 40-hex id or corpus id" if kind == "Paper" else "an author's number"
+    expected += ", numbers of at most 18 digits"
     raise InvalidInputError(f"{shown} is not a Semantic Scholar id of {_NOUN[kind]} (expected {expected})")
 
 

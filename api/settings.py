@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     max_page_size: int = Field(
         default=100, ge=1, description="Largest `first` accepted on any connection or REST page."
     )
+    max_body_bytes: int = Field(
+        default=1_000_000,
+        ge=1,
+        description=(
+            "Largest request body accepted, in bytes, by /graphql and by REST alike; a larger one is refused "
+            "with 413 (from its Content-Length before it is read, or as soon as the bytes received pass it)."
+        ),
+    )
     graphiql: bool = Field(default=True, description="Serve the GraphiQL explorer at GET /graphql.")
     log_level: str = Field(default="info", description="Log level: debug, info, warning or error.")
 

@@ -98,6 +98,21 @@ def database_url(server_url: str, template_database: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def own_server() -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL server of this test's own, so that stopping or crashing it disturbs no other test."""
+    folder = Path(tempfile.mkdtemp(prefix="sg-restart-"))
+    folder.chmod(0o755)  # as root the server runs as an unprivileged user, which must enter the folder
+    server = EmbeddedPostgres(folder / "db")
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.is_running():
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
 def empty_database_url(server_url: str) -> Iterator[str]:
     """A fresh database with no schema at all (for migration tests)."""
     name = f"sg_empty_{uuid.uuid4().hex[:12]}"

@@ -106,7 +106,7 @@ def test_rest_on_an_unmigrated_database_answers_a_json_error(unmigrated_client: 
     response = unmigrated_client.get("/v1/authors/QXV0aG9yOjE")
     assert response.status_code >= 500
     assert response.headers["content-type"].startswith("application/json"), response.text
-    assert response.json()["error"]["code"] == "unavailable"
+    assert response.json()["error"]["code"] == "database_unavailable"
 
 
 def test_start_up_with_load_seed_off_leaves_the_database_empty(database_url: str) -> None:

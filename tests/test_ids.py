@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from api.errors import InvalidInputError
@@ -53,6 +55,31 @@ def test_a_global_id_of_another_type_is_refused_naming_both_types() -> None:
 def test_an_overlong_global_id_is_refused_before_decoding() -> None:
     with pytest.raises(InvalidInputError, match="not an id issued by this service"):
         decode_id("Q" * (MAX_ID_LENGTH + 1))
+
+
+def _forged(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def test_a_global_id_of_bigints_largest_number_is_well_formed() -> None:
+    assert decode_id(encode_id("Author", 2**63 - 1)) == ("Author", 2**63 - 1)
+
+
+@pytest.mark.parametrize("number", [str(2**63), "99999999999999999999", "0", "-1", "+1", "007", " 1", "1e3"])
+def test_a_global_id_of_a_number_no_row_can_have_is_refused_naming_it(number: str) -> None:
+    # Beyond bigint (every row id's type) no row can exist: such an id was never issued, like any other
+    # text we did not write, rather than an id that happens to name nothing.
+    forged = _forged(f"Author:{number}")
+    with pytest.raises(InvalidInputError, match=f"^{forged!r} is not an id issued by this service$"):
+        decode_id(forged)
+
+
+def test_an_openalex_id_of_more_digits_than_openalex_has_is_refused_saying_so() -> None:
+    assert "at most 15 digits" in refused("openalex:A99999999999999999999", "Author")
+
+
+def test_a_semantic_scholar_number_of_more_digits_than_it_has_is_refused_saying_so() -> None:
+    assert "at most 18 digits" in refused("s2:99999999999999999999999", "Author")
 
 
 def test_decode_id_of_refuses_an_external_id_for_institutions() -> None:

@@ -2,6 +2,11 @@
 
 `Database` wraps an asyncpg pool. Reads retry once on a connection lost mid-flight (a database restart,
 a pooler recycling connections), so the service rides through a restart without being restarted itself.
+Whatever way the database turns out to be unreachable (refused or lost connections, a server shutting
+down, restarting or recovering, a closing pool), at whatever step (acquiring a connection, a statement,
+beginning or committing a transaction), callers get one error, `DatabaseUnreachableError`, and the
+outage is logged once by the pool's `OutageTracker` (`api.db.outage`), never once per failure.
+
 Every statement is counted in the current context's `StatementCounter`, when one is set: tests and
 the resolving notes use it to show that a request's statements do not grow with the result's size.
 """
@@ -12,17 +17,20 @@ import asyncio
 import contextvars
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
+from api.db.outage import OutageTracker, is_unreachable
 from api.db.records import Row
-from api.errors import DatabaseNotReadyError
+from api.errors import DatabaseNotReadyError, DatabaseUnreachableError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # The schema is missing or older than the code: the database cannot serve until it is migrated.
 _UNMIGRATED_ERRORS: tuple[type[BaseException], ...] = (
@@ -31,14 +39,8 @@ _UNMIGRATED_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.UndefinedFunctionError,
 )
 
-_TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    asyncpg.ConnectionDoesNotExistError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.InterfaceError,
-    asyncpg.AdminShutdownError,
-    ConnectionError,
-    OSError,
-)
+READ_RETRY_DELAY_S = 0.2
+"""How long a read waits before its one retry on another connection."""
 
 
 class _DropPoolFloorFailures(logging.Filter):
@@ -50,7 +52,7 @@ class _DropPoolFloorFailures(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, _TRANSIENT_ERRORS)
+        return error is None or not is_unreachable(error, connection_closed=True, pool_closing=False)
 
 
 logging.getLogger("asyncpg.pool").addFilter(_DropPoolFloorFailures())
@@ -91,6 +93,7 @@ class Database:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+        self.outage = OutageTracker()
 
     @classmethod
     async def connect(
@@ -113,7 +116,7 @@ class Database:
                 statement_cache_size=statement_cache_size,
                 max_inactive_connection_lifetime=300,
             )
-        except (*_TRANSIENT_ERRORS, asyncpg.PostgresError) as error:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise DatabaseNotReadyError(f"cannot connect to the database: {error}") from error
         return cls(pool)
 
@@ -122,80 +125,142 @@ class Database:
 
     async def fetch(self, sql: str, *args: Any) -> list[Record]:
         """Run a read and return its rows; retried once if the connection was lost."""
-        for attempt in (1, 2):
-            _count(sql)
-            try:
-                async with self._pool.acquire() as connection:
-                    rows: list[Record] = await connection.fetch(sql, *args)
-                    return rows
-            except _UNMIGRATED_ERRORS as error:
-                raise DatabaseNotReadyError(f"the database schema is not migrated: {error}") from error
-            except _TRANSIENT_ERRORS as error:
-                if attempt == 2:
-                    raise DatabaseNotReadyError(f"the database is unreachable: {error}") from error
-                logger.warning("connection lost during a read, retrying once: %s", error)
-                await asyncio.sleep(0.2)
-        raise AssertionError("unreachable")
+        rows: list[Record] = await self._read(sql, lambda raw: raw.fetch(sql, *args))
+        return rows
 
     async def fetchrow(self, sql: str, *args: Any) -> Record | None:
         rows = await self.fetch(sql, *args)
         return rows[0] if rows else None
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        for attempt in (1, 2):
-            _count(sql)
-            try:
-                async with self._pool.acquire() as connection:
-                    return await connection.fetchval(sql, *args)
-            except _UNMIGRATED_ERRORS as error:
-                raise DatabaseNotReadyError(f"the database schema is not migrated: {error}") from error
-            except _TRANSIENT_ERRORS as error:
-                if attempt == 2:
-                    raise DatabaseNotReadyError(f"the database is unreachable: {error}") from error
-                logger.warning("connection lost during a read, retrying once: %s", error)
-                await asyncio.sleep(0.2)
-        raise AssertionError("unreachable")
+        """Run a read and return the first column of its first row; retried once if the connection was lost."""
+        return await self._read(sql, lambda raw: raw.fetchval(sql, *args))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         """A connection inside a transaction: committed on success, rolled back on any error."""
         try:
-            async with self._pool.acquire() as raw, raw.transaction():
-                yield Connection(raw)
-        except _TRANSIENT_ERRORS as error:
-            raise DatabaseNotReadyError(f"the database connection was lost: {error}") from error
+            async with self._acquired() as raw:
+                transaction = raw.transaction()
+                await self._call(raw, transaction.start)
+                try:
+                    yield Connection(raw, self)
+                except BaseException:
+                    # A rollback that fails too (the connection is gone) must not hide why we roll back;
+                    # the pool discards a connection it cannot reset.
+                    with suppress(Exception):
+                        await transaction.rollback()
+                    raise
+                await self._call(raw, transaction.commit)
+        except DatabaseUnreachableError as error:
+            self.outage.lost(error)
+            raise
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        async with self._pool.acquire() as raw:
-            yield Connection(raw)
+        """A connection of the pool for several statements (no transaction unless the caller opens one)."""
+        try:
+            async with self._acquired() as raw:
+                yield Connection(raw, self)
+        except DatabaseUnreachableError as error:
+            self.outage.lost(error)
+            raise
+
+    async def _read(self, sql: str, run: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        for attempt in (1, 2):
+            _count(sql)
+            try:
+                async with self._acquired() as raw:
+                    return await self._call(raw, lambda: run(raw))
+            except DatabaseUnreachableError as error:
+                if attempt == 2:
+                    self.outage.lost(error)
+                    raise
+                # A pooled connection the server closed (a restart, a pooler): another may well work.
+                logger.debug("connection lost during a read, retrying once: %s", error)
+                await asyncio.sleep(READ_RETRY_DELAY_S)
+        raise AssertionError("unreachable")
+
+    @asynccontextmanager
+    async def _acquired(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection of the pool, released afterwards; DatabaseUnreachableError if none can be had."""
+        try:
+            raw = await self._pool.acquire()
+        except Exception as error:
+            if is_unreachable(error, connection_closed=False, pool_closing=self._pool.is_closing()):
+                raise _unreachable(error) from error
+            raise
+        try:
+            yield raw
+        finally:
+            try:
+                await self._pool.release(raw)
+            except Exception as error:
+                # Resetting it for the next user failed (it was lost meanwhile): asyncpg terminated it and
+                # the pool opens another when needed. What was done on it stands, or failed on its own.
+                logger.debug("a connection could not be reset for reuse and was closed: %s", error)
+
+    async def _call(self, raw: asyncpg.Connection, operation: Callable[[], Awaitable[T]]) -> T:
+        """One exchange with the server on `raw`, translating what its failure means. `operation` is called
+        here, not by the caller: asyncpg refuses a connection it has closed when the call is made."""
+        try:
+            result = await operation()
+        except _UNMIGRATED_ERRORS as error:
+            logger.error("the database schema is not migrated to the code's head: %s", error)
+            raise DatabaseNotReadyError(f"the database schema is not migrated: {error}") from error
+        except Exception as error:
+            closed = _is_closed(raw)
+            if is_unreachable(error, connection_closed=closed, pool_closing=self._pool.is_closing()):
+                raise _unreachable(error) from error
+            raise
+        self.outage.reached()
+        return result
+
+
+def _is_closed(raw: asyncpg.Connection) -> bool:
+    """Whether the connection is closed. The pool takes back a connection the server closed, and asyncpg
+    then refuses every call on it, `is_closed()` included."""
+    try:
+        return bool(raw.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
+def _unreachable(error: BaseException) -> DatabaseUnreachableError:
+    return DatabaseUnreachableError(f"the database cannot be reached: {type(error).__name__}: {error}")
 
 
 class Connection:
-    """One connection (usually inside a transaction), counting its statements like `Database`."""
+    """One connection (usually inside a transaction), counting its statements like `Database`.
 
-    def __init__(self, raw: asyncpg.Connection) -> None:
+    Its statements are not retried (a transaction cannot move to another connection): a lost connection
+    is DatabaseUnreachableError at once. `raw` is the asyncpg connection, for what only it offers (COPY,
+    savepoints); errors met through it are asyncpg's own.
+    """
+
+    def __init__(self, raw: asyncpg.Connection, db: Database) -> None:
         self.raw = raw
+        self._db = db
 
     async def fetch(self, sql: str, *args: Any) -> list[Record]:
         _count(sql)
-        rows: list[Record] = await self.raw.fetch(sql, *args)
+        rows: list[Record] = await self._db._call(self.raw, lambda: self.raw.fetch(sql, *args))
         return rows
 
     async def fetchrow(self, sql: str, *args: Any) -> Record | None:
         _count(sql)
-        row: Record | None = await self.raw.fetchrow(sql, *args)
+        row: Record | None = await self._db._call(self.raw, lambda: self.raw.fetchrow(sql, *args))
         return row
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         _count(sql)
-        return await self.raw.fetchval(sql, *args)
+        return await self._db._call(self.raw, lambda: self.raw.fetchval(sql, *args))
 
     async def execute(self, sql: str, *args: Any) -> str:
         _count(sql)
-        status: str = await self.raw.execute(sql, *args)
+        status: str = await self._db._call(self.raw, lambda: self.raw.execute(sql, *args))
         return status
 
     async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
         _count(sql)
-        await self.raw.executemany(sql, args)
+        await self._db._call(self.raw, lambda: self.raw.executemany(sql, args))

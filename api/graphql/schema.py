@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from api.db import institutions as institution_queries
 from api.db.authors import AuthorScope
 from api.db.listing import ALL
 from api.db.papers import PaperScope
-from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
+from api.errors import InvalidInputError
 from api.graphql.authors import Author, Coauthor, author_list_field
 from api.graphql.context import Info
+from api.graphql.errors import PublicErrors, item_error, log_errors
 from api.graphql.inputs import AfterArg, FirstArg, NameSearchArg, search_term
 from api.graphql.institutions import Institution
 from api.graphql.metrics import AuthorMetrics
 from api.graphql.node import Node
 from api.graphql.pagination import Connection, build_connection, window
 from api.graphql.papers import Paper, paper_list_field
-from api.ids import ExternalId, decode_id, external_id_candidates, is_external, parse_id_of
+from api.ids import ExternalId, decode_id, decode_id_of, external_id_candidates, is_external, parse_id_of
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -53,30 +54,30 @@ async def _load_paper(info: Info, ref: int | ExternalId) -> Paper | None:
 
 
 async def _resolve_author(info: Info, text: str) -> Author | None:
-    """The author a global or external id names; None when it names none or is malformed."""
-    try:
-        ref = parse_id_of("Author", text)
-    except InvalidInputError:
-        return None
-    return await _load_author(info, ref)
+    """The author a global or external id names; None when it names none. InvalidInputError naming the
+    id when it is malformed or the id of something else."""
+    return await _load_author(info, parse_id_of("Author", text))
 
 
 async def _resolve_paper(info: Info, text: str) -> Paper | None:
-    """The paper a global or external id names; None when it names none or is malformed."""
-    try:
-        ref = parse_id_of("Paper", text)
-    except InvalidInputError:
-        return None
-    return await _load_paper(info, ref)
+    """The paper a global or external id names; None when it names none; InvalidInputError when malformed."""
+    return await _load_paper(info, parse_id_of("Paper", text))
+
+
+async def _load_institution(info: Info, row_id: int) -> Institution | None:
+    record = await info.context.loaders.institution.load(row_id)
+    return Institution.from_record(record) if record else None
+
+
+async def _resolve_institution(info: Info, text: str) -> Institution | None:
+    """The institution a global id names; None when it names none; InvalidInputError when malformed."""
+    return await _load_institution(info, decode_id_of("Institution", text))
 
 
 async def _resolve_external(info: Info, text: str) -> Node | None:
     """The object an external id names. `s2:<digits>` may be read as an author or a paper: when both
     readings name an object, the id is ambiguous and names nothing here (`author`/`paper` resolve it)."""
-    try:
-        candidates = external_id_candidates(text)
-    except InvalidInputError:
-        return None
+    candidates = external_id_candidates(text)
     found = await asyncio.gather(
         *(_load_author(info, c) if c.kind == "Author" else _load_paper(info, c) for c in candidates)
     )
@@ -85,25 +86,37 @@ async def _resolve_external(info: Info, text: str) -> Node | None:
 
 
 async def _resolve_node(info: Info, text: str) -> Node | None:
-    """The object a global or external id names; None (as Relay expects, not an error) when none."""
+    """The object a global or external id names; None (as Relay expects, not an error) when none;
+    InvalidInputError naming the id when it is malformed."""
     if is_external(text):
         return await _resolve_external(info, text)
-    try:
-        type_name, row_id = decode_id(text)
-    except InvalidInputError:
-        return None
-    loaders = info.context.loaders
+    type_name, row_id = decode_id(text)
     if type_name == "Author":
         return await _load_author(info, row_id)
     if type_name == "Paper":
         return await _load_paper(info, row_id)
-    institution = await loaders.institution.load(row_id)
-    return Institution.from_record(institution) if institution else None
+    return await _load_institution(info, row_id)
 
 
-def _check_batch(ids: list[strawberry.ID]) -> None:
+T = TypeVar("T")
+
+
+async def _resolve_batch(
+    info: Info, ids: list[strawberry.ID], resolve: Callable[[Info, str], Awaitable[T | None]]
+) -> list[T | None]:
+    """Each id resolved, in the order asked. A malformed id answers its error in its place: that item is
+    null with an error at its path, and the others answer as usual."""
     if len(ids) > MAX_BATCH_IDS:
         raise InvalidInputError(f"at most {MAX_BATCH_IDS} ids per call (got {len(ids)})")
+
+    async def one(text: str) -> T | None:
+        try:
+            return await resolve(info, text)
+        except InvalidInputError as error:
+            return item_error(error)  # type: ignore[no-any-return]
+
+    # Gathered, so the loaders see every id in one tick and answer them with one statement per kind.
+    return list(await asyncio.gather(*(one(str(text)) for text in ids)))
 
 
 @strawberry.type(description="Everything readable: researchers, papers, institutions.")
@@ -111,7 +124,7 @@ class Query:
     @strawberry.field(
         description=(
             "Any object by its global id or an external id (`doi:…`, `arxiv:…`, `orcid:…`, `openalex:…`, `s2:…`); "
-            "null for an unknown or malformed id."
+            "null when it names nothing; an error (INVALID_INPUT) naming a malformed id."
         )
     )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
@@ -119,30 +132,32 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Many objects by global or external id, answered in the order asked, null for unknown or malformed "
-            f"ids (at most {MAX_BATCH_IDS})."
+            "Many objects by global or external id, answered in the order asked (at most "
+            f"{MAX_BATCH_IDS}): null for an id naming nothing; null and an error (INVALID_INPUT) at its "
+            "position for a malformed id."
         )
     )
     async def nodes(self, info: Info, ids: IdsArg) -> list[Node | None]:
-        _check_batch(ids)
-        # Gathered, so the loaders see every id in one tick and answer them with one statement per type.
-        return list(await asyncio.gather(*(_resolve_node(info, str(global_id)) for global_id in ids)))
+        return await _resolve_batch(info, ids, _resolve_node)
 
     @strawberry.field(
-        description="An author by global id or external id (`orcid:…`, `openalex:A…`, `s2:…`); null when unknown."
+        description=(
+            "An author by global id or external id (`orcid:…`, `openalex:A…`, `s2:…`); null when unknown; an "
+            "error (INVALID_INPUT) naming a malformed id or the id of something else."
+        )
     )
     async def author(self, info: Info, id: strawberry.ID) -> Author | None:
         return await _resolve_author(info, str(id))
 
     @strawberry.field(
         description=(
-            "Many authors by global or external id, answered in the order asked, null for unknown or malformed "
-            f"ids and for ids of other objects (at most {MAX_BATCH_IDS})."
+            "Many authors by global or external id, answered in the order asked (at most "
+            f"{MAX_BATCH_IDS}): null for an id naming nothing; null and an error (INVALID_INPUT) at its "
+            "position for a malformed id or the id of something else."
         )
     )
     async def authors_by_ids(self, info: Info, ids: IdsArg) -> list[Author | None]:
-        _check_batch(ids)
-        return list(await asyncio.gather(*(_resolve_author(info, str(author_id)) for author_id in ids)))
+        return await _resolve_batch(info, ids, _resolve_author)
 
     authors = author_list_field(
         AuthorScope.ALL,
@@ -154,7 +169,8 @@ class Query:
 
     @strawberry.field(
         description=(
-            "A paper by global id or external id (`doi:…`, `arxiv:…`, `openalex:W…`, `s2:…`); null when unknown."
+            "A paper by global id or external id (`doi:…`, `arxiv:…`, `openalex:W…`, `s2:…`); null when unknown; "
+            "an error (INVALID_INPUT) naming a malformed id or the id of something else."
         )
     )
     async def paper(self, info: Info, id: strawberry.ID) -> Paper | None:
@@ -162,13 +178,13 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Many papers by global or external id, answered in the order asked, null for unknown or malformed "
-            f"ids and for ids of other objects (at most {MAX_BATCH_IDS})."
+            "Many papers by global or external id, answered in the order asked (at most "
+            f"{MAX_BATCH_IDS}): null for an id naming nothing; null and an error (INVALID_INPUT) at its "
+            "position for a malformed id or the id of something else."
         )
     )
     async def papers_by_ids(self, info: Info, ids: IdsArg) -> list[Paper | None]:
-        _check_batch(ids)
-        return list(await asyncio.gather(*(_resolve_paper(info, str(paper_id)) for paper_id in ids)))
+        return await _resolve_batch(info, ids, _resolve_paper)
 
     papers = paper_list_field(
         PaperScope.ALL,
@@ -203,46 +219,22 @@ class Query:
             count_total=lambda: institution_queries.count_institutions(db, term),
         )
 
-    @strawberry.field(description="An institution by global id; null when unknown.")
+    @strawberry.field(
+        description=(
+            "An institution by global id; null when unknown; an error (INVALID_INPUT) naming a malformed id or "
+            "the id of something else."
+        )
+    )
     async def institution(self, info: Info, id: strawberry.ID) -> Institution | None:
-        node = await _resolve_node(info, str(id))
-        return node if isinstance(node, Institution) else None
-
-
-def _should_mask(error: GraphQLError) -> bool:
-    """Hide the message of an error a resolver did not raise on purpose: it may carry internals.
-
-    Errors without a path are about the request itself (syntax, validation, variables) and are kept,
-    as are the errors we raise for bad input.
-    """
-    original = error.original_error
-    if error.path is None or original is None or isinstance(original, GraphQLError):
-        return False
-    return not isinstance(original, InvalidInputError | NotFoundError)
-
-
-class MaskInternalErrors(MaskErrors):
-    """Masks internal errors; a lost database gets a message a client can act on (retry)."""
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        masked = super().anonymise_error(error)
-        if isinstance(error.original_error, DatabaseNotReadyError):
-            masked.message = "The database is unavailable; retry shortly."
-        return masked
-
-
-logger = logging.getLogger("scholargraph.graphql")
+        return await _resolve_institution(info, str(id))
 
 
 class ScholarGraphSchema(strawberry.Schema):
-    """Logs what went wrong on our side at ERROR with its traceback; a client's mistakes only at DEBUG."""
+    """Logs the errors of each operation as `api.graphql.errors.log_errors` decides (before `PublicErrors`
+    replaces them with what the client may see)."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        for error in errors:
-            if _should_mask(error) or isinstance(error.original_error, DatabaseNotReadyError):
-                logger.error("error while resolving %s", error.path, exc_info=error.original_error)
-            else:
-                logger.debug("request error: %s", error.message)
+        log_errors(errors)
 
 
 def create_schema() -> strawberry.Schema:
@@ -254,10 +246,7 @@ def create_schema() -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: MaskInternalErrors(
-                should_mask_error=_should_mask,
-                error_message="Internal error: the request could not be completed.",
-            ),
+            PublicErrors,
         ],
     )
 

@@ -2,6 +2,9 @@
 
 - POST with a JSON body `{query, variables?, operationName?, extensions?}`; GET with the same as URL
   parameters, for queries only (a mutation over GET is 405: GET must stay safe to cache and retry).
+  Each parameter of the wrong JSON type is a 400 naming it.
+- The body's size is limited by `api.body_limit.BodyLimit` (the app's middleware), which refuses it
+  while it streams in: 413, with the limit in the message.
 - Responses are `application/graphql-response+json` when the client accepts it, else `application/json`.
   With the former, a request that fails before execution (unparsable, invalid) is a 400; with the
   latter every well-formed request is a 200, as legacy clients expect. Malformed HTTP (bad JSON, no
@@ -21,21 +24,23 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from api.db.outage import RETRY_AFTER_SECONDS
+from api.errors import RequestTooLargeError
 from api.graphql.context import GraphQLContext
+from api.graphql.errors import has_outage
 from api.graphql.graphiql import DEFAULT_QUERY, DEFAULT_VARIABLES, render_graphiql_page
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-MAX_BODY_BYTES = 1_000_000
 
 
 class GraphQLRequestError(Exception):
     """The HTTP request does not carry a well-formed GraphQL request."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.status = status
-        self.headers = headers or {}
+        self.code = code
 
 
 def _media_type(request: Request) -> str | None:
@@ -70,12 +75,13 @@ async def _read_params(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in {JSON, "application/graphql+json", ""}:
         raise GraphQLRequestError(415, f"POST a JSON body (Content-Type: {JSON}), not {content_type}")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise GraphQLRequestError(413, f"the request body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        body = await request.body()  # at most the limit: BodyLimit refuses more while it streams in
+    except RequestTooLargeError as error:
+        raise GraphQLRequestError(413, str(error), code=error.code.upper()) from error
     try:
         parsed = json.loads(body)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the parser goes
         raise GraphQLRequestError(400, "the request body is not valid JSON") from error
     if not isinstance(parsed, dict):
         raise GraphQLRequestError(400, "the request body must be a JSON object with a `query`")
@@ -83,6 +89,7 @@ async def _read_params(request: Request) -> dict[str, Any]:
 
 
 def _validated(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str | None]:
+    """The request's parameters, each checked to be of its JSON type (`extensions` too, though unused)."""
     query, variables, operation = params.get("query"), params.get("variables"), params.get("operationName")
     if not isinstance(query, str) or not query.strip():
         raise GraphQLRequestError(400, "`query` must be a non-empty string")
@@ -90,6 +97,9 @@ def _validated(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str 
         raise GraphQLRequestError(400, "`variables` must be a JSON object")
     if operation is not None and not isinstance(operation, str):
         raise GraphQLRequestError(400, "`operationName` must be a string")
+    extensions = params.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise GraphQLRequestError(400, "`extensions` must be a JSON object")
     return query, variables, operation
 
 
@@ -129,12 +139,10 @@ class GraphQLEndpoint:
         try:
             query, variables, operation = _validated(await _read_params(request))
         except GraphQLRequestError as error:
-            return JSONResponse(
-                {"errors": [{"message": str(error)}]},
-                status_code=error.status,
-                headers=error.headers,
-                media_type=media,
-            )
+            reported: dict[str, Any] = {"message": str(error)}
+            if error.code:
+                reported["extensions"] = {"code": error.code}
+            return JSONResponse({"errors": [reported]}, status_code=error.status, media_type=media)
         if operation is None and _operation_count(query) > 1:
             # The spec's GetOperation: several operations and no name is a request error, not "the first".
             return JSONResponse(
@@ -171,10 +179,15 @@ class GraphQLEndpoint:
                 media_type=media,
             )
         document: dict[str, Any] = {}
+        headers: dict[str, str] = {}
         if result.errors:
             document["errors"] = [error.formatted for error in result.errors]
+            if has_outage(result.errors):
+                # Still 200, as the spec has it for field errors; the header tells when to retry.
+                context.db.outage.request_failed()
+                headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         request_failed = result.data is None and all(error.path is None for error in result.errors or [])
         if not request_failed:
             document["data"] = result.data
         status = 400 if request_failed and media == GRAPHQL_RESPONSE else 200
-        return JSONResponse(document, status_code=status, media_type=media)
+        return JSONResponse(document, status_code=status, headers=headers, media_type=media)

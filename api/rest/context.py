@@ -1,7 +1,8 @@
 """What every REST handler needs: the request's database, JSON responses, and JSON request bodies.
 
-Errors are raised, not returned: `InvalidInputError` becomes 400 and `NotFoundError` 404, both with the
-body `{"error": {"code", "message"}}` (the app's exception handlers write it).
+Errors are raised, not returned: `InvalidInputError` becomes 400, `NotFoundError` 404 and
+`RequestTooLargeError` 413, all with the body `{"error": {"code", "message"}}` (the app's exception
+handlers write it).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from api.db.pool import Database
 from api.errors import InvalidInputError
 from api.rest.models import Model
 
-MAX_BODY_BYTES = 1_000_000
-
 
 def database(request: Request) -> Database:
     db: Database = request.app.state.runtime.db
@@ -30,18 +29,13 @@ def respond(model: Model, *, exclude: set[str] | None = None) -> Response:
 
 
 async def json_body(request: Request) -> Any:
-    """The request's JSON body, read up to `MAX_BODY_BYTES` (never more) and parsed."""
+    """The request's JSON body, parsed. Its size is limited by `api.body_limit.BodyLimit` (the app's
+    middleware), which raises RequestTooLargeError as soon as more arrives than the limit."""
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise InvalidInputError(f"send a JSON body (Content-Type: application/json), not {content_type[:60]!r}")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise InvalidInputError(f"the request body exceeds {MAX_BODY_BYTES:,} bytes")
-        chunks.append(chunk)
+    body = await request.body()
     try:
-        return json.loads(b"".join(chunks))
+        return json.loads(body)
     except (ValueError, RecursionError) as error:
         raise InvalidInputError("the request body is not valid JSON") from error

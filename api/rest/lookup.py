@@ -9,7 +9,11 @@ only choose what a bad id means where it appears:
 - in a path, an id that is malformed or names nothing is 404 (there is no such resource);
 - in a parameter (`author=`, `institution=`), a malformed id is 400 naming the parameter, while an id
   that names nothing stored simply matches nothing, as any filter would;
-- in a bulk look-up, either answers null at its position.
+- in a bulk look-up, a malformed id is 400 naming it, while an id that names nothing answers null at
+  its position.
+
+A malformed id is one the service never issued and no object could carry (see `api.ids`), a row
+number beyond bigint included.
 """
 
 from __future__ import annotations

@@ -64,8 +64,12 @@ async def author_models(db: Database, records: Sequence[AuthorRecord]) -> list[m
 
 
 async def figures_of(db: Database, texts: Sequence[str]) -> models.AuthorFiguresList:
-    """The figures of the authors `texts` name, in the order asked; null for an id naming no author."""
+    """The figures of the authors `texts` name, in the order asked; null for an id naming no author.
+    InvalidInputError naming the first malformed id, if any (the client has a bug to fix: say which)."""
     resolved = await resolve_ids(db, "Author", texts)
+    malformed = next((row for row in resolved if isinstance(row, InvalidInputError)), None)
+    if malformed is not None:
+        raise InvalidInputError(f"`ids`: {malformed}") from malformed
     rows = [row for row in resolved if isinstance(row, int)]
     found = await authors.authors_by_ids(db, rows)
     known = sorted(found)

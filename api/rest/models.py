@@ -283,7 +283,12 @@ class AuthorIds(Model):
 
 
 class ErrorBody(Model):
-    code: str = Field(description="not_found, invalid_input or unavailable.")
+    code: str = Field(
+        description=(
+            "What went wrong, for a program to branch on: invalid_input, not_found, request_too_large or "
+            "database_unavailable."
+        )
+    )
     message: str = Field(description="What was wrong, for a person to read.")
 
 

@@ -45,7 +45,10 @@ def _operation(
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
             },
             "400": {
-                "description": "A parameter unknown, repeated, malformed or out of range; the message names it.",
+                "description": (
+                    "A parameter unknown, repeated, malformed or out of range, or a malformed id in a parameter "
+                    "or a bulk look-up; the message names it."
+                ),
                 "content": _ERROR,
             },
         },
@@ -60,7 +63,20 @@ def _with_ids(path: str, operation: dict[str, Any]) -> dict[str, Any]:
     names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
     if names:
         operation["parameters"] = [*(_path_id(name) for name in names), *operation["parameters"]]
-        operation["responses"]["404"] = {"description": "An id in the path names nothing stored.", "content": _ERROR}
+        operation["responses"]["404"] = {
+            "description": "An id in the path names nothing stored, or is malformed; the message says which.",
+            "content": _ERROR,
+        }
+    return operation
+
+
+def _with_body_limit(operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation, which reads a request body, with the 413 of one larger than the limit."""
+    operation["responses"]["413"] = {
+        "description": "The request body is larger than the limit (setting SCHOLARGRAPH_MAX_BODY_BYTES, "
+        "1,000,000 bytes unless configured); the message names the limit.",
+        "content": _ERROR,
+    }
     return operation
 
 
@@ -81,14 +97,16 @@ def _operations() -> dict[str, dict[str, dict[str, Any]]]:
         "/v1/authors/metrics": {
             "get": _operation(
                 "getAuthorsMetrics",
-                "Many authors' figures at once, in the order asked (null for an unknown or malformed id)",
+                "Many authors' figures at once, in the order asked (null for an id naming no author)",
                 "AuthorFiguresList",
                 (IDS,),
             ),
-            "post": _operation(
-                "postAuthorsMetrics",
-                f"Up to {MAX_POST_IDS:,} authors' figures at once, in the order asked (null for an unknown id)",
-                "AuthorFiguresList",
+            "post": _with_body_limit(
+                _operation(
+                    "postAuthorsMetrics",
+                    f"Up to {MAX_POST_IDS:,} authors' figures at once, in the order asked (null for an unknown id)",
+                    "AuthorFiguresList",
+                )
             ),
         },
         "/v1/authors/{author_id}": {

@@ -15,15 +15,12 @@ screenshot of the page there (graphiql-e2e.png), pass or fail.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
+from serving import LOCAL_HOST, ThreadedServer
 
 from api.app import create_app
 from api.settings import Settings
@@ -46,50 +43,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LOCAL_HOST = "127.0.0.1"
 TIMEOUT_MS = 30_000
 SCREENSHOT_NAME = "graphiql-e2e.png"
-
-
-class _ThreadedServer:
-    """uvicorn serving `app` from a background thread on a socket bound to a free port of 127.0.0.1."""
-
-    def __init__(self, app: object) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((LOCAL_HOST, 0))
-        self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", server_header=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOCAL_HOST}:{self.port}"
-
-    def start(self, timeout: float = 60.0) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive():
-                pytest.fail("the service exited during start-up (see the captured log)")
-            if time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"the service did not start within {timeout:.0f} s")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=30)
-        self._socket.close()
-        assert not self._thread.is_alive(), "the service did not stop within 30 s"
 
 
 @pytest.fixture
 def service_url(database_url: str) -> Iterator[str]:
     """The whole service on this test's fresh database (seed loaded at start-up), over real HTTP."""
     settings = Settings(database_url=database_url, load_seed=True, migrate_on_start=True, graphiql=True)
-    server = _ThreadedServer(create_app(settings))
+    server = ThreadedServer(create_app(settings))
     server.start()
     try:
         yield server.url

@@ -271,25 +271,55 @@ async def test_a_global_id_still_finds_its_author(shared_db: Database, seeded: S
     assert await author_of(shared_db, seeded.owner) == seeded.owner
 
 
-@pytest.mark.parametrize(
-    "id",
-    [
-        f"orcid:{UNKNOWN_ORCID}",  # well-formed, nobody's
-        "orcid:0000-0002-1825-0098",  # wrong check digit
-        "isbn:9780262033848",  # unknown scheme
-        f"doi:{GBC_DOI}",  # a paper's id
-        "",
-    ],
-)
-async def test_author_answers_null_without_error(shared_db: Database, seeded: Seeded, id: str) -> None:
+@pytest.mark.parametrize("id", [f"orcid:{UNKNOWN_ORCID}", "openalex:A999999999999999", "s2:123456789"])
+async def test_author_answers_null_without_error_for_a_well_formed_id_of_nobody(
+    shared_db: Database, seeded: Seeded, id: str
+) -> None:
     result = await run(shared_db, AUTHOR, id=id)
     assert (result.data, result.errors) == ({"author": None}, [])
 
 
-@pytest.mark.parametrize("id", ["doi:10.9999/unknown", "arxiv:2401.1234", "doi:10.12/x", f"orcid:{ORCID}"])
-async def test_paper_answers_null_without_error(shared_db: Database, seeded: Seeded, id: str) -> None:
+@pytest.mark.parametrize(
+    ("id", "why"),
+    [
+        ("orcid:0000-0002-1825-0098", "is not a valid ORCID iD: its check digit should be 7"),
+        ("isbn:9780262033848", "has an unknown id scheme 'isbn'"),
+        (f"doi:{GBC_DOI}", "is not an id of an author: doi ids name papers"),
+        ("", "'' is not an id issued by this service"),
+    ],
+)
+async def test_author_answers_a_malformed_id_with_an_error_saying_why(
+    shared_db: Database, seeded: Seeded, id: str, why: str
+) -> None:
+    result = await run(shared_db, AUTHOR, id=id)
+    assert result.data == {"author": None}
+    assert len(result.errors) == 1
+    assert why in result.errors[0]
+
+
+@pytest.mark.parametrize("id", ["doi:10.9999/unknown", "arxiv:2401.12345", "doi:10.1234/x"])
+async def test_paper_answers_null_without_error_for_a_well_formed_id_of_nothing(
+    shared_db: Database, seeded: Seeded, id: str
+) -> None:
     result = await run(shared_db, PAPER, id=id)
     assert (result.data, result.errors) == ({"paper": None}, [])
+
+
+@pytest.mark.parametrize(
+    ("id", "why"),
+    [
+        ("arxiv:2401.1234", "numbers of 2401 have five digits"),
+        ("doi:10.12/x", "is not a DOI"),
+        (f"orcid:{ORCID}", "is not an id of a paper: orcid ids name authors"),
+    ],
+)
+async def test_paper_answers_a_malformed_id_with_an_error_saying_why(
+    shared_db: Database, seeded: Seeded, id: str, why: str
+) -> None:
+    result = await run(shared_db, PAPER, id=id)
+    assert result.data == {"paper": None}
+    assert len(result.errors) == 1
+    assert why in result.errors[0]
 
 
 # node(id:) ---------------------------------------------------------------------------------------------
@@ -303,8 +333,12 @@ async def test_node_finds_an_author_by_orcid(shared_db: Database, seeded: Seeded
     assert await node_of(shared_db, f"https://orcid.org/{ORCID}") == ("Author", seeded.owner)
 
 
-async def test_node_of_an_unknown_scheme_is_null(shared_db: Database, seeded: Seeded) -> None:
-    assert await node_of(shared_db, "isbn:9780262033848") is None
+async def test_node_of_an_unknown_scheme_is_an_error_naming_it(shared_db: Database, seeded: Seeded) -> None:
+    result = await run(shared_db, NODE, id="isbn:9780262033848")
+    assert result.data == {"node": None}
+    assert result.errors == [
+        "'isbn:9780262033848' has an unknown id scheme 'isbn' (known: arxiv, doi, openalex, orcid, s2)"
+    ]
 
 
 async def test_node_of_s2_digits_naming_an_author_and_a_paper_is_null(shared_db: Database, seeded: Seeded) -> None:
@@ -325,21 +359,40 @@ async def test_node_of_a_typed_s2_form_is_not_ambiguous(shared_db: Database, see
 
 
 async def test_nodes_mixes_global_and_external_ids_in_order(shared_db: Database, seeded: Seeded) -> None:
-    ids = [f"doi:{GBC_DOI}", seeded.owner, "not-an-id", f"orcid:{ORCID}", "doi:10.9999/unknown", seeded.lipschitz]
+    ids = [f"doi:{GBC_DOI}", seeded.owner, f"orcid:{ORCID}", "doi:10.9999/unknown", seeded.lipschitz]
     found = (await data(shared_db, NODES, ids=ids))["nodes"]
-    assert [n and n["id"] for n in found] == [seeded.gbc, seeded.owner, None, seeded.owner, None, seeded.lipschitz]
+    assert [n and n["id"] for n in found] == [seeded.gbc, seeded.owner, seeded.owner, None, seeded.lipschitz]
+
+
+async def test_a_batch_answers_a_malformed_id_with_null_and_an_error_naming_it(
+    shared_db: Database, seeded: Seeded
+) -> None:
+    result = await run(shared_db, NODES, ids=[seeded.owner, "not-an-id", seeded.gbc])
+    assert result.data == {
+        "nodes": [{"__typename": "Author", "id": seeded.owner}, None, {"__typename": "Paper", "id": seeded.gbc}]
+    }
+    assert result.errors == ["'not-an-id' is not an id issued by this service"]
 
 
 async def test_authors_by_ids_answers_in_order_with_nulls(shared_db: Database, seeded: Seeded) -> None:
     ids = [seeded.coauthor, f"orcid:{UNKNOWN_ORCID}", f"orcid:{ORCID}", seeded.gbc, "orcid:bad", seeded.owner]
-    found = (await data(shared_db, AUTHORS_BY_IDS, ids=ids))["authorsByIds"]
+    result = await run(shared_db, AUTHORS_BY_IDS, ids=ids)
+    assert result.data is not None
+    found = result.data["authorsByIds"]
     assert [a and a["id"] for a in found] == [seeded.coauthor, None, seeded.owner, None, None, seeded.owner]
+    assert result.errors == [  # the id of a paper, and a malformed ORCID iD, at their positions
+        f"{seeded.gbc!r} is the id of a paper, not of an author",
+        "'orcid:bad' is not an ORCID iD (expected 0000-0000-0000-000X)",
+    ]
 
 
 async def test_papers_by_ids_answers_in_order_with_nulls(shared_db: Database, seeded: Seeded) -> None:
     ids = ["arxiv:math/0601001", seeded.owner, f"s2:{S2_AUTHOR}", GBC_DOI, "doi:10.9999/unknown", seeded.gbc]
-    found = (await data(shared_db, PAPERS_BY_IDS, ids=ids))["papersByIds"]
+    result = await run(shared_db, PAPERS_BY_IDS, ids=ids)
+    assert result.data is not None
+    found = result.data["papersByIds"]
     assert [p and p["id"] for p in found] == [seeded.lipschitz, None, seeded.gaussian, seeded.gbc, None, seeded.gbc]
+    assert result.errors == [f"{seeded.owner!r} is the id of an author, not of a paper"]
 
 
 async def test_a_repeated_id_is_answered_each_time(shared_db: Database, seeded: Seeded) -> None:
@@ -353,13 +406,13 @@ async def test_an_empty_batch_answers_an_empty_list(shared_db: Database, seeded:
 
 @pytest.mark.parametrize("query", [NODES, AUTHORS_BY_IDS, PAPERS_BY_IDS])
 async def test_a_batch_of_1000_ids_is_answered(shared_db: Database, seeded: Seeded, query: str) -> None:
-    ids = [f"doi:10.9999/{n}" for n in range(MAX_BATCH_IDS - 1)] + [f"doi:{GBC_DOI}"]
-    result = await run(shared_db, query, ids=ids)
+    known = known_ids(seeded, query)[0]
+    result = await run(shared_db, query, ids=[*unknown_ids(MAX_BATCH_IDS - 1, query), known])
     assert result.errors == []
     assert result.data is not None
     answers = next(iter(result.data.values()))
     assert len(answers) == MAX_BATCH_IDS
-    assert (answers[-1] and answers[-1]["id"]) == (None if query == AUTHORS_BY_IDS else seeded.gbc)
+    assert answers[-1]["id"] in (seeded.owner, seeded.gbc)
     assert answers[:-1] == [None] * (MAX_BATCH_IDS - 1)
 
 
@@ -373,29 +426,47 @@ async def test_a_batch_of_1001_ids_is_refused(shared_db: Database, seeded: Seede
 # Statements do not grow with the number of ids -----------------------------------------------------------
 
 
-def mixed_ids(seeded: Seeded, n: int) -> list[str]:
-    """Six known ids of every kind (global and external, authors and papers), then n unknown ones."""
-    known = [seeded.owner, seeded.gbc, f"orcid:{ORCID}", f"doi:{GBC_DOI}", f"s2:{S2_AUTHOR}", "arxiv:2407.06723"]
-    unknown = []
+KINDS_TAKEN = {NODES: {"Author", "Paper"}, AUTHORS_BY_IDS: {"Author"}, PAPERS_BY_IDS: {"Paper"}}
+
+
+def known_ids(seeded: Seeded, query: str = NODES) -> list[str]:
+    """Known ids of every kind (global and external) that `query` takes (`authorsByIds` only those of
+    authors, `papersByIds` those of papers, `nodes` all)."""
+    known = [
+        ({"Author"}, seeded.owner),
+        ({"Paper"}, seeded.gbc),
+        ({"Author"}, f"orcid:{ORCID}"),
+        ({"Paper"}, f"doi:{GBC_DOI}"),
+        ({"Author", "Paper"}, f"s2:{S2_AUTHOR}"),
+        ({"Paper"}, "arxiv:2407.06723"),
+    ]
+    return [text for kinds, text in known if kinds & KINDS_TAKEN[query]]
+
+
+def unknown_ids(n: int, query: str = NODES) -> list[str]:
+    """n well-formed ids of every kind `query` takes, global and external, naming nothing."""
+    unknown: list[tuple[str, str]] = []
     for i in range(n):
         base = f"{i:015d}"
-        unknown.append(
-            [
-                encode_id("Author", 100_000 + i),
-                encode_id("Paper", 100_000 + i),
-                f"orcid:{base}{orcid_check_digit(base)}",
-                f"doi:10.9999/{i}",
-            ][i % 4]
-        )
-    return known + unknown
+        unknown += [
+            ("Author", encode_id("Author", 100_000 + i)),
+            ("Paper", encode_id("Paper", 100_000 + i)),
+            ("Author", f"orcid:{base}{orcid_check_digit(base)}"),
+            ("Paper", f"doi:10.9999/{i}"),
+        ]
+    return [text for kind, text in unknown if kind in KINDS_TAKEN[query]][:n]
+
+
+def mixed_ids(seeded: Seeded, n: int, query: str = NODES) -> list[str]:
+    return known_ids(seeded, query) + unknown_ids(n, query)
 
 
 @pytest.mark.parametrize("query", [NODES, AUTHORS_BY_IDS, PAPERS_BY_IDS])
 async def test_a_batch_runs_the_same_statements_for_6_ids_or_906(
     shared_db: Database, seeded: Seeded, query: str
 ) -> None:
-    few = await run(shared_db, query, ids=mixed_ids(seeded, 0))
-    many = await run(shared_db, query, ids=mixed_ids(seeded, 900))
+    few = await run(shared_db, query, ids=mixed_ids(seeded, 0, query))
+    many = await run(shared_db, query, ids=mixed_ids(seeded, 900, query))
     assert few.errors == many.errors == []
     assert len(many.statements) == len(few.statements)
 

@@ -303,24 +303,95 @@ def test_an_operation_name_that_is_not_a_string_is_400(seeded_server: TestClient
     assert response.status_code == 400
 
 
+# Each parameter of the wrong JSON type is a 400 naming it, over POST and over GET (where `variables` and
+# `extensions` are JSON text; `query` and `operationName` are text, so always strings there).
+WRONG_TYPES: list[tuple[str, object, str]] = [
+    ("query", 1, "`query` must be a non-empty string"),
+    ("query", ["{ __typename }"], "`query` must be a non-empty string"),
+    ("variables", [1], "`variables` must be a JSON object"),
+    ("variables", "{}", "`variables` must be a JSON object"),
+    ("operationName", {"name": "A"}, "`operationName` must be a string"),
+    ("operationName", True, "`operationName` must be a string"),
+    ("extensions", "persistedQuery", "`extensions` must be a JSON object"),
+    ("extensions", [{"persistedQuery": {}}], "`extensions` must be a JSON object"),
+    ("extensions", 7, "`extensions` must be a JSON object"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), WRONG_TYPES)
+def test_a_post_parameter_of_the_wrong_type_is_400_naming_it(
+    seeded_server: TestClient, name: str, value: object, message: str
+) -> None:
+    response = post(seeded_server, {"query": COUNT_AUTHORS, name: value})
+    assert response.status_code == 400
+    assert messages(response) == [message]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [t for t in WRONG_TYPES if t[0] in {"variables", "extensions"}])
+def test_a_get_parameter_of_the_wrong_type_is_400_naming_it(
+    seeded_server: TestClient, name: str, value: object, message: str
+) -> None:
+    params = {"query": COUNT_AUTHORS, name: json.dumps(value)}
+    response = seeded_server.get("/graphql", params=params, headers={"Accept": JSON})
+    assert response.status_code == 400
+    assert messages(response) == [message]
+
+
+@pytest.mark.parametrize("name", ["variables", "extensions"])
+def test_a_get_parameter_that_is_not_json_is_400_naming_it(seeded_server: TestClient, name: str) -> None:
+    response = seeded_server.get("/graphql", params={"query": COUNT_AUTHORS, name: "{nope"}, headers={"Accept": JSON})
+    assert response.status_code == 400
+    assert messages(response) == [f"`{name}` is not valid JSON"]
+
+
+def test_extensions_that_are_an_object_are_accepted(seeded_server: TestClient) -> None:
+    response = post(seeded_server, {"query": COUNT_AUTHORS, "extensions": {"tracing": True}})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"authors": {"totalCount": 35}}}
+
+
+def test_a_body_nested_deeper_than_the_parser_goes_is_400(seeded_server: TestClient) -> None:
+    response = seeded_server.post("/graphql", content=b"[" * 200_000, headers={"Content-Type": JSON, "Accept": JSON})
+    assert response.status_code == 400
+    assert messages(response) == ["the request body is not valid JSON"]
+
+
 def test_malformed_http_is_400_with_graphql_response_json_too(seeded_server: TestClient) -> None:
     response = post(seeded_server, {"variables": {}}, accept=GRAPHQL_RESPONSE)
     assert response.status_code == 400
     assert media_type(response) == GRAPHQL_RESPONSE
 
 
-def test_a_body_over_a_megabyte_is_413(seeded_server: TestClient) -> None:
+def test_a_body_over_a_megabyte_is_413_naming_the_limit(seeded_server: TestClient) -> None:
     response = post(seeded_server, {"query": COUNT_AUTHORS, "padding": "x" * 1_000_001})
     assert response.status_code == 413
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "the request body is larger than the limit of 1,000,000 bytes",
+                "extensions": {"code": "REQUEST_TOO_LARGE"},
+            }
+        ]
+    }
 
 
 # Object identification -------------------------------------------------------------------------------
 
 
-def test_node_with_a_malformed_id_is_null_without_error(seeded_server: TestClient) -> None:
+def test_node_with_a_malformed_id_is_null_with_an_error_naming_it(seeded_server: TestClient) -> None:
     response = post(seeded_server, {"query": '{ node(id: "not-a-real-id") { id } }'})
     assert response.status_code == 200
-    assert response.json() == {"data": {"node": None}}
+    assert response.json() == {
+        "data": {"node": None},
+        "errors": [
+            {
+                "message": "'not-a-real-id' is not an id issued by this service",
+                "locations": [{"line": 1, "column": 3}],
+                "path": ["node"],
+                "extensions": {"code": "INVALID_INPUT"},
+            }
+        ],
+    }
 
 
 def test_node_with_a_well_formed_unknown_id_is_null(seeded_server: TestClient) -> None:
@@ -335,17 +406,19 @@ def test_nodes_answers_in_the_order_asked_with_null_for_unknown_ids(
     ids = [seed_ids["paper"], encode_id("Paper", 987_654), seed_ids["author"], "garbage", seed_ids["paper"]]
     query = "query ($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }"
     response = post(seeded_server, {"query": query, "variables": {"ids": ids}})
-    assert response.json() == {
-        "data": {
-            "nodes": [
-                {"id": seed_ids["paper"], "__typename": "Paper"},
-                None,
-                {"id": seed_ids["author"], "__typename": "Author"},
-                None,
-                {"id": seed_ids["paper"], "__typename": "Paper"},
-            ]
-        }
+    assert response.json()["data"] == {
+        "nodes": [
+            {"id": seed_ids["paper"], "__typename": "Paper"},
+            None,
+            {"id": seed_ids["author"], "__typename": "Author"},
+            None,
+            {"id": seed_ids["paper"], "__typename": "Paper"},
+        ]
     }
+    # The unknown id is simply absent; the malformed one says so, at its position.
+    assert [(e["path"], e["extensions"]["code"]) for e in response.json()["errors"]] == [
+        (["nodes", 3], "INVALID_INPUT")
+    ]
 
 
 def test_nodes_refuses_more_than_the_batch_limit(seeded_server: TestClient, seed_ids: dict[str, str]) -> None:
@@ -354,10 +427,13 @@ def test_nodes_refuses_more_than_the_batch_limit(seeded_server: TestClient, seed
     assert any(str(MAX_BATCH_IDS) in message for message in messages(response))
 
 
-def test_author_with_a_paper_id_is_null(seeded_server: TestClient, seed_ids: dict[str, str]) -> None:
+def test_author_with_a_paper_id_is_an_error_naming_it(seeded_server: TestClient, seed_ids: dict[str, str]) -> None:
     query = "query ($id: ID!) { author(id: $id) { id } }"
     response = post(seeded_server, {"query": query, "variables": {"id": seed_ids["paper"]}})
-    assert response.json() == {"data": {"author": None}}
+    assert response.json()["data"] == {"author": None}
+    (error,) = response.json()["errors"]
+    assert error["message"] == f"{seed_ids['paper']!r} is the id of a paper, not of an author"
+    assert error["extensions"] == {"code": "INVALID_INPUT"}
 
 
 # Limits ----------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Author metrics in bulk over REST: GET /v1/authors/metrics?ids=… (up to 100) and POST with {"ids": […]}
-(up to 1,000): answered in the order asked, null for unknown or malformed ids, every limit and malformed
-body refused, and one statement per kind of data however many ids.
+(up to 1,000): answered in the order asked, null for ids naming no author, a malformed id refused naming
+it, every limit and malformed body refused, and one statement per kind of data however many ids.
 """
 
 from __future__ import annotations
@@ -43,14 +43,21 @@ def fits(response: Any, method: str = "get") -> dict[str, Any]:
 # --- answers -----------------------------------------------------------------------------------------------
 
 
-def test_answers_in_the_order_asked_with_null_for_unknown_and_malformed(seeded_server: TestClient) -> None:
+def test_answers_in_the_order_asked_with_null_for_unknown(seeded_server: TestClient) -> None:
     owner = owner_id(seeded_server)
-    unknown, paper = encode_id("Author", 987_654), encode_id("Paper", 1)
-    body = get_ok(seeded_server, PATH, models.AuthorFiguresList, ids=f"{owner},{unknown},nope,{paper},{owner}")
+    unknown, nobodys_orcid = encode_id("Author", 987_654), "orcid:0000-0002-1694-233X"
+    body = get_ok(seeded_server, PATH, models.AuthorFiguresList, ids=f"{owner},{unknown},{nobodys_orcid},{owner}")
     items = body["items"]
-    assert [item is None for item in items] == [False, True, True, True, False]
-    assert items[0] == items[4]
+    assert [item is None for item in items] == [False, True, True, False]
+    assert items[0] == items[3]
     assert (items[0]["id"], items[0]["name"]) == (owner, OWNER)
+
+
+@pytest.mark.parametrize("malformed", ["nope", encode_id("Paper", 1)])
+def test_a_malformed_id_is_refused_naming_it(seeded_server: TestClient, malformed: str) -> None:
+    owner = owner_id(seeded_server)
+    message = get_error(seeded_server, PATH, 400, ids=f"{owner},{malformed},{owner}")
+    assert message.startswith(f"`ids`: {malformed!r} ")
 
 
 def test_an_entry_has_reported_and_computed_figures(seeded_server: TestClient) -> None:
@@ -71,7 +78,7 @@ def test_the_figures_are_those_of_the_author_resource(seeded_server: TestClient)
 
 def test_post_answers_as_get(seeded_server: TestClient) -> None:
     owner = owner_id(seeded_server)
-    ids = [owner, "nope", owner]
+    ids = [owner, encode_id("Author", 987_654), owner]
     by_get = get_ok(seeded_server, PATH, models.AuthorFiguresList, ids=",".join(ids))
     assert fits(post(seeded_server, {"ids": ids}), "post") == by_get
 
@@ -150,10 +157,16 @@ def test_a_body_that_is_not_json_by_its_type_is_400(seeded_server: TestClient) -
     assert "Content-Type" in response.json()["error"]["message"]
 
 
-def test_a_body_over_a_megabyte_is_400(seeded_server: TestClient) -> None:
+def test_a_body_over_a_megabyte_is_413_naming_the_limit(seeded_server: TestClient) -> None:
     response = seeded_server.post(PATH, content=json.dumps({"ids": ["x" * 1_000_001]}).encode())
-    assert response.status_code == 400
-    assert "exceeds" in response.json()["error"]["message"]
+    assert response.status_code == 413
+    body = assert_fits_openapi(openapi_document(), PATH, response, models.Error, "post")
+    assert body == {
+        "error": {
+            "code": "request_too_large",
+            "message": "the request body is larger than the limit of 1,000,000 bytes",
+        }
+    }
 
 
 def test_a_post_takes_no_query_parameters(seeded_server: TestClient) -> None:
@@ -192,10 +205,10 @@ async def test_statements_do_not_grow_with_the_number_of_ids(rest_on: httpx2.Asy
 
 
 async def test_external_ids_are_looked_up_with_one_more_statement(rest_on: httpx2.AsyncClient) -> None:
-    ids = [f"orcid:{ORCID}", f"https://orcid.org/{ORCID}", "orcid:0000-0002-1825-0098", encode_id("Author", 2)]
+    ids = [f"orcid:{ORCID}", f"https://orcid.org/{ORCID}", "orcid:0000-0002-1694-233X", encode_id("Author", 2)]
     items, statements = await posted(rest_on, ids)
     assert items[0] == items[1]
     assert (items[0]["id"], items[0]["name"]) == (encode_id("Author", 1), OWNER)
-    assert items[2] is None  # a bad check digit: malformed
+    assert items[2] is None  # well formed, attached to nobody
     assert items[3] is not None
     assert len(statements) == 4

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -97,19 +97,28 @@ def database_url(server_url: str, template_database: str) -> Iterator[str]:
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture
-def own_server() -> Iterator[EmbeddedPostgres]:
-    """A PostgreSQL server of this test's own, so that stopping or crashing it disturbs no other test."""
-    folder = Path(tempfile.mkdtemp(prefix="sg-restart-"))
+@contextmanager
+def embedded_server_of_its_own(prefix: str, *, start: bool = True) -> Iterator[EmbeddedPostgres]:
+    """An embedded server in a temporary folder of its own, stopped and removed afterwards, so that
+    stopping, killing or crashing it disturbs no other test."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     folder.chmod(0o755)  # as root the server runs as an unprivileged user, which must enter the folder
     server = EmbeddedPostgres(folder / "db")
-    server.start()
+    if start:
+        server.start()
     try:
         yield server
     finally:
         if server.is_running():
             server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def own_server() -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL server of this test's own."""
+    with embedded_server_of_its_own("sg-restart-") as server:
+        yield server
 
 
 @pytest.fixture

@@ -23,6 +23,19 @@ def kill_postmaster_immediately(server: EmbeddedPostgres) -> None:
         time.sleep(0.05)
 
 
+def kill_postmaster(server: EmbeddedPostgres) -> int:
+    """SIGKILL the postmaster, as `kill -9` or the OOM killer would: its lock files stay behind and its
+    backends end on their own. Waits until it is gone (a zombie counts as gone); returns its pid."""
+    pid = server.postmaster_pid()
+    assert pid is not None, "the server is not running"
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while server.is_running():
+        assert time.monotonic() < deadline, "the postmaster outlived SIGKILL by 10 s"
+        time.sleep(0.05)
+    return pid
+
+
 def crash_a_backend(server: EmbeddedPostgres) -> None:
     """SIGKILL one backend, as the OOM killer would: the postmaster ends every other session and runs
     crash recovery, refusing connections meanwhile ("the database system is in recovery mode")."""

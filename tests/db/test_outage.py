@@ -11,15 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
 import signal
 import socket
-import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
 
 import asyncpg
 import pytest
+from conftest import embedded_server_of_its_own
 from outages import kill_postmaster_immediately, wait_until_it_accepts_connections
 
 from api.db.embedded import EmbeddedPostgres
@@ -30,15 +28,8 @@ from api.errors import DatabaseNotReadyError
 
 @pytest.fixture(scope="module")
 def module_server() -> Iterator[EmbeddedPostgres]:
-    folder = Path(tempfile.mkdtemp(prefix="sg-outage-"))
-    folder.chmod(0o755)  # as root the server runs as an unprivileged user, which must enter the folder
-    server = EmbeddedPostgres(folder / "db")
-    try:
+    with embedded_server_of_its_own("sg-outage-", start=False) as server:
         yield server
-    finally:
-        if server.is_running():
-            server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

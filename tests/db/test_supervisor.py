@@ -4,45 +4,25 @@ cannot be started again turns /healthz to 503; a server stopped after the superv
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import signal
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import asyncpg
 import pytest
+from conftest import embedded_server_of_its_own
+from outages import kill_postmaster
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.db.embedded import EmbeddedPostgres, process_alive
+from api.db.embedded import EmbeddedPostgres
 from api.db.supervisor import ServerSupervisor
 from api.settings import Settings
 
 
 @pytest.fixture
 def server() -> Iterator[EmbeddedPostgres]:
-    folder = Path(tempfile.mkdtemp(prefix="sg-supervised-"))
-    folder.chmod(0o755)
-    embedded = EmbeddedPostgres(folder / "db")
-    embedded.start()
-    yield embedded
-    if embedded.is_running():
-        embedded.stop()
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def _kill_postmaster(server: EmbeddedPostgres) -> int:
-    pid = server.postmaster_pid()
-    assert pid is not None
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while process_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not server.is_running()
-    return pid
+    with embedded_server_of_its_own("sg-supervised-") as embedded:
+        yield embedded
 
 
 def _break_configuration(server: EmbeddedPostgres) -> None:
@@ -71,7 +51,7 @@ async def test_a_killed_server_is_started_again_and_keeps_committed_data(server:
     supervisor = ServerSupervisor(server, check_interval=0.1, retry_delay=0.2)
     supervisor.start()
     try:
-        killed = await asyncio.to_thread(_kill_postmaster, server)
+        killed = await asyncio.to_thread(kill_postmaster, server)
         for _ in range(300):
             if supervisor.restarts:
                 break
@@ -89,7 +69,7 @@ async def test_a_server_that_cannot_start_again_is_reported_after_the_given_atte
     supervisor.start()
     try:
         _break_configuration(server)
-        await asyncio.to_thread(_kill_postmaster, server)
+        await asyncio.to_thread(kill_postmaster, server)
         await asyncio.wait_for(supervisor.gave_up.wait(), timeout=120)
     finally:
         await supervisor.stop()
@@ -115,7 +95,7 @@ def test_healthz_fails_once_the_embedded_server_is_lost_for_good(server: Embedde
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         assert client.get("/healthz").status_code == 200
         _break_configuration(server)
-        _kill_postmaster(server)
+        kill_postmaster(server)
         deadline = time.monotonic() + 120
         while client.get("/healthz").status_code == 200 and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -1,0 +1,83 @@
+"""What the store can hold, and fitting each record a reader made to it before the writer sees it.
+
+The limits are the bulk writer's (api/ingest/bulk.py, `check_record`): a record past one is malformed there.
+Real dumps hold records that are valid in their source's schema but hold text the store cannot keep as
+given; `fit_record`, which the import applies to every record read (api/ingest/run.py), makes them fit
+where the data model allows:
+
+- Control characters (C0 but tab, line feed and carriage return; DEL) in the texts stored (titles,
+  abstracts, names, affiliations, institution names): each run of them, with the spaces around it, is read
+  as one space (as nothing at either end of the text). PostgreSQL cannot store NUL, and the others are
+  debris of conversions (a PDF's lost ligature, a separator), never text; the Crossref reader already
+  reads them so inside markup. Not counted: no character of text is lost. Ids are not fitted: an id with
+  a control character is malformed, and the readers refuse it.
+
+What a reader can judge only from the source (an ORCID failing its check digit, a figure out of range) it
+judges itself, naming the field by its path (api/ingest/fields.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from api.ingest.model import Byline, Institution, Person, Record, Skipped, Work
+
+MAX_COUNT = 2**31 - 1  # a PostgreSQL integer
+MAX_TITLE_BYTES = 2000  # an index entry holds at most ~2700 bytes
+MAX_NAME_BYTES = 1000
+MAX_ID_CHARS = 400
+MAX_TEXT_BYTES = 1_000_000  # a tsvector's limit
+
+_CONTROLS = re.compile(r"[ \t]*[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+[ \t]*")
+
+
+def without_controls(text: str) -> str:
+    """`text` with each run of control characters (and the spaces around it) as one space, stripped."""
+    if _CONTROLS.search(text) is None:
+        return text  # nearly always: no copy
+    return _CONTROLS.sub(" ", text).strip()
+
+
+def fit_record(record: Record) -> tuple[Record | None, list[Skipped]]:
+    """`record` fitted to the store (see the module), or None when it cannot be; and what was left out of
+    it, each as a `Skipped` whose reason names the field."""
+    left_out: list[Skipped] = []
+    if isinstance(record, Work):
+        return _work(record, left_out), left_out
+    return _person(record, left_out), left_out
+
+
+def _work(work: Work, left_out: list[Skipped]) -> Work:
+    if work.ids_only:
+        return work
+    title = without_controls(work.title)
+    abstract = None if work.abstract is None else without_controls(work.abstract)
+    authors = tuple(_byline(byline) for byline in work.authors)
+    if (title, abstract, authors) == (work.title, work.abstract, work.authors):
+        return work
+    return dataclasses.replace(work, title=title, abstract=abstract, authors=authors)
+
+
+def _byline(byline: Byline) -> Byline:
+    name = without_controls(byline.name)
+    affiliation = None if byline.affiliation is None else without_controls(byline.affiliation)
+    institutions = tuple(_institution(institution) for institution in byline.institutions)
+    if (name, affiliation, institutions) == (byline.name, byline.affiliation, byline.institutions):
+        return byline
+    return dataclasses.replace(byline, name=name, affiliation=affiliation, institutions=institutions)
+
+
+def _institution(institution: Institution) -> Institution:
+    name = without_controls(institution.name)
+    return institution if name == institution.name else dataclasses.replace(institution, name=name)
+
+
+def _person(person: Person, left_out: list[Skipped]) -> Person | None:
+    if person.ids_only:
+        return person
+    name = without_controls(person.name)
+    works = tuple(_work(work, left_out) for work in person.works)
+    if (name, works) == (person.name, person.works):
+        return person
+    return dataclasses.replace(person, name=name, works=works)

@@ -1,0 +1,59 @@
+"""Fitting a record as read to what the store holds (api/ingest/limits.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.ingest.limits import fit_record, without_controls
+from api.ingest.model import Byline, Institution, PaperId, Person, Work
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("Plain text", "Plain text"),
+        ("Nul\x00 in a title\x00", "Nul in a title"),
+        ("run\x00\x01\x1b of them", "run of them"),
+        ("lost\x00ligature", "lost ligature"),
+        ("del\x7f", "del"),
+        ("tab\tand\nline\r\nbreaks kept", "tab\tand\nline\r\nbreaks kept"),
+        ("\x00", ""),
+    ],
+)
+def test_control_characters_are_read_as_one_space(text: str, read: str) -> None:
+    assert without_controls(text) == read
+
+
+def test_every_stored_text_of_a_work_is_fitted_and_its_ids_are_not() -> None:
+    work = Work(
+        source="openalex",
+        ids=(PaperId("openalex", "W1"),),
+        title="A\x00 Title",
+        abstract="An\x00 abstract",
+        authors=(Byline("Ada\x00 Lovelace", 1, institutions=(Institution("MIT\x00"),), affiliation="MIT\x00"),),
+    )
+
+    fitted, left_out = fit_record(work)
+
+    assert fitted == Work(
+        source="openalex",
+        ids=(PaperId("openalex", "W1"),),
+        title="A Title",
+        abstract="An abstract",
+        authors=(Byline("Ada Lovelace", 1, institutions=(Institution("MIT"),), affiliation="MIT"),),
+    )
+    assert left_out == []
+
+
+def test_a_record_that_fits_is_returned_as_it_is() -> None:
+    work = Work(source="arxiv", ids=(PaperId("arxiv", "2101.00001"),), title="Fine", authors=(Byline("Ada", 1),))
+    person = Person(source="semanticscholar", ids=(), name="Ada", works=(work,))
+    assert fit_record(work)[0] is work
+    assert fit_record(person)[0] is person
+
+
+def test_a_persons_name_and_papers_are_fitted() -> None:
+    work = Work(source="semanticscholar", ids=(PaperId("s2", "1"),), title="A\x00 Title")
+    fitted, _ = fit_record(Person(source="semanticscholar", ids=(), name="Grace\x00 Hopper", works=(work,)))
+    assert isinstance(fitted, Person)
+    assert (fitted.name, fitted.works[0].title) == ("Grace Hopper", "A Title")

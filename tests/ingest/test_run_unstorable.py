@@ -1,0 +1,124 @@
+"""Records real dumps hold that are valid in their source's schema but hold something the store cannot keep as
+given (a NUL character, a title or a name past the writer's limits, an ORCID failing its check digit, a
+figure out of range): a default import (`--on-error fail`) goes past them, imports what the data model
+allows, and counts what it left out in the summary's `skipped` and the reject file (docs/importing.md,
+"Incomplete records"). Malformed input keeps failing by default.
+
+Every import runs through the command (api.cli.main) on a real database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from api.cli import main
+
+S2_PAPER_ID = "2d5673caa9e6af3a7b82a43f19ee920992db07ad"
+
+
+@dataclass
+class Imported:
+    """What a default import of a JSON-lines file did: its exit status, summary and reject file entries."""
+
+    status: int
+    summary: dict[str, Any]
+    rejects: list[dict[str, Any]]
+    err: str
+
+    def left_out(self) -> list[tuple[int, str, str]]:
+        return [(entry["line"], entry["kind"], entry["reason"]) for entry in self.rejects]
+
+
+def import_lines(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], format_name: str, records: list[object]
+) -> Imported:
+    path = tmp_path / f"{format_name}.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    rejects = tmp_path / f"{format_name}.rejects.jsonl"
+    status = main(["ingest", format_name, str(path), "--rejects", str(rejects), "--database-url", database_url,
+                   "--json", "--as-of", "2026-11-27"])  # fmt: skip
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out.splitlines()[-1]) if captured.out.strip() else {}
+    entries = [json.loads(line) for line in rejects.read_text().splitlines()] if rejects.exists() else []
+    assert all(entry["path"] == str(path) for entry in entries)
+    return Imported(status, summary, entries, captured.err)
+
+
+def fetch(database_url: str, sql: str) -> list[tuple[Any, ...]]:
+    async def read() -> list[tuple[Any, ...]]:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return [tuple(row) for row in await connection.fetch(sql)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(read())
+
+
+# --- 1. NUL and other control characters in text: read as spaces, the record imported ------------------
+
+NUL_RECORDS: dict[str, list[object]] = {
+    "arxiv": [
+        {"id": "2101.00001", "title": "A Good Paper", "authors_parsed": [["Babbage", "Charles", ""]]},
+        {"id": "2101.00002", "title": "Nul\u0000 in\u0001 a Title\u0000", "abstract": "  An\u0000 abstract\u001b",
+         "authors_parsed": [["Lovelace\u0000", "Ada", "", "MIT\u0000"]]},
+    ],
+    "crossref": [
+        {"DOI": "10.1234/good", "title": ["A Good Paper"], "author": [{"given": "Charles", "family": "Babbage"}]},
+        {"DOI": "10.1234/nul", "title": ["Nul\u0000 in\u0001 a Title\u0000"],
+         "abstract": "<jats:p>An\u0000 abstract\u001b</jats:p>",
+         "author": [{"given": "Ada\u0000", "family": "Lovelace", "affiliation": [{"name": "MIT\u0000"}]}]},
+    ],
+    "openalex": [
+        {"id": "W1", "title": "A Good Paper",
+         "authorships": [{"author_position": "first", "author": {"id": "A1", "display_name": "Charles Babbage"}}]},
+        {"id": "W2", "title": "Nul\u0000 in\u0001 a Title\u0000",
+         "abstract_inverted_index": {"An\u0000": [0], "abstract\u001b": [1]},
+         "authorships": [{"author_position": "first", "author": {"id": "A2", "display_name": "Ada\u0000 Lovelace"},
+                          "raw_affiliation_strings": ["MIT\u0000"], "institutions": [{"display_name": "MIT\u0000"}]}]},
+    ],
+    "semanticscholar": [
+        {"corpusid": 1, "title": "A Good Paper", "authors": [{"authorId": "1", "name": "Charles Babbage"}]},
+        {"paperId": S2_PAPER_ID, "title": "Nul\u0000 in\u0001 a Title\u0000", "abstract": "An\u0000 abstract\u001b",
+         "authors": [{"authorId": "2", "name": "Ada\u0000 Lovelace"}]},
+        {"authorId": "3", "name": "Grace\u0000 Hopper", "affiliations": ["Yale\u0000"]},
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("format_name", NUL_RECORDS)
+def test_nul_and_other_control_characters_in_text_are_read_as_spaces_and_the_record_imported(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], format_name: str
+) -> None:
+    imported = import_lines(database_url, tmp_path, capsys, format_name, NUL_RECORDS[format_name])
+
+    assert imported.status == 0, imported.err
+    assert (imported.summary["rejected"], imported.summary.get("skipped", {})) == (0, {})
+    assert imported.rejects == []
+    assert fetch(database_url, "SELECT title FROM papers ORDER BY title") == [("A Good Paper",), ("Nul in a Title",)]
+    assert fetch(database_url, "SELECT abstract FROM papers WHERE abstract IS NOT NULL") == [("An abstract",)]
+    assert ("Ada Lovelace",) in fetch(database_url, "SELECT name FROM authors")
+    if format_name == "semanticscholar":
+        assert ("Grace Hopper",) in fetch(database_url, "SELECT name FROM authors")
+    else:
+        assert fetch(database_url, "SELECT affiliation FROM authorships WHERE affiliation IS NOT NULL") == [("MIT",)]
+        assert fetch(database_url, "SELECT name FROM institutions") == [("MIT",)]
+
+
+def test_an_id_holding_a_nul_character_stays_malformed(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = [{"id": "W1", "title": "A Good Paper"}, {"id": "W2", "title": "T", "doi": "10.1234/a\u0000b"}]
+
+    imported = import_lines(database_url, tmp_path, capsys, "openalex", records)
+
+    assert imported.status == 1
+    assert "openalex.jsonl:2: doi: 'doi:10.1234/a\\x00b' is not a DOI" in imported.err
+    assert fetch(database_url, "SELECT count(*) FROM papers") == [(0,)]

@@ -11,6 +11,10 @@ where the data model allows:
   debris of conversions (a PDF's lost ligature, a separator), never text; the Crossref reader already
   reads them so inside markup. Not counted: no character of text is lost. Ids are not fitted: an id with
   a control character is malformed, and the readers refuse it.
+- A title over `MAX_TITLE_BYTES` is cut at a word boundary and ends in "…" (OVERLONG_TITLES). Such a
+  "title" is an abstract, a table of contents or a reference list deposited in the wrong field; leaving
+  the work out would lose its ids, byline and citations (and every reference to it would wait forever),
+  while the head of the text still names it. The "…" says it is cut; the reject file keeps the record.
 
 What a reader can judge only from the source (an ORCID failing its check digit, a figure out of range) it
 judges itself, naming the field by its path (api/ingest/fields.py).
@@ -21,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from api.ingest.model import Byline, Institution, Person, Record, Skipped, Work
+from api.ingest.model import OVERLONG_TITLES, Byline, Institution, Person, Record, Skipped, Work
 
 MAX_COUNT = 2**31 - 1  # a PostgreSQL integer
 MAX_TITLE_BYTES = 2000  # an index entry holds at most ~2700 bytes
@@ -30,6 +34,7 @@ MAX_ID_CHARS = 400
 MAX_TEXT_BYTES = 1_000_000  # a tsvector's limit
 
 _CONTROLS = re.compile(r"[ \t]*[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+[ \t]*")
+CUT_MARK = "…"
 
 
 def without_controls(text: str) -> str:
@@ -39,19 +44,50 @@ def without_controls(text: str) -> str:
     return _CONTROLS.sub(" ", text).strip()
 
 
+def bytes_over(text: str, limit: int) -> int | None:
+    """The length of `text` in UTF-8 bytes when it is over `limit`, else None."""
+    if len(text) * 4 <= limit:
+        return None  # too short to be over, whatever its characters: no encoding
+    size = len(text.encode())
+    return size if size > limit else None
+
+
+def cut_title(title: str) -> str:
+    """`title` cut to `MAX_TITLE_BYTES` with the cut mark: at the last space that keeps at least half of
+    what fits (else at a character: a title without spaces, in Chinese or Japanese, or a formula)."""
+    room = MAX_TITLE_BYTES - len(CUT_MARK.encode())
+    encoded = title.encode()
+    head = encoded[:room].decode("utf-8", "ignore")  # whole characters only
+    if not encoded[room : room + 1].isspace():  # the cut falls inside a word
+        space = max(map(head.rfind, " \t\n"))
+        if space >= len(head) // 2:
+            head = head[:space]
+    return head.rstrip(" \t\n,;:") + CUT_MARK
+
+
 def fit_record(record: Record) -> tuple[Record | None, list[Skipped]]:
     """`record` fitted to the store (see the module), or None when it cannot be; and what was left out of
     it, each as a `Skipped` whose reason names the field."""
     left_out: list[Skipped] = []
     if isinstance(record, Work):
-        return _work(record, left_out), left_out
+        return _work(record, "", left_out), left_out
     return _person(record, left_out), left_out
 
 
-def _work(work: Work, left_out: list[Skipped]) -> Work:
+def _work(work: Work, where: str, left_out: list[Skipped]) -> Work:
     if work.ids_only:
         return work
     title = without_controls(work.title)
+    size = bytes_over(title, MAX_TITLE_BYTES)
+    if size is not None:
+        title = cut_title(title)
+        left_out.append(
+            Skipped(
+                OVERLONG_TITLES,
+                f"{where}title: {size:,} bytes, over the limit of {MAX_TITLE_BYTES:,}: imported cut to "
+                f"{len(title.encode()):,} bytes, ending in {CUT_MARK!r}",
+            )
+        )
     abstract = None if work.abstract is None else without_controls(work.abstract)
     authors = tuple(_byline(byline) for byline in work.authors)
     if (title, abstract, authors) == (work.title, work.abstract, work.authors):
@@ -77,7 +113,7 @@ def _person(person: Person, left_out: list[Skipped]) -> Person | None:
     if person.ids_only:
         return person
     name = without_controls(person.name)
-    works = tuple(_work(work, left_out) for work in person.works)
+    works = tuple(_work(work, f"paper {number}: ", left_out) for number, work in enumerate(person.works, 1))
     if (name, works) == (person.name, person.works):
         return person
     return dataclasses.replace(person, name=name, works=works)

@@ -34,6 +34,7 @@ class RecordError(ValueError):
 
 UNTITLED_WORKS = "untitled_works"
 UNNAMED_AUTHORS = "unnamed_authors"
+OVERLONG_TITLES = "overlong_titles"  # imported, the title cut (api/ingest/limits.py)
 
 
 class IncompleteRecord(Exception):
@@ -48,8 +49,9 @@ class IncompleteRecord(Exception):
 
 @dataclass(frozen=True)
 class Skipped:
-    """In a reader's list of records, an item of a batch left out (as IncompleteRecord would for a record,
-    or a Crossref item that is not a paper), so that the batch's other items are read."""
+    """What was left out, counted under `kind`: in a reader's list of records, an item of a batch left out
+    (as IncompleteRecord would for a record, or a Crossref item that is not a paper), so that the batch's
+    other items are read; or a part left out of a record that is imported (a title cut to fit the store)."""
 
     kind: str
     reason: str

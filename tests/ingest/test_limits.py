@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.ingest.limits import fit_record, without_controls
-from api.ingest.model import Byline, Institution, PaperId, Person, Work
+from api.ingest.limits import MAX_TITLE_BYTES, cut_title, fit_record, without_controls
+from api.ingest.model import OVERLONG_TITLES, Byline, Institution, PaperId, Person, Skipped, Work
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,35 @@ def test_a_persons_name_and_papers_are_fitted() -> None:
     fitted, _ = fit_record(Person(source="semanticscholar", ids=(), name="Grace\x00 Hopper", works=(work,)))
     assert isinstance(fitted, Person)
     assert (fitted.name, fitted.works[0].title) == ("Grace Hopper", "A Title")
+
+
+def test_a_title_over_the_limit_is_cut_at_a_word_boundary_with_the_cut_mark() -> None:
+    title = "Word" + " word" * 600
+    cut = cut_title(title)
+    assert cut == "Word" + " word" * 398 + "…"
+    assert len(cut.encode()) == 1997 <= MAX_TITLE_BYTES
+
+
+def test_a_title_cut_right_after_a_word_keeps_that_word() -> None:
+    title = "x" * 1996 + " tail"
+    assert cut_title(title) == "x" * 1996 + "…"
+
+
+def test_a_title_without_spaces_is_cut_at_a_character() -> None:
+    title = "題" * 1000  # 3,000 bytes
+    cut = cut_title(title)
+    assert cut == "題" * 665 + "…"
+    assert len(cut.encode()) == 1998
+
+
+def test_a_cut_title_is_counted_naming_the_paper_of_a_person() -> None:
+    work = Work(source="semanticscholar", ids=(PaperId("s2", "1"),), title="Word" + " word" * 600)
+    fitted, left_out = fit_record(Person(source="semanticscholar", ids=(), name="Ada", works=(work,)))
+    assert isinstance(fitted, Person)
+    assert fitted.works[0].title.endswith("…")
+    assert left_out == [
+        Skipped(
+            OVERLONG_TITLES,
+            "paper 1: title: 3,004 bytes, over the limit of 2,000: imported cut to 1,997 bytes, ending in '…'",
+        )
+    ]

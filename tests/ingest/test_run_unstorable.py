@@ -122,3 +122,36 @@ def test_an_id_holding_a_nul_character_stays_malformed(
     assert imported.status == 1
     assert "openalex.jsonl:2: doi: 'doi:10.1234/a\\x00b' is not a DOI" in imported.err
     assert fetch(database_url, "SELECT count(*) FROM papers") == [(0,)]
+
+
+# --- 2. titles: none without a letter or digit (left out), none over the limit (cut, counted) -----------
+
+LONG_TITLE = "Word" + " word" * 600  # 3,004 bytes: an abstract, or a list of chapters, deposited as the title
+
+
+def test_a_title_over_the_limit_is_cut_at_a_word_boundary_and_counted_and_one_without_text_is_left_out(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = [
+        {"DOI": "10.1234/good", "title": ["A Good Paper"]},
+        {"DOI": "10.1234/long", "title": [LONG_TITLE], "author": [{"given": "Ada", "family": "Lovelace"}]},
+        *({"DOI": f"10.1234/untitled.{n}", "title": [title]} for n, title in enumerate(["…", "???", "-"])),
+    ]
+
+    imported = import_lines(database_url, tmp_path, capsys, "crossref", records)
+
+    assert imported.status == 0, imported.err
+    assert (imported.summary["read"], imported.summary["rejected"]) == (2, 0)
+    assert imported.summary["skipped"] == {"overlong_titles": 1, "untitled_works": 3}
+    ((title,),) = fetch(database_url, "SELECT title FROM papers WHERE title <> 'A Good Paper'")
+    assert title.endswith(" word…")
+    assert len(title.encode()) <= 2000
+    assert LONG_TITLE.startswith(title.removesuffix("…") + " ")
+    assert fetch(database_url, "SELECT count(*) FROM authorships") == [(1,)]
+    assert imported.left_out() == [
+        (2, "overlong_titles", f"title: 3,004 bytes, over the limit of 2,000: imported cut to {len(title.encode()):,} "
+                               "bytes, ending in '…'"),
+        (3, "untitled_works", "title: '…' has no letter or digit"),
+        (4, "untitled_works", "title: '???' has no letter or digit"),
+        (5, "untitled_works", "title: '-' has no letter or digit"),
+    ]  # fmt: skip

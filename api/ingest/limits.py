@@ -15,6 +15,9 @@ where the data model allows:
   "title" is an abstract, a table of contents or a reference list deposited in the wrong field; leaving
   the work out would lose its ids, byline and citations (and every reference to it would wait forever),
   while the head of the text still names it. The "…" says it is cut; the reject file keeps the record.
+- A name over `MAX_NAME_BYTES` is no one's name (a whole author list, an affiliation in the name field):
+  in a byline the entry is left out, as readers leave out an entry without a name, and the byline is
+  then incomplete; an author record is left out whole (OVERLONG_NAMES either way).
 
 What a reader can judge only from the source (an ORCID failing its check digit, a figure out of range) it
 judges itself, naming the field by its path (api/ingest/fields.py).
@@ -24,8 +27,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
 
-from api.ingest.model import OVERLONG_TITLES, Byline, Institution, Person, Record, Skipped, Work
+from api.ingest.model import OVERLONG_NAMES, OVERLONG_TITLES, Byline, Institution, Person, Record, Skipped, Work
 
 MAX_COUNT = 2**31 - 1  # a PostgreSQL integer
 MAX_TITLE_BYTES = 2000  # an index entry holds at most ~2700 bytes
@@ -89,10 +93,28 @@ def _work(work: Work, where: str, left_out: list[Skipped]) -> Work:
             )
         )
     abstract = None if work.abstract is None else without_controls(work.abstract)
-    authors = tuple(_byline(byline) for byline in work.authors)
+    authors = tuple(_bylines(work.authors, where, left_out))
     if (title, abstract, authors) == (work.title, work.abstract, work.authors):
         return work
-    return dataclasses.replace(work, title=title, abstract=abstract, authors=authors)
+    complete = work.authors_complete and len(authors) == len(work.authors)
+    return dataclasses.replace(work, title=title, abstract=abstract, authors=authors, authors_complete=complete)
+
+
+def _bylines(bylines: tuple[Byline, ...], where: str, left_out: list[Skipped]) -> Iterator[Byline]:
+    for number, byline in enumerate(bylines, 1):
+        fitted = _byline(byline)
+        size = bytes_over(fitted.name, MAX_NAME_BYTES)
+        if size is None:
+            yield fitted
+            continue
+        place = byline.position if byline.position is not None else number
+        left_out.append(
+            Skipped(
+                OVERLONG_NAMES,
+                f"{where}author {place}'s name: {size:,} bytes, over the limit of {MAX_NAME_BYTES:,}: the byline "
+                "entry is left out",
+            )
+        )
 
 
 def _byline(byline: Byline) -> Byline:
@@ -113,6 +135,11 @@ def _person(person: Person, left_out: list[Skipped]) -> Person | None:
     if person.ids_only:
         return person
     name = without_controls(person.name)
+    size = bytes_over(name, MAX_NAME_BYTES)
+    if size is not None:
+        reason = f"the author's name: {size:,} bytes, over the limit of {MAX_NAME_BYTES:,}: the author is left out"
+        left_out.append(Skipped(OVERLONG_NAMES, reason))
+        return None
     works = tuple(_work(work, f"paper {number}: ", left_out) for number, work in enumerate(person.works, 1))
     if (name, works) == (person.name, person.works):
         return person

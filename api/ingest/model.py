@@ -35,6 +35,7 @@ class RecordError(ValueError):
 UNTITLED_WORKS = "untitled_works"
 UNNAMED_AUTHORS = "unnamed_authors"
 OVERLONG_TITLES = "overlong_titles"  # imported, the title cut (api/ingest/limits.py)
+OVERLONG_NAMES = "overlong_names"  # a byline entry, or an author record, left out (api/ingest/limits.py)
 
 
 class IncompleteRecord(Exception):

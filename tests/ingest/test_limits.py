@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.ingest.limits import MAX_TITLE_BYTES, cut_title, fit_record, without_controls
-from api.ingest.model import OVERLONG_TITLES, Byline, Institution, PaperId, Person, Skipped, Work
+from api.ingest.model import OVERLONG_NAMES, OVERLONG_TITLES, Byline, Institution, PaperId, Person, Skipped, Work
 
 
 @pytest.mark.parametrize(
@@ -88,4 +88,18 @@ def test_a_cut_title_is_counted_naming_the_paper_of_a_person() -> None:
             OVERLONG_TITLES,
             "paper 1: title: 3,004 bytes, over the limit of 2,000: imported cut to 1,997 bytes, ending in '…'",
         )
+    ]
+
+
+def test_a_byline_entry_whose_name_is_over_the_limit_is_left_out_and_the_byline_is_incomplete() -> None:
+    bylines = (Byline("Ada Lovelace", None), Byline("x " * 600, None), Byline("Charles Babbage", None))
+    work = Work(source="crossref", ids=(PaperId("doi", "10.1/a"),), title="T", authors=bylines)
+
+    fitted, left_out = fit_record(work)
+
+    assert isinstance(fitted, Work)
+    assert [byline.name for byline in fitted.authors] == ["Ada Lovelace", "Charles Babbage"]
+    assert fitted.authors_complete is False
+    assert left_out == [
+        Skipped(OVERLONG_NAMES, "author 2's name: 1,200 bytes, over the limit of 1,000: the byline entry is left out")
     ]

@@ -155,3 +155,36 @@ def test_a_title_over_the_limit_is_cut_at_a_word_boundary_and_counted_and_one_wi
         (4, "untitled_works", "title: '???' has no letter or digit"),
         (5, "untitled_works", "title: '-' has no letter or digit"),
     ]  # fmt: skip
+
+
+# --- 3. names over the limit: the byline entry left out (the work imported), the author record left out --
+
+LONG_NAME = "; ".join(f"Author Number {n}" for n in range(80))  # 1,428 bytes: a whole author list in one field
+
+
+def test_a_name_over_the_limit_leaves_out_its_byline_entry_or_its_author_record_and_is_counted(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = [
+        {"id": "W1", "title": "A Paper",
+         "authorships": [{"author_position": "first", "author": {"id": "A1", "display_name": "Ada Lovelace"}},
+                         {"author_position": "middle", "author": {"id": "A2", "display_name": LONG_NAME}},
+                         {"author_position": "last", "author": {"id": "A3", "display_name": "—"}}]},
+        {"id": "A2", "display_name": LONG_NAME, "works_count": 3, "updated_date": "2024-01-01"},
+        {"id": "A4", "display_name": "Charles Babbage"},
+    ]  # fmt: skip
+
+    imported = import_lines(database_url, tmp_path, capsys, "openalex", records)
+
+    assert imported.status == 0, imported.err
+    assert (imported.summary["read"], imported.summary["rejected"]) == (2, 0)
+    assert imported.summary["skipped"] == {"overlong_names": 2}
+    assert imported.left_out() == [
+        (1, "overlong_names", "author 2's name: 1,428 bytes, over the limit of 1,000: the byline entry is left out"),
+        (2, "overlong_names", "the author's name: 1,428 bytes, over the limit of 1,000: the author is left out"),
+    ]
+    assert fetch(database_url, "SELECT title, authors_complete FROM papers") == [("A Paper", False)]
+    assert fetch(database_url, "SELECT a.name, s.position FROM authorships s JOIN authors a ON a.id = s.author_id") == [
+        ("Ada Lovelace", 1)
+    ]
+    assert fetch(database_url, "SELECT name FROM authors ORDER BY name") == [("Ada Lovelace",), ("Charles Babbage",)]

@@ -7,6 +7,7 @@
     ├── DatabaseNotReadyError         the database is unreachable or not migrated to the code's head
     ├── NotFoundError                 a looked-up object does not exist
     ├── InvalidInputError             a request argument is malformed (a cursor, an id, a limit)
+    │   └── CheckDigitError           an id well formed but for its check digit (an ORCID iD with a typo)
     └── IngestError                   an import failed; nothing was written
         └── InputFormatError          a record in an input file is malformed: names file, line, reason
             └── DamagedInputError     an input cannot be read past a line (truncated, or corrupt gzip data)
@@ -44,6 +45,11 @@ class NotFoundError(ScholarGraphError):
 
 class InvalidInputError(ScholarGraphError):
     """A request argument is malformed: a cursor, a global id, a page size out of range."""
+
+
+class CheckDigitError(InvalidInputError):
+    """An id that is well formed but whose check digit does not match: a typo or a corruption. It names no
+    one, or someone else, so it is never used; importers leave it out of a record they otherwise read."""
 
 
 class IngestError(ScholarGraphError):

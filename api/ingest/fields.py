@@ -25,9 +25,9 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Literal, NoReturn
 
-from api.errors import InvalidInputError
+from api.errors import CheckDigitError, InvalidInputError
 from api.ids import Kind, normalise_external_id, parse_external_id
-from api.ingest.model import AuthorId, PaperId, RecordError
+from api.ingest.model import INVALID_ORCIDS, AuthorId, PaperId, RecordError, Skipped
 
 Obj = Mapping[str, object]
 """A decoded JSON object."""
@@ -213,5 +213,21 @@ def author_id(scheme: Literal["s2", "orcid"], value: str, path: str) -> AuthorId
     """The author id `value` (see `external_id`) read from the field at `path`; RecordError if malformed."""
     try:
         return AuthorId(scheme, external_id("Author", scheme, value))
+    except InvalidInputError as error:
+        raise RecordError(where(path) + str(error)) from error
+
+
+def orcid(value: str, path: str, left_out: list[Skipped]) -> AuthorId | None:
+    """The ORCID iD `value` read from the field at `path`; RecordError if it is not one.
+
+    One well formed but for its check digit is a typo (real dumps hold them): it names no one, or someone
+    else, so it must never match an author. It is left out, listed in `left_out` (INVALID_ORCIDS), and
+    None returned: the author is read without it.
+    """
+    try:
+        return AuthorId("orcid", external_id("Author", "orcid", value))
+    except CheckDigitError as error:
+        left_out.append(Skipped(INVALID_ORCIDS, where(path) + f"{error}; the author is imported without it"))
+        return None
     except InvalidInputError as error:
         raise RecordError(where(path) + str(error)) from error

@@ -36,6 +36,7 @@ UNTITLED_WORKS = "untitled_works"
 UNNAMED_AUTHORS = "unnamed_authors"
 OVERLONG_TITLES = "overlong_titles"  # imported, the title cut (api/ingest/limits.py)
 OVERLONG_NAMES = "overlong_names"  # a byline entry, or an author record, left out (api/ingest/limits.py)
+INVALID_ORCIDS = "invalid_orcids"  # an ORCID iD failing its check digit, left out of the author (readers)
 
 
 class IncompleteRecord(Exception):
@@ -52,7 +53,8 @@ class IncompleteRecord(Exception):
 class Skipped:
     """What was left out, counted under `kind`: in a reader's list of records, an item of a batch left out
     (as IncompleteRecord would for a record, or a Crossref item that is not a paper), so that the batch's
-    other items are read; or a part left out of a record that is imported (a title cut to fit the store)."""
+    other items are read; or a part left out of a record that is imported (a title cut to fit the store, an
+    ORCID iD that fails its check digit)."""
 
     kind: str
     reason: str

@@ -42,7 +42,7 @@ def _reader(name: str, as_of: dt.date) -> Callable[[object], Read]:
     if name == "semanticscholar":
         return lambda value: semanticscholar.read_s2(value, as_of=as_of)
     if name == "openalex":
-        return lambda value: [*openalex.read_openalex(value)]
+        return openalex.read_openalex
     raise ConfigurationError(f"unknown format {name!r}: expected one of {', '.join(FORMATS)}")
 
 

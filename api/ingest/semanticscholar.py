@@ -24,7 +24,9 @@ title or without any id (S2 lists both) gives no Work of its own, only its link 
 paper response without a title (the field was not requested, as in a `fields=authors,citations`
 response, or S2 has none) gives no Work for the paper itself; its cited papers' Works then carry the link
 in `cited_by`. A record that is not an object, has no id, a value of the wrong type or a malformed DOI,
-arXiv id or ORCID raises RecordError naming the field by its path (`citations[17].authors[2].name`).
+arXiv id or ORCID raises RecordError naming the field by its path (`citations[17].authors[2].name`). An
+ORCID iD well formed but for its check digit is a typo: the author is read without it, and it is listed
+after the records as `Skipped`.
 
 What S2 allows but the store cannot hold raises IncompleteRecord (in a batch or page, a `Skipped` in the
 item's place): a dataset paper without a title, a paper response with a null title and nothing else to
@@ -98,31 +100,37 @@ def read_s2(obj: object, *, as_of: dt.date) -> Read:
     batch or page as `Skipped`; RecordError if malformed, IncompleteRecord if the one record is incomplete."""
     if isinstance(obj, list):
         return _batch(obj, "", as_of)
-    return list(_read(obj, "", as_of))
+    left_out: list[Skipped] = []
+    return [*_read(obj, "", as_of, left_out), *left_out]
 
 
 def _batch(items: list[object], path: str, as_of: dt.date) -> Read:
-    """The records of the items of a batch `[..]` or a page's `data`, each incomplete item `Skipped`."""
+    """The records of the items of a batch `[..]` or a page's `data`, each incomplete item `Skipped`, and
+    after each item's records what they are read without."""
     found: Read = []
     for index, item in enumerate(items):
         item_path = fields.at(path, f"[{index}]")
+        left_out: list[Skipped] = []
         try:
-            found.extend(_read(item, item_path, as_of))
+            found.extend(_read(item, item_path, as_of, left_out))
+            found.extend(left_out)
         except IncompleteRecord as error:
             found.append(Skipped(error.kind, error.reason))  # the reason names the item's field by its path
     return found
 
 
-def _read(obj: object, path: str, as_of: dt.date) -> Read:
+def _read(obj: object, path: str, as_of: dt.date, left_out: list[Skipped]) -> Read:
+    """The records of one item (a batch's items are read by `_batch`); what they are read without (an
+    ORCID iD failing its check digit) goes to `left_out`."""
     record = fields.as_object(obj, path, "a Semantic Scholar record")
     if "paperId" in record:
         return [*_paper_response(record, path)]
     if "authorId" in record:
-        return [_person(record, path, as_of, _API)]
+        return [_person(record, path, as_of, _API, left_out)]
     if "corpusid" in record:
         return [_dataset_paper(record, path)]
     if "authorid" in record:
-        return [_person(record, path, as_of, _DATASET)]
+        return [_person(record, path, as_of, _DATASET, left_out)]
     for wrapper in ("citingPaper", "citedPaper"):
         if wrapper in record:  # an entry of a /citations or /references page: a listing, like a nested paper
             if record[wrapper] is None:
@@ -320,7 +328,7 @@ def _entries(record: Obj, key: str, wrapper: str | None, path: str) -> Iterator[
 # --- authors -------------------------------------------------------------------------------------------
 
 
-def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> Person:
+def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys, left_out: list[Skipped]) -> Person:
     author_id = fields.identifier(record, keys.author_id, path)
     if author_id is None:
         raise RecordError(fields.where(fields.at(path, keys.author_id)) + "the author has no id")
@@ -333,7 +341,9 @@ def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> Person:
         orcid_path = fields.at(external_path, "ORCID")
         single = isinstance(external.get("ORCID"), str)  # one ORCID, or a list of them
         for index, orcid in enumerate(fields.texts(external, "ORCID", external_path)):
-            ids.append(fields.author_id("orcid", orcid, orcid_path if single else f"{orcid_path}[{index}]"))
+            found = fields.orcid(orcid, orcid_path if single else f"{orcid_path}[{index}]", left_out)
+            if found is not None:
+                ids.append(found)
         dblp = fields.texts(external, "DBLP", external_path)
     aliases = tuple(alias for alias in fields.names(record, "aliases", path) if alias != name)
     affiliations = tuple(Institution(name=text) for text in fields.texts(record, "affiliations", path))

@@ -19,6 +19,7 @@ from api.ingest.crossref import (
     read_crossref_value,
 )
 from api.ingest.model import (
+    INVALID_ORCIDS,
     UNTITLED_WORKS,
     AuthorId,
     Byline,
@@ -642,8 +643,40 @@ def test_damage_orcid_not_a_string() -> None:
     assert reason(with_author(ORCID=18250097)) == "author[1].ORCID: expected a string, found the number 18250097"
 
 
-def test_damage_orcid_bad_check_digit() -> None:
-    assert reason(with_author(ORCID="http://orcid.org/0000-0002-1825-0098")).startswith("author[1].ORCID: ")
+def test_damage_orcid_malformed() -> None:
+    assert reason(with_author(ORCID="http://orcid.org/0000-0002-1825")).startswith(
+        "author[1].ORCID: 'orcid:0000-0002-1825' is not an ORCID iD"
+    )
+
+
+def test_an_orcid_failing_its_check_digit_is_left_out_and_listed() -> None:
+    left_out: list[Skipped] = []
+    found = read_crossref(with_author(ORCID="http://orcid.org/0000-0002-1825-0098"), left_out)
+
+    assert [(byline.name, byline.ids) for byline in found.authors][1] == ("Ada Lovelace", ())
+    assert left_out == [
+        Skipped(
+            INVALID_ORCIDS,
+            "author[1].ORCID: 'orcid:0000-0002-1825-0098' is not a valid ORCID iD: its check digit should be 7; "
+            "the author is imported without it",
+        )
+    ]
+
+
+def test_in_a_page_what_a_work_is_read_without_follows_it_named_by_its_place() -> None:
+    page = {"message-type": "work-list", "message": {"items": [with_author(ORCID="0000-0002-1825-0098")]}}
+
+    work, skipped = read_crossref_value(page)
+
+    assert isinstance(work, Work)
+    assert isinstance(skipped, Skipped)
+    assert skipped.reason.startswith("message.items[0]: author[1].ORCID: ")
+
+
+def test_an_orcid_of_an_author_left_out_is_not_listed() -> None:
+    left_out: list[Skipped] = []
+    read_crossref(with_author(given=None, family="", ORCID="0000-0002-1825-0098"), left_out)
+    assert left_out == []
 
 
 def test_damage_affiliation_not_a_list() -> None:

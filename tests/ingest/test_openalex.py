@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from api.ingest.model import (
+    INVALID_ORCIDS,
     UNNAMED_AUTHORS,
     UNTITLED_WORKS,
     AuthorId,
@@ -25,6 +26,7 @@ from api.ingest.model import (
     Person,
     RecordError,
     Reference,
+    Skipped,
     Work,
     YearCounts,
 )
@@ -357,9 +359,9 @@ DAMAGE: dict[str, tuple[object, str]] = {
         _damaged(_state_of_oa(), "authorships", 0, "author", "id", value="https://openalex.org/W1"),
         r"^authorships\[0\]\.author\.id: W1 is not the OpenAlex id of an author",
     ),
-    "ORCID with a wrong check digit": (
-        _damaged(_state_of_oa(), "authorships", 2, "author", "orcid", value="https://orcid.org/0000-0002-9344-7430"),
-        r"^authorships\[2\]\.author\.orcid: .*check digit should be 9",
+    "malformed ORCID": (
+        _damaged(_state_of_oa(), "authorships", 2, "author", "orcid", value="https://orcid.org/0000-0002-9344"),
+        r"^authorships\[2\]\.author\.orcid: 'orcid:0000-0002-9344' is not an ORCID iD",
     ),
     "malformed DOI": (_damaged(_state_of_oa(), "doi", value="https://doi.org/peerj.4375"), "^doi: .*is not a DOI"),
     "institution id of an author": (
@@ -490,6 +492,33 @@ def test_an_authorship_without_a_name_is_left_out_its_place_kept_the_byline_inco
     work = _work(record)
     assert [byline.position for byline in work.authors] == [2, 3]
     assert work.authors_complete is False
+
+
+def test_an_orcid_failing_its_check_digit_is_left_out_of_the_byline_and_listed() -> None:
+    record = _damaged(
+        _state_of_oa(), "authorships", 2, "author", "orcid", value="https://orcid.org/0000-0002-9344-7430"
+    )
+
+    work, left_out = read_openalex(record)
+
+    assert isinstance(work, Work)
+    assert work.authors[2].ids == (AuthorId("openalex", "A5016803849"),)
+    assert left_out == Skipped(
+        INVALID_ORCIDS,
+        "authorships[2].author.orcid: 'orcid:0000-0002-9344-7430' is not a valid ORCID iD: its check digit should "
+        "be 9; the author is imported without it",
+    )
+
+
+def test_an_authors_orcid_failing_its_check_digit_is_left_out_and_listed_once() -> None:
+    record = _damaged(_priem(), "orcid", value="https://orcid.org/0000-0001-6187-6611")
+    record["ids"]["orcid"] = "https://orcid.org/0000-0001-6187-6611"
+
+    person, *left_out = read_openalex(record)
+
+    assert isinstance(person, Person)
+    assert [given.scheme for given in person.ids] == ["openalex"]
+    assert [skipped.reason.split(":")[0] for skipped in left_out if isinstance(skipped, Skipped)] == ["orcid"]
 
 
 def test_an_institution_without_a_name_is_left_out() -> None:

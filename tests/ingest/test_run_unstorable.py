@@ -188,3 +188,73 @@ def test_a_name_over_the_limit_leaves_out_its_byline_entry_or_its_author_record_
         ("Ada Lovelace", 1)
     ]
     assert fetch(database_url, "SELECT name FROM authors ORDER BY name") == [("Ada Lovelace",), ("Charles Babbage",)]
+
+
+# --- 4. an ORCID failing its check digit: dropped (never used for identity), the author imported ---------
+
+GOOD_ORCID, BAD_ORCID = "0000-0002-1825-0097", "0000-0002-1825-0098"  # the second: a typo in the last digit
+
+ORCID_RECORDS: dict[str, list[object]] = {
+    "crossref": [
+        {"DOI": "10.1234/good", "title": ["A Good Paper"],
+         "author": [{"given": "Ada", "family": "Lovelace", "ORCID": f"http://orcid.org/{GOOD_ORCID}"}]},
+        {"DOI": "10.1234/typo", "title": ["A Typo"],
+         "author": [{"given": "Charles", "family": "Babbage", "ORCID": f"http://orcid.org/{BAD_ORCID}"}]},
+    ],
+    "openalex": [
+        {"id": "W1", "title": "A Good Paper", "authorships": [
+            {"author_position": "first", "author": {"id": "A1", "display_name": "Ada Lovelace",
+                                                    "orcid": f"https://orcid.org/{GOOD_ORCID}"}}]},
+        {"id": "W2", "title": "A Typo", "authorships": [
+            {"author_position": "first", "author": {"id": "A2", "display_name": "Charles Babbage",
+                                                    "orcid": f"https://orcid.org/{BAD_ORCID}"}}]},
+        {"id": "A2", "display_name": "Charles Babbage", "orcid": f"https://orcid.org/{BAD_ORCID}",
+         "ids": {"openalex": "https://openalex.org/A2", "orcid": f"https://orcid.org/{BAD_ORCID}"}},
+    ],
+    "semanticscholar": [
+        {"authorId": "1", "name": "Ada Lovelace", "externalIds": {"ORCID": GOOD_ORCID}},
+        {"authorId": "2", "name": "Charles Babbage", "externalIds": {"ORCID": BAD_ORCID}},
+    ],
+}  # fmt: skip
+
+ORCID_LEFT_OUT: dict[str, list[tuple[int, str, str]]] = {
+    "crossref": [
+        (2, "invalid_orcids", f"author[0].ORCID: 'orcid:{BAD_ORCID}' is not a valid ORCID iD: its check digit "
+                              "should be 7; the author is imported without it"),
+    ],
+    "openalex": [
+        (2, "invalid_orcids", f"authorships[0].author.orcid: 'orcid:{BAD_ORCID}' is not a valid ORCID iD: its check "
+                              "digit should be 7; the author is imported without it"),
+        (3, "invalid_orcids", f"orcid: 'orcid:{BAD_ORCID}' is not a valid ORCID iD: its check digit should be 7; the "
+                              "author is imported without it"),
+    ],
+    "semanticscholar": [
+        (2, "invalid_orcids", f"externalIds.ORCID: 'orcid:{BAD_ORCID}' is not a valid ORCID iD: its check digit "
+                              "should be 7; the author is imported without it"),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("format_name", ORCID_RECORDS)
+def test_an_orcid_failing_its_check_digit_is_dropped_and_counted_and_its_author_imported(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], format_name: str
+) -> None:
+    imported = import_lines(database_url, tmp_path, capsys, format_name, ORCID_RECORDS[format_name])
+
+    assert imported.status == 0, imported.err
+    assert imported.summary["rejected"] == 0
+    assert imported.summary["skipped"] == {"invalid_orcids": len(ORCID_LEFT_OUT[format_name])}
+    assert imported.left_out() == ORCID_LEFT_OUT[format_name]
+    assert fetch(database_url, "SELECT name FROM authors ORDER BY name") == [("Ada Lovelace",), ("Charles Babbage",)]
+    assert fetch(database_url, "SELECT value FROM author_external_ids WHERE scheme = 'orcid'") == [(GOOD_ORCID,)]
+
+
+def test_an_orcid_that_is_not_one_stays_malformed(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = [{"DOI": "10.1234/x", "title": ["T"], "author": [{"family": "Babbage", "ORCID": "0000-0002-1825"}]}]
+
+    imported = import_lines(database_url, tmp_path, capsys, "crossref", records)
+
+    assert imported.status == 1
+    assert "crossref.jsonl:1: author[0].ORCID: 'orcid:0000-0002-1825' is not an ORCID iD" in imported.err

@@ -20,7 +20,7 @@ are read:
                                 an author without a name keeps its place but is left out, the byline then
                                 incomplete
     reference[]              -> by DOI, else by its `unstructured` text, else by text built from its fields
-    is-referenced-by-count   -> reported_citation_count
+    is-referenced-by-count   -> reported_citation_count (read as absent, listed, when out of range)
 
 Not read: `subtitle` (as often a running head, a section name or an artist as a real subtitle),
 `subject` (journal subject areas, not arXiv categories), `created` (the DOI's registration date: for old
@@ -145,7 +145,8 @@ def _located_items(obj: object) -> list[tuple[str, object]]:
 
 def read_crossref(obj: object, left_out: list[Skipped] | None = None) -> Work:
     """One Crossref work object as a Work; RecordError naming the field when it is malformed. What the work
-    is read without (an ORCID iD failing its check digit) is listed in `left_out`, when given."""
+    is read without (an ORCID iD failing its check digit, a figure out of range) is listed in `left_out`,
+    when given."""
     left_out = [] if left_out is None else left_out
     if not isinstance(obj, dict):
         fields.unexpected("", "a JSON object (a Crossref work)", obj)
@@ -161,7 +162,7 @@ def read_crossref(obj: object, left_out: list[Skipped] | None = None) -> Work:
     abstract = _abstract(obj.get("abstract"))
     authors, complete = _authors(obj.get("author"), left_out)
     references = _references(obj.get("reference"), doi)
-    cited = _count(obj.get("is-referenced-by-count"))
+    cited = _count(obj, "is-referenced-by-count", left_out)
     return Work(
         source=SOURCE,
         ids=(doi,),
@@ -217,6 +218,13 @@ def _title(value: object) -> str:
     raise IncompleteRecord(UNTITLED_WORKS, f"title: {shown[:40]!r} has no letter or digit" if shown else "title: empty")
 
 
+def _count(obj: dict[str, object], key: str, left_out: list[Skipped]) -> int | None:
+    value = obj.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        fields.unexpected(key, "a count (an integer)", value)  # this reader's wording, quoting the value
+    return fields.figure(obj, key, "", left_out)
+
+
 _HEADING = re.compile(r"(?:abstract|summary)\s*[.:]?", re.IGNORECASE)
 
 
@@ -230,14 +238,6 @@ def _abstract(value: object) -> str | None:
         paragraphs = paragraphs[1:]  # the "Abstract" heading publishers put inside it
     text = "\n".join(paragraphs)
     return text if any(c.isalnum() for c in text) else None  # "<jats:p>-</jats:p>" is a placeholder
-
-
-def _count(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        fields.unexpected("is-referenced-by-count", "a count (an integer >= 0)", value)
-    return value
 
 
 # --- dates --------------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from typing import Literal, NoReturn
 
 from api.errors import CheckDigitError, InvalidInputError
 from api.ids import Kind, normalise_external_id, parse_external_id
-from api.ingest.model import INVALID_ORCIDS, AuthorId, PaperId, RecordError, Skipped
+from api.ingest.limits import MAX_COUNT
+from api.ingest.model import INVALID_ORCIDS, OUT_OF_RANGE_FIGURES, AuthorId, PaperId, RecordError, Skipped
 
 Obj = Mapping[str, object]
 """A decoded JSON object."""
@@ -148,8 +149,29 @@ def count(record: Obj, key: str, path: str) -> int | None:
     return value
 
 
-def decimal(record: Obj, key: str, path: str) -> Decimal | None:
-    """A finite, non-negative number as a Decimal of its shortest written form (1.5295340589458237)."""
+def figure(record: Obj, key: str, path: str, left_out: list[Skipped]) -> int | None:
+    """A count a source reports (citations, papers, an h-index): an integer; None when absent or null.
+
+    One out of the range of counts (0 to MAX_COUNT) is read as absent too, and listed in `left_out`
+    (OUT_OF_RANGE_FIGURES): a negative count is a slip of the source's, a larger one cannot be stored,
+    and neither is a figure to show. A value of another type is malformed.
+    """
+    value = record.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        wrong(at(path, key), "an integer", value)
+    if not 0 <= value <= MAX_COUNT:
+        reason = f"{value} is out of range (0 to {MAX_COUNT:,}): read as absent"
+        left_out.append(Skipped(OUT_OF_RANGE_FIGURES, where(at(path, key)) + reason))
+        return None
+    return value
+
+
+def decimal(record: Obj, key: str, path: str, left_out: list[Skipped]) -> Decimal | None:
+    """A finite number a source reports (a mean) as a Decimal of its shortest written form
+    (1.5295340589458237); None when absent or null, and when negative, listed in `left_out` as `figure`
+    does. NaN and infinities are malformed (JSON has none)."""
     value = record.get(key)
     if value is None:
         return None
@@ -159,8 +181,12 @@ def decimal(record: Obj, key: str, path: str) -> Decimal | None:
         number = Decimal(repr(value))
     except InvalidOperation as error:  # pragma: no cover - repr of an int or float is always a number
         raise RecordError(where(at(path, key)) + f"{value!r} is not a number") from error
-    if not number.is_finite() or number < 0:
-        raise RecordError(where(at(path, key)) + f"{value!r} is not a finite, non-negative number")
+    if not number.is_finite():
+        raise RecordError(where(at(path, key)) + f"{value!r} is not a finite number")
+    if number < 0:
+        reason = f"{value!r} is out of range (0 or more): read as absent"
+        left_out.append(Skipped(OUT_OF_RANGE_FIGURES, where(at(path, key)) + reason))
+        return None
     return number
 
 

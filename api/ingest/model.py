@@ -37,6 +37,7 @@ UNNAMED_AUTHORS = "unnamed_authors"
 OVERLONG_TITLES = "overlong_titles"  # imported, the title cut (api/ingest/limits.py)
 OVERLONG_NAMES = "overlong_names"  # a byline entry, or an author record, left out (api/ingest/limits.py)
 INVALID_ORCIDS = "invalid_orcids"  # an ORCID iD failing its check digit, left out of the author (readers)
+OUT_OF_RANGE_FIGURES = "out_of_range_figures"  # a reported figure read as absent (readers)
 
 
 class IncompleteRecord(Exception):
@@ -54,7 +55,7 @@ class Skipped:
     """What was left out, counted under `kind`: in a reader's list of records, an item of a batch left out
     (as IncompleteRecord would for a record, or a Crossref item that is not a paper), so that the batch's
     other items are read; or a part left out of a record that is imported (a title cut to fit the store, an
-    ORCID iD that fails its check digit)."""
+    ORCID iD that fails its check digit, a reported figure out of range)."""
 
     kind: str
     reason: str

@@ -24,7 +24,8 @@ summary_stats (h_index, i10_index, 2yr_mean_citedness), works_count, cited_by_co
 Malformed records raise RecordError naming the field by its path (`authorships[3].author.orcid`): not an
 object, no id, an id of another kind of entity, a value of the wrong type, a malformed DOI/ORCID/arXiv
 id/date, an unknown author_position, two words at one abstract position. An ORCID iD well formed but for
-its check digit is a typo: the author is read without it, and it is listed after the record as `Skipped`.
+its check digit is a typo: the author is read without it, and it is listed after the record as `Skipped`;
+so is a reported figure out of range (a negative count), read as absent.
 
 What OpenAlex allows but the store cannot hold: a work without a title (null in the snapshot for tens of
 thousands of works) or an author without a name raises IncompleteRecord; an authorship without a name is
@@ -87,7 +88,7 @@ _POSITIONS = ("first", "middle", "last")
 
 def read_openalex(obj: object) -> Read:
     """The record in one OpenAlex snapshot line (a work, an author or a merged_ids row), then what it is read
-    without (`Skipped`: an ORCID iD failing its check digit); RecordError if malformed."""
+    without (`Skipped`: an ORCID iD failing its check digit, a figure out of range); RecordError if malformed."""
     record = fields.as_object(obj, "", "an OpenAlex work or author")
     if "merge_into_id" in record:
         return [_merged(record)]
@@ -145,7 +146,7 @@ def _work(record: Obj, key: str, left_out: list[Skipped]) -> Work:
         authors=authors,
         authors_complete=complete,
         references=tuple(dict.fromkeys(references)),
-        reported_citation_count=fields.count(record, "cited_by_count", ""),
+        reported_citation_count=fields.figure(record, "cited_by_count", "", left_out),
     )
     if not has_text(title):  # checked last: a malformed field elsewhere makes the record malformed
         shown = f"has the title {title[:40]!r}, without a letter or digit" if title else "has no title"
@@ -337,7 +338,7 @@ def _person(record: Obj, key: str, left_out: list[Skipped]) -> Person:
         name=name,
         alternative_names=tuple(dict.fromkeys(n for n in alternatives if n != name)),
         institutions=tuple(dict.fromkeys(places)),
-        reported=_figures(record),
+        reported=_figures(record, left_out),
     )
     if not has_text(name):  # checked last: a malformed field elsewhere makes the record malformed
         shown = f"has the name {name[:40]!r}, without a letter or digit" if name else "has no name"
@@ -345,14 +346,14 @@ def _person(record: Obj, key: str, left_out: list[Skipped]) -> Person:
     return person
 
 
-def _figures(record: Obj) -> ReportedFigures | None:
+def _figures(record: Obj, left_out: list[Skipped]) -> ReportedFigures | None:
     stats = fields.optional_object(record, "summary_stats", "") or {}
-    h_index = fields.count(stats, "h_index", "summary_stats")
-    i10_index = fields.count(stats, "i10_index", "summary_stats")
-    citedness = fields.decimal(stats, "2yr_mean_citedness", "summary_stats")
-    works = fields.count(record, "works_count", "")
-    citations = fields.count(record, "cited_by_count", "")
-    series = _counts_by_year(record)
+    h_index = fields.figure(stats, "h_index", "summary_stats", left_out)
+    i10_index = fields.figure(stats, "i10_index", "summary_stats", left_out)
+    citedness = fields.decimal(stats, "2yr_mean_citedness", "summary_stats", left_out)
+    works = fields.figure(record, "works_count", "", left_out)
+    citations = fields.figure(record, "cited_by_count", "", left_out)
+    series = _counts_by_year(record, left_out)
     if all(v is None for v in (h_index, i10_index, citedness, works, citations)) and not series:
         return None
     updated = fields.text(record, "updated_date", "")
@@ -370,7 +371,7 @@ def _figures(record: Obj) -> ReportedFigures | None:
     )
 
 
-def _counts_by_year(record: Obj) -> tuple[YearCounts, ...]:
+def _counts_by_year(record: Obj, left_out: list[Skipped]) -> tuple[YearCounts, ...]:
     years: dict[int, YearCounts] = {}
     for index, entry in enumerate(fields.items(record, "counts_by_year", "")):
         path = f"counts_by_year[{index}]"
@@ -381,7 +382,9 @@ def _counts_by_year(record: Obj) -> tuple[YearCounts, ...]:
         if year in years:
             raise RecordError(f"{path}.year: {year} is listed twice")
         years[year] = YearCounts(
-            year, fields.count(counts, "works_count", path), fields.count(counts, "cited_by_count", path)
+            year,
+            fields.figure(counts, "works_count", path, left_out),
+            fields.figure(counts, "cited_by_count", path, left_out),
         )
     return tuple(years[year] for year in sorted(years))
 

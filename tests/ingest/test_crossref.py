@@ -20,6 +20,7 @@ from api.ingest.crossref import (
 )
 from api.ingest.model import (
     INVALID_ORCIDS,
+    OUT_OF_RANGE_FIGURES,
     UNTITLED_WORKS,
     AuthorId,
     Byline,
@@ -708,8 +709,12 @@ def test_damage_reference_doi_not_a_string() -> None:
     )
 
 
-def test_damage_citation_count_negative() -> None:
-    assert reason(work(**{"is-referenced-by-count": -1})).startswith("is-referenced-by-count: expected a count")
+def test_a_citation_count_out_of_range_is_read_as_absent_and_listed() -> None:
+    left_out: list[Skipped] = []
+    assert read_crossref(work(**{"is-referenced-by-count": -1}), left_out).reported_citation_count is None
+    assert left_out == [
+        Skipped(OUT_OF_RANGE_FIGURES, "is-referenced-by-count: -1 is out of range (0 to 2,147,483,647): read as absent")
+    ]
 
 
 def test_damage_citation_count_not_an_integer() -> None:

@@ -258,3 +258,69 @@ def test_an_orcid_that_is_not_one_stays_malformed(
 
     assert imported.status == 1
     assert "crossref.jsonl:1: author[0].ORCID: 'orcid:0000-0002-1825' is not an ORCID iD" in imported.err
+
+
+# --- 5. reported figures out of range (negative, or past a PostgreSQL integer): read as absent, counted ---
+
+TOO_BIG = 2**31  # one past the largest count the store holds
+
+FIGURE_RECORDS: dict[str, list[object]] = {
+    "crossref": [
+        {"DOI": "10.1234/good", "title": ["A Good Paper"], "is-referenced-by-count": 5},
+        {"DOI": "10.1234/negative", "title": ["A Negative Count"], "is-referenced-by-count": -1},
+        {"DOI": "10.1234/huge", "title": ["A Huge Count"], "is-referenced-by-count": TOO_BIG},
+    ],
+    "openalex": [
+        {"id": "W1", "title": "A Good Paper", "cited_by_count": 5},
+        {"id": "W2", "title": "A Negative Count", "cited_by_count": -1},
+        {"id": "A1", "display_name": "Ada Lovelace", "updated_date": "2024-01-01", "works_count": -38,
+         "cited_by_count": 12, "summary_stats": {"h_index": TOO_BIG, "i10_index": 1, "2yr_mean_citedness": -0.5},
+         "counts_by_year": [{"year": 2023, "works_count": -1, "cited_by_count": 3}]},
+    ],
+    "semanticscholar": [
+        {"corpusid": 1, "title": "A Good Paper", "citationcount": 5},
+        {"corpusid": 2, "title": "A Huge Count", "citationcount": TOO_BIG},
+        {"authorId": "1", "name": "Ada Lovelace", "hIndex": -1, "citationCount": 12, "paperCount": 2},
+    ],
+}  # fmt: skip
+
+FIGURES_LEFT_OUT: dict[str, list[tuple[int, str, str]]] = {
+    "crossref": [
+        (2, "out_of_range_figures", "is-referenced-by-count: -1 is out of range (0 to 2,147,483,647): read as absent"),
+        (3, "out_of_range_figures",
+         "is-referenced-by-count: 2147483648 is out of range (0 to 2,147,483,647): read as absent"),
+    ],
+    "openalex": [
+        (2, "out_of_range_figures", "cited_by_count: -1 is out of range (0 to 2,147,483,647): read as absent"),
+        (3, "out_of_range_figures",
+         "summary_stats.h_index: 2147483648 is out of range (0 to 2,147,483,647): read as absent"),
+        (3, "out_of_range_figures",
+         "summary_stats.2yr_mean_citedness: -0.5 is out of range (0 or more): read as absent"),
+        (3, "out_of_range_figures", "works_count: -38 is out of range (0 to 2,147,483,647): read as absent"),
+        (3, "out_of_range_figures",
+         "counts_by_year[0].works_count: -1 is out of range (0 to 2,147,483,647): read as absent"),
+    ],
+    "semanticscholar": [
+        (2, "out_of_range_figures", "citationcount: 2147483648 is out of range (0 to 2,147,483,647): read as absent"),
+        (3, "out_of_range_figures", "hIndex: -1 is out of range (0 to 2,147,483,647): read as absent"),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("format_name", FIGURE_RECORDS)
+def test_a_reported_figure_out_of_range_is_read_as_absent_and_counted(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], format_name: str
+) -> None:
+    imported = import_lines(database_url, tmp_path, capsys, format_name, FIGURE_RECORDS[format_name])
+
+    assert imported.status == 0, imported.err
+    assert imported.summary["rejected"] == 0
+    assert imported.summary["skipped"] == {"out_of_range_figures": len(FIGURES_LEFT_OUT[format_name])}
+    assert imported.left_out() == FIGURES_LEFT_OUT[format_name]
+    assert fetch(database_url, "SELECT title, reported_citation_count FROM papers ORDER BY title") == [
+        (title, 5 if title == "A Good Paper" else None)
+        for title in sorted(["A Good Paper", "A Negative Count", "A Huge Count"])
+        if any(title in json.dumps(record) for record in FIGURE_RECORDS[format_name])
+    ]
+    if format_name != "crossref":
+        assert fetch(database_url, "SELECT h_index, citation_count FROM author_reported_metrics") == [(None, 12)]

@@ -19,6 +19,7 @@ import pytest
 
 from api.ingest.model import (
     INVALID_ORCIDS,
+    OUT_OF_RANGE_FIGURES,
     UNNAMED_AUTHORS,
     UNTITLED_WORKS,
     AuthorId,
@@ -345,7 +346,6 @@ DAMAGE: dict[str, tuple[object, str]] = {
         _damaged(_paper(), "citationCount", value="10059"),
         "^citationCount: expected an integer, got a string",
     ),
-    "negative count": (_damaged(_author_line(), "hindex", value=-1), "^hindex: -1 is negative"),
     "boolean count": (_damaged(_author_line(), "papercount", value=True), "^papercount: expected an integer"),
     "authors not a list": (_damaged(_paper_line(), "authors", value="S. Meyer"), "^authors: expected a list"),
     "citations entry not an object": (
@@ -432,6 +432,23 @@ def test_an_orcid_failing_its_check_digit_is_left_out_and_listed_after_the_recor
         "externalids.ORCID[1]: 'orcid:0000-0001-6187-6611' is not a valid ORCID iD: its check digit should be 0; "
         "the author is imported without it",
     )
+
+
+def test_a_figure_out_of_range_is_read_as_absent_and_listed() -> None:
+    person, left_out = read_s2(_damaged(_author_line(), "hindex", value=-1), as_of=AS_OF)
+
+    assert isinstance(person, Person)
+    assert person.reported is not None
+    assert person.reported.h_index is None
+    assert left_out == Skipped(OUT_OF_RANGE_FIGURES, "hindex: -1 is out of range (0 to 2,147,483,647): read as absent")
+
+
+def test_a_listed_papers_figure_out_of_range_is_listed_with_its_path() -> None:
+    found = read_s2(_damaged(_paper(), "citations", 1, "citationCount", value=-5), as_of=AS_OF)
+
+    assert [item.reason for item in found if isinstance(item, Skipped)] == [
+        "citations[1].citationCount: -5 is out of range (0 to 2,147,483,647): read as absent"
+    ]
 
 
 def test_in_a_batch_what_an_item_is_read_without_follows_it() -> None:

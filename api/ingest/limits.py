@@ -37,14 +37,15 @@ MAX_NAME_BYTES = 1000
 MAX_ID_CHARS = 400
 MAX_TEXT_BYTES = 1_000_000  # a tsvector's limit
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROLS = re.compile(r"[ \t]*[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+[ \t]*")
 CUT_MARK = "…"
 
 
 def without_controls(text: str) -> str:
     """`text` with each run of control characters (and the spaces around it) as one space, stripped."""
-    if _CONTROLS.search(text) is None:
-        return text  # nearly always: no copy
+    if text.isprintable() or _CONTROL.search(text) is None:
+        return text  # nearly always (isprintable: the quickest test, false for line breaks too): no copy
     return _CONTROLS.sub(" ", text).strip()
 
 

@@ -10,7 +10,11 @@ Scholar Graph must store (a work without a title, an author without a name) is n
 raises `IncompleteRecord` for it (or, for one item of a batch, lists a `Skipped` in its place), and the
 import leaves it out under every error policy, counted by `kind` in the summary's `skipped` and listed
 in the reject file. What a record lacks but the store can do without (a date, a byline entry without a
-name, an institution without a name) is read as absent, and the record is imported.
+name, an institution without a name) is read as absent, and the record is imported. What it holds but
+the store cannot keep as given is left out of it, counted and listed the same way, as a `Skipped` after
+the record: by the reader when only the source tells (an ORCID iD failing its check digit, a figure out
+of range), else by fitting the record to the store's limits (api/ingest/limits.py: control characters,
+a title or a name too long).
 
 Identifiers are `(scheme, value)` pairs normalised with api.ids (DOI lower-case, arXiv without version,
 ORCID hyphenated, OpenAlex upper-case letter, Semantic Scholar as given).

@@ -8,6 +8,7 @@
     │   └── DatabaseUnreachableError  it cannot be reached: down, restarting, refusing connections
     ├── NotFoundError                 a looked-up object does not exist
     ├── InvalidInputError             a request argument is malformed (a cursor, an id, a limit)
+    │   └── CheckDigitError           an id well formed but for its check digit (an ORCID iD with a typo)
     ├── RequestTooLargeError          a request body is larger than the service accepts
     └── IngestError                   an import failed; nothing was written
         └── InputFormatError          a record in an input file is malformed: names file, line, reason
@@ -74,6 +75,11 @@ class RequestTooLargeError(ScholarGraphError):
     def __init__(self, limit: int) -> None:
         self.limit = limit
         super().__init__(f"the request body is larger than the limit of {limit:,} bytes")
+
+
+class CheckDigitError(InvalidInputError):
+    """An id that is well formed but whose check digit does not match: a typo or a corruption. It names no
+    one, or someone else, so it is never used; importers leave it out of a record they otherwise read."""
 
 
 class IngestError(ScholarGraphError):

@@ -21,7 +21,8 @@ is stable so that stored ids keep working.
 A text is an external id when it contains `:` or starts with `10.` (a bare DOI); a global id never does
 (base64url has neither). Parsing is pure: whether an id names a stored object is the data layer's
 question (`api.db.external_ids`). Every malformed id raises `InvalidInputError` with a message naming
-the id and what is wrong with it (an ORCID iD's check digit is verified, ISO 7064 MOD 11-2).
+the id and what is wrong with it (an ORCID iD's check digit is verified, ISO 7064 MOD 11-2: a wrong one
+raises its subclass `CheckDigitError`).
 
 `s2:<digits>` is the one ambiguous form: Semantic Scholar numbers authors and papers (corpus ids) in
 overlapping ranges, so `external_id_candidates` offers both readings; `s2:CorpusId:<n>` and the
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
 
-from api.errors import InvalidInputError
+from api.errors import CheckDigitError, InvalidInputError
 
 TypeName = Literal["Author", "Paper", "Institution"]
 TYPE_NAMES: tuple[TypeName, ...] = ("Author", "Paper", "Institution")
@@ -250,7 +251,7 @@ def _orcid(value: str, shown: str) -> str:
     digits = "".join(found.groups()).upper()
     expected = orcid_check_digit(digits[:15])
     if digits[15] != expected:
-        raise InvalidInputError(f"{shown} is not a valid ORCID iD: its check digit should be {expected}")
+        raise CheckDigitError(f"{shown} is not a valid ORCID iD: its check digit should be {expected}")
     return "-".join(digits[i : i + 4] for i in range(0, 16, 4))
 
 

@@ -4,8 +4,8 @@
 
 Times, per work of an OpenAlex works file (plain or gzip; e.g. one bench/import_benchmark.py cached in
 bench/cache/), each step the importer's reading thread runs: decompressing and splitting lines, decoding
-JSON (orjson), the OpenAlex reader into normalised records (api/ingest/openalex.py), the record checks
-and the flattening into staging rows (api/ingest/bulk.py). Each step runs over a batch of lines (5,000,
+JSON (orjson), the OpenAlex reader into normalised records (api/ingest/openalex.py), fitting them to the
+store (api/ingest/limits.py), the record checks and the flattening into staging rows (api/ingest/bulk.py). Each step runs over a batch of lines (5,000,
 as the importer's) before the next, so that the figures do not mix; the sum is the reading thread's time
 per work, and 1e6 / sum the papers per second one core can read, whatever the database does. Prints
 JSON.
@@ -28,6 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from api.ingest import openalex  # noqa: E402
 from api.ingest.bulk import BATCH_SIZE, _Batch, check_record  # noqa: E402
+from api.ingest.limits import fit_record  # noqa: E402
+from api.ingest.model import Record, Skipped  # noqa: E402
 from bench.import_benchmark import shown_command, shown_path  # noqa: E402
 
 
@@ -38,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     steps = dict.fromkeys(
-        ("decompress_and_split", "json_decode", "openalex_reader", "record_checks", "staging_rows"), 0.0
+        ("decompress_and_split", "json_decode", "openalex_reader", "fit_to_store", "record_checks", "staging_rows"),
+        0.0,
     )
     with args.file.open("rb") as raw:
         head = raw.read(2)
@@ -67,8 +70,13 @@ def main(argv: list[str] | None = None) -> int:
             steps["json_decode"] += time.perf_counter() - started
 
             started = time.perf_counter()
-            records = [record for value in values for record in openalex.read_openalex(value)]
+            read = [found for value in values for found in openalex.read_openalex(value)]
             steps["openalex_reader"] += time.perf_counter() - started
+
+            started = time.perf_counter()  # as the import does (api/ingest/run.py), what it leaves out dropped
+            fitted = (fit_record(found)[0] for found in read if not isinstance(found, Skipped))
+            records: list[Record] = [record for record in fitted if record is not None]
+            steps["fit_to_store"] += time.perf_counter() - started
 
             started = time.perf_counter()
             for record in records:

@@ -49,6 +49,7 @@ from api.db.pool import Connection, Database
 from api.db.records import Row
 from api.errors import IngestError
 from api.ingest.ahead import read_ahead
+from api.ingest.limits import MAX_COUNT, MAX_ID_CHARS, MAX_NAME_BYTES, MAX_TEXT_BYTES, MAX_TITLE_BYTES
 from api.ingest.model import Institution, Person, RecordError, Work
 
 Record = Work | Person
@@ -88,23 +89,17 @@ RejectCallback = Callable[[Record, str], None]
 
 # --- checking a record --------------------------------------------------------------------------------
 
-_MAX_INT = 2**31 - 1
-_MAX_TITLE_BYTES = 2000  # an index entry holds at most ~2700 bytes
-_MAX_NAME_BYTES = 1000
-_MAX_ID_CHARS = 400
-_MAX_TEXT_BYTES = 1_000_000  # a tsvector's limit
-
 
 def check_record(record: Record) -> None:
-    """Raise RecordError, with the reason, when a record cannot be stored as it is (a reader may call this
-    per record, to report the file and line)."""
+    """Raise RecordError, with the reason, when a record cannot be stored as it is. What a reader made is
+    first fitted to these limits where the data model allows (api/ingest/limits.py, `fit_record`)."""
     if isinstance(record, Work):
         _check_work(record, "")
     else:
         _check_person(record)
 
 
-def _check_text(label: str, text: str | None, max_bytes: int = _MAX_TEXT_BYTES) -> None:
+def _check_text(label: str, text: str | None, max_bytes: int = MAX_TEXT_BYTES) -> None:
     if text is None:
         return
     if "\x00" in text:
@@ -114,7 +109,7 @@ def _check_text(label: str, text: str | None, max_bytes: int = _MAX_TEXT_BYTES) 
 
 
 def _check_name(label: str, name: str) -> None:
-    _check_text(label, name, _MAX_NAME_BYTES)
+    _check_text(label, name, MAX_NAME_BYTES)
     if not any(c.isalnum() for c in name):
         raise RecordError(f"{label} {name[:80]!r} has no letter or digit")
 
@@ -125,12 +120,12 @@ def _check_ids(label: str, ids: Iterable[Any], schemes: frozenset[str]) -> None:
             raise RecordError(f"{label}: unknown id scheme {str(given.scheme)[:20]!r}")
         if not isinstance(given.value, str) or not given.value.strip():
             raise RecordError(f"{label}: an empty {given.scheme} id")
-        if len(given.value) > _MAX_ID_CHARS or "\x00" in given.value:
+        if len(given.value) > MAX_ID_CHARS or "\x00" in given.value:
             raise RecordError(f"{label}: the {given.scheme} id {given.value[:40]!r}… is not an id")
 
 
 def _check_count(label: str, value: int | None) -> None:
-    if value is not None and not 0 <= value <= _MAX_INT:
+    if value is not None and not 0 <= value <= MAX_COUNT:
         raise RecordError(f"{label} {value} is out of range")
 
 
@@ -140,14 +135,14 @@ def _check_work(work: Work, where: str) -> None:
         return
     if not work.title.strip():
         raise RecordError(f"{where}the title is empty")
-    _check_text(f"{where}the title", work.title, _MAX_TITLE_BYTES)
+    _check_text(f"{where}the title", work.title, MAX_TITLE_BYTES)
     if not any(c.isalnum() for c in work.title):
         raise RecordError(f"{where}the title {work.title[:80]!r} has no letter or digit")
     for label, text in (("abstract", work.abstract), ("code URL", work.code_url),
                         ("primary category", work.primary_category)):  # fmt: skip
         _check_text(f"{where}the {label}", text)
     for category in work.categories:
-        _check_text(f"{where}a category", category, _MAX_NAME_BYTES)
+        _check_text(f"{where}a category", category, MAX_NAME_BYTES)
     _check_ids(f"{where}the paper's ids", (*work.ids, *work.merged_ids), PAPER_SCHEMES)
     _check_count(f"{where}the reported citation count", work.reported_citation_count)
     for number, byline in enumerate(work.authors, start=1):
@@ -178,7 +173,7 @@ def _check_person(person: Person) -> None:
     _check_ids("the author's ids", (*person.ids, *person.merged_ids), AUTHOR_SCHEMES)
     figures = person.reported
     if figures is not None:
-        _check_text("the reported figures' source", figures.source, _MAX_NAME_BYTES)
+        _check_text("the reported figures' source", figures.source, MAX_NAME_BYTES)
         if not figures.source.strip():
             raise RecordError("the reported figures have no source")
         for label in ("h_index", "i10_index", "citation_count", "paper_count"):
@@ -422,7 +417,7 @@ class _Batch:
 
     def _institution(self, given: Institution) -> int | None:
         name = given.name.strip()
-        if not name or not any(c.isalnum() for c in name) or len(name.encode()) > _MAX_NAME_BYTES:
+        if not name or not any(c.isalnum() for c in name) or len(name.encode()) > MAX_NAME_BYTES:
             return None
         normal = Institution(
             name=name, country_code=_country(given.country_code), ror=_ror(given.ror),

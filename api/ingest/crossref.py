@@ -15,11 +15,12 @@ are read:
                                 not exist ([[2011, 2, 30]], [[2011, 13]]) the parts that do are kept
                                 (2011-02, 2011), a year outside 1000-9999 counts as absent
     author[]                 -> bylines in list order: given + family (+ suffix), or `name` (organisations);
-                                ORCID normalised; affiliation[].name -> Institution (ROR id when given);
+                                ORCID normalised (left out, listed, when its check digit fails: a typo);
+                                affiliation[].name -> Institution (ROR id when given);
                                 an author without a name keeps its place but is left out, the byline then
                                 incomplete
     reference[]              -> by DOI, else by its `unstructured` text, else by text built from its fields
-    is-referenced-by-count   -> reported_citation_count
+    is-referenced-by-count   -> reported_citation_count (read as absent, listed, when out of range)
 
 Not read: `subtitle` (as often a running head, a section name or an artist as a real subtitle),
 `subject` (journal subject areas, not arXiv categories), `created` (the DOI's registration date: for old
@@ -94,12 +95,15 @@ class NotAPaperError(RecordError):
 
 def read_crossref_value(obj: object) -> Read:
     """The works of one input value (a work, or an API response), each item that is not a paper or is
-    incomplete listed as `Skipped`; RecordError naming the item and field when one is malformed."""
+    incomplete listed as `Skipped`, and what a work was read without after it; RecordError naming the item
+    and field when one is malformed."""
     found: Read = []
     for path, item in _located_items(obj):
         where = fields.where(path)
+        left_out: list[Skipped] = []
         try:
-            found.append(read_crossref(item))
+            found.append(read_crossref(item, left_out))
+            found.extend(Skipped(skipped.kind, where + skipped.reason) for skipped in left_out)
         except NotAPaperError as error:
             found.append(Skipped(NOT_PAPERS, where + str(error)))
         except IncompleteRecord as error:
@@ -139,8 +143,11 @@ def _located_items(obj: object) -> list[tuple[str, object]]:
     raise RecordError(f"message-type: {str(kind)[:40]!r} is not a work or a work list")
 
 
-def read_crossref(obj: object) -> Work:
-    """One Crossref work object as a Work; RecordError naming the field when it is malformed."""
+def read_crossref(obj: object, left_out: list[Skipped] | None = None) -> Work:
+    """One Crossref work object as a Work; RecordError naming the field when it is malformed. What the work
+    is read without (an ORCID iD failing its check digit, a figure out of range) is listed in `left_out`,
+    when given."""
+    left_out = [] if left_out is None else left_out
     if not isinstance(obj, dict):
         fields.unexpected("", "a JSON object (a Crossref work)", obj)
     if "message" in obj and "DOI" not in obj:
@@ -153,9 +160,9 @@ def read_crossref(obj: object) -> Work:
         raise NotAPaperError(f"type: {kind!r} names a container or a part, not a paper")
     published = _published(obj)
     abstract = _abstract(obj.get("abstract"))
-    authors, complete = _authors(obj.get("author"))
+    authors, complete = _authors(obj.get("author"), left_out)
     references = _references(obj.get("reference"), doi)
-    cited = _count(obj.get("is-referenced-by-count"))
+    cited = _count(obj, "is-referenced-by-count", left_out)
     return Work(
         source=SOURCE,
         ids=(doi,),
@@ -211,6 +218,13 @@ def _title(value: object) -> str:
     raise IncompleteRecord(UNTITLED_WORKS, f"title: {shown[:40]!r} has no letter or digit" if shown else "title: empty")
 
 
+def _count(obj: dict[str, object], key: str, left_out: list[Skipped]) -> int | None:
+    value = obj.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        fields.unexpected(key, "a count (an integer)", value)  # this reader's wording, quoting the value
+    return fields.figure(obj, key, "", left_out)
+
+
 _HEADING = re.compile(r"(?:abstract|summary)\s*[.:]?", re.IGNORECASE)
 
 
@@ -224,14 +238,6 @@ def _abstract(value: object) -> str | None:
         paragraphs = paragraphs[1:]  # the "Abstract" heading publishers put inside it
     text = "\n".join(paragraphs)
     return text if any(c.isalnum() for c in text) else None  # "<jats:p>-</jats:p>" is a placeholder
-
-
-def _count(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        fields.unexpected("is-referenced-by-count", "a count (an integer >= 0)", value)
-    return value
 
 
 # --- dates --------------------------------------------------------------------------------------------
@@ -288,9 +294,9 @@ _INSTITUTION_WORD = re.compile(
 _ROR = re.compile(r"(?:https?://ror\.org/)?(0[a-z0-9]{6}\d{2})", re.IGNORECASE | re.ASCII)
 
 
-def _authors(value: object) -> tuple[tuple[Byline, ...], bool]:
+def _authors(value: object, left_out: list[Skipped]) -> tuple[tuple[Byline, ...], bool]:
     """The bylines, and whether they are the whole author list: not when the list is absent, nor when an
-    author in it has no name (left out, its place kept)."""
+    author in it has no name (left out, its place kept). What is left out of a byline goes to `left_out`."""
     if value is None:
         return (), False
     if not isinstance(value, list):
@@ -305,9 +311,11 @@ def _authors(value: object) -> tuple[tuple[Byline, ...], bool]:
         if name is None:
             continue  # an affiliation deposited as an author: no one's place
         position += 1
-        byline = _author(field, author, name, position)  # its fields checked even when it is left out
+        entry_left_out: list[Skipped] = []
+        byline = _author(field, author, name, position, entry_left_out)  # checked even when it is left out
         if has_text(name):
             bylines.append(byline)
+            left_out.extend(entry_left_out)
     return tuple(bylines), len(bylines) == position
 
 
@@ -324,16 +332,14 @@ def _author_name(field: str, author: dict[str, object]) -> str | None:
     return organisation
 
 
-def _author(field: str, author: dict[str, object], name: str, position: int) -> Byline:
+def _author(field: str, author: dict[str, object], name: str, position: int, left_out: list[Skipped]) -> Byline:
     ids: tuple[AuthorId, ...] = ()
     orcid = author.get("ORCID")
     if orcid is not None:
         if not isinstance(orcid, str):
             fields.unexpected(f"{field}.ORCID", "a string", orcid)
-        try:
-            ids = (AuthorId("orcid", normalise_external_id("Author", "orcid", orcid).value),)
-        except InvalidInputError as error:
-            raise RecordError(f"{field}.ORCID: {error}") from None
+        found = fields.orcid(orcid, f"{field}.ORCID", left_out)
+        ids = () if found is None else (found,)
     institutions = _affiliations(field, author.get("affiliation"))
     return Byline(
         name=name,

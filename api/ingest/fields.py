@@ -25,9 +25,10 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Literal, NoReturn
 
-from api.errors import InvalidInputError
+from api.errors import CheckDigitError, InvalidInputError
 from api.ids import Kind, normalise_external_id, parse_external_id
-from api.ingest.model import AuthorId, PaperId, RecordError
+from api.ingest.limits import MAX_COUNT
+from api.ingest.model import INVALID_ORCIDS, OUT_OF_RANGE_FIGURES, AuthorId, PaperId, RecordError, Skipped
 
 Obj = Mapping[str, object]
 """A decoded JSON object."""
@@ -148,8 +149,29 @@ def count(record: Obj, key: str, path: str) -> int | None:
     return value
 
 
-def decimal(record: Obj, key: str, path: str) -> Decimal | None:
-    """A finite, non-negative number as a Decimal of its shortest written form (1.5295340589458237)."""
+def figure(record: Obj, key: str, path: str, left_out: list[Skipped]) -> int | None:
+    """A count a source reports (citations, papers, an h-index): an integer; None when absent or null.
+
+    One out of the range of counts (0 to MAX_COUNT) is read as absent too, and listed in `left_out`
+    (OUT_OF_RANGE_FIGURES): a negative count is a slip of the source's, a larger one cannot be stored,
+    and neither is a figure to show. A value of another type is malformed.
+    """
+    value = record.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        wrong(at(path, key), "an integer", value)
+    if not 0 <= value <= MAX_COUNT:
+        reason = f"{value} is out of range (0 to {MAX_COUNT:,}): read as absent"
+        left_out.append(Skipped(OUT_OF_RANGE_FIGURES, where(at(path, key)) + reason))
+        return None
+    return value
+
+
+def decimal(record: Obj, key: str, path: str, left_out: list[Skipped]) -> Decimal | None:
+    """A finite number a source reports (a mean) as a Decimal of its shortest written form
+    (1.5295340589458237); None when absent or null, and when negative, listed in `left_out` as `figure`
+    does. NaN and infinities are malformed (JSON has none)."""
     value = record.get(key)
     if value is None:
         return None
@@ -159,8 +181,12 @@ def decimal(record: Obj, key: str, path: str) -> Decimal | None:
         number = Decimal(repr(value))
     except InvalidOperation as error:  # pragma: no cover - repr of an int or float is always a number
         raise RecordError(where(at(path, key)) + f"{value!r} is not a number") from error
-    if not number.is_finite() or number < 0:
-        raise RecordError(where(at(path, key)) + f"{value!r} is not a finite, non-negative number")
+    if not number.is_finite():
+        raise RecordError(where(at(path, key)) + f"{value!r} is not a finite number")
+    if number < 0:
+        reason = f"{value!r} is out of range (0 or more): read as absent"
+        left_out.append(Skipped(OUT_OF_RANGE_FIGURES, where(at(path, key)) + reason))
+        return None
     return number
 
 
@@ -213,5 +239,21 @@ def author_id(scheme: Literal["s2", "orcid"], value: str, path: str) -> AuthorId
     """The author id `value` (see `external_id`) read from the field at `path`; RecordError if malformed."""
     try:
         return AuthorId(scheme, external_id("Author", scheme, value))
+    except InvalidInputError as error:
+        raise RecordError(where(path) + str(error)) from error
+
+
+def orcid(value: str, path: str, left_out: list[Skipped]) -> AuthorId | None:
+    """The ORCID iD `value` read from the field at `path`; RecordError if it is not one.
+
+    One well formed but for its check digit is a typo (real dumps hold them): it names no one, or someone
+    else, so it must never match an author. It is left out, listed in `left_out` (INVALID_ORCIDS), and
+    None returned: the author is read without it.
+    """
+    try:
+        return AuthorId("orcid", external_id("Author", "orcid", value))
+    except CheckDigitError as error:
+        left_out.append(Skipped(INVALID_ORCIDS, where(path) + f"{error}; the author is imported without it"))
+        return None
     except InvalidInputError as error:
         raise RecordError(where(path) + str(error)) from error

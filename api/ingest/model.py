@@ -10,7 +10,11 @@ Scholar Graph must store (a work without a title, an author without a name) is n
 raises `IncompleteRecord` for it (or, for one item of a batch, lists a `Skipped` in its place), and the
 import leaves it out under every error policy, counted by `kind` in the summary's `skipped` and listed
 in the reject file. What a record lacks but the store can do without (a date, a byline entry without a
-name, an institution without a name) is read as absent, and the record is imported.
+name, an institution without a name) is read as absent, and the record is imported. What it holds but
+the store cannot keep as given is left out of it, counted and listed the same way, as a `Skipped` after
+the record: by the reader when only the source tells (an ORCID iD failing its check digit, a figure out
+of range), else by fitting the record to the store's limits (api/ingest/limits.py: control characters,
+a title or a name too long).
 
 Identifiers are `(scheme, value)` pairs normalised with api.ids (DOI lower-case, arXiv without version,
 ORCID hyphenated, OpenAlex upper-case letter, Semantic Scholar as given).
@@ -34,6 +38,10 @@ class RecordError(ValueError):
 
 UNTITLED_WORKS = "untitled_works"
 UNNAMED_AUTHORS = "unnamed_authors"
+OVERLONG_TITLES = "overlong_titles"  # imported, the title cut (api/ingest/limits.py)
+OVERLONG_NAMES = "overlong_names"  # a byline entry, or an author record, left out (api/ingest/limits.py)
+INVALID_ORCIDS = "invalid_orcids"  # an ORCID iD failing its check digit, left out of the author (readers)
+OUT_OF_RANGE_FIGURES = "out_of_range_figures"  # a reported figure read as absent (readers)
 
 
 class IncompleteRecord(Exception):
@@ -48,8 +56,10 @@ class IncompleteRecord(Exception):
 
 @dataclass(frozen=True)
 class Skipped:
-    """In a reader's list of records, an item of a batch left out (as IncompleteRecord would for a record,
-    or a Crossref item that is not a paper), so that the batch's other items are read."""
+    """What was left out, counted under `kind`: in a reader's list of records, an item of a batch left out
+    (as IncompleteRecord would for a record, or a Crossref item that is not a paper), so that the batch's
+    other items are read; or a part left out of a record that is imported (a title cut to fit the store, an
+    ORCID iD that fails its check digit, a reported figure out of range)."""
 
     kind: str
     reason: str

@@ -23,7 +23,9 @@ summary_stats (h_index, i10_index, 2yr_mean_citedness), works_count, cited_by_co
 
 Malformed records raise RecordError naming the field by its path (`authorships[3].author.orcid`): not an
 object, no id, an id of another kind of entity, a value of the wrong type, a malformed DOI/ORCID/arXiv
-id/date, an unknown author_position, two words at one abstract position.
+id/date, an unknown author_position, two words at one abstract position. An ORCID iD well formed but for
+its check digit is a typo: the author is read without it, and it is listed after the record as `Skipped`;
+so is a reported figure out of range (a negative count), read as absent.
 
 What OpenAlex allows but the store cannot hold: a work without a title (null in the snapshot for tens of
 thousands of works) or an author without a name raises IncompleteRecord; an authorship without a name is
@@ -50,10 +52,12 @@ from api.ingest.model import (
     PaperId,
     Person,
     Precision,
+    Read,
     Record,
     RecordError,
     Reference,
     ReportedFigures,
+    Skipped,
     Work,
     YearCounts,
     has_text,
@@ -82,16 +86,18 @@ _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.IGNORECASE)
 _POSITIONS = ("first", "middle", "last")
 
 
-def read_openalex(obj: object) -> list[Record]:
-    """The record in one OpenAlex snapshot line (a work, an author or a merged_ids row); RecordError if malformed."""
+def read_openalex(obj: object) -> Read:
+    """The record in one OpenAlex snapshot line (a work, an author or a merged_ids row), then what it is read
+    without (`Skipped`: an ORCID iD failing its check digit, a figure out of range); RecordError if malformed."""
     record = fields.as_object(obj, "", "an OpenAlex work or author")
     if "merge_into_id" in record:
         return [_merged(record)]
     letter, key = _entity(record.get("id"), "id", _shape(record))
+    left_out: list[Skipped] = []
     if letter == "W":
-        return [_work(record, key)]
+        return [_work(record, key, left_out), *left_out]
     if letter == "A":
-        return [_person(record, key)]
+        return [_person(record, key, left_out), *left_out]
     raise RecordError(
         f"id: {key} is an OpenAlex {_ENTITY_NAMES.get(letter, 'entity')}; only works (W…) and authors (A…) are read"
     )
@@ -122,10 +128,10 @@ def _entity(value: object, path: str, what: str) -> tuple[str, str]:
 # --- works ---------------------------------------------------------------------------------------------
 
 
-def _work(record: Obj, key: str) -> Work:
+def _work(record: Obj, key: str, left_out: list[Skipped]) -> Work:
     title = fields.text(record, "title", "") or fields.text(record, "display_name", "")
     published_on, precision = _published(record)
-    authors, complete = _authorships(record)
+    authors, complete = _authorships(record, left_out)
     references = tuple(
         Reference(ids=(_work_id(value, f"referenced_works[{index}]"),))
         for index, value in enumerate(fields.items(record, "referenced_works", ""))
@@ -140,7 +146,7 @@ def _work(record: Obj, key: str) -> Work:
         authors=authors,
         authors_complete=complete,
         references=tuple(dict.fromkeys(references)),
-        reported_citation_count=fields.count(record, "cited_by_count", ""),
+        reported_citation_count=fields.figure(record, "cited_by_count", "", left_out),
     )
     if not has_text(title):  # checked last: a malformed field elsewhere makes the record malformed
         shown = f"has the title {title[:40]!r}, without a letter or digit" if title else "has no title"
@@ -231,7 +237,7 @@ def _abstract(value: object, path: str) -> str | None:
     return " ".join(placed[position] for position in sorted(placed))
 
 
-def _authorships(record: Obj) -> tuple[tuple[Byline, ...], bool]:
+def _authorships(record: Obj, left_out: list[Skipped]) -> tuple[tuple[Byline, ...], bool]:
     entries = fields.items(record, "authorships", "")
     bylines: list[Byline] = []
     positions: list[str | None] = []
@@ -245,23 +251,25 @@ def _authorships(record: Obj) -> tuple[tuple[Byline, ...], bool]:
         author = fields.optional_object(authorship, "author", path) or {}
         author_path = f"{path}.author"
         name = fields.text(author, "display_name", author_path) or fields.text(authorship, "raw_author_name", path)
-        ids: list[AuthorId] = []
+        ids: list[AuthorId | None] = []
         if author.get("id") is not None:
             ids.append(_author_id(author.get("id"), f"{author_path}.id"))
+        entry_left_out: list[Skipped] = []
         orcid = fields.text(author, "orcid", author_path)
         if orcid is not None:
-            ids.append(fields.author_id("orcid", orcid, f"{author_path}.orcid"))
+            ids.append(fields.orcid(orcid, f"{author_path}.orcid", entry_left_out))
         institutions = _institutions(fields.items(authorship, "institutions", path), f"{path}.institutions")
         raw = fields.texts(authorship, "raw_affiliation_strings", path)
         if not raw:
             raw = fields.texts(authorship, "raw_affiliation_string", path)  # the older, single-string form
         if name is None or not has_text(name):
             continue  # no one to store: the place stays empty, the byline incomplete
+        left_out.extend(entry_left_out)
         bylines.append(
             Byline(
                 name=unicodedata.normalize("NFC", name),
                 position=index + 1,
-                ids=tuple(dict.fromkeys(ids)),
+                ids=tuple(dict.fromkeys(found for found in ids if found is not None)),
                 institutions=institutions,
                 affiliation="; ".join(raw) or None,
             )
@@ -305,16 +313,17 @@ def _institution(value: object, path: str) -> Institution | None:
 # --- authors -------------------------------------------------------------------------------------------
 
 
-def _person(record: Obj, key: str) -> Person:
+def _person(record: Obj, key: str, left_out: list[Skipped]) -> Person:
     name = unicodedata.normalize("NFC", fields.text(record, "display_name", "") or "")
     found = [AuthorId("openalex", key)]
     ids = fields.optional_object(record, "ids", "")
-    for orcid, path in (
-        (fields.text(record, "orcid", ""), "orcid"),
-        (fields.text(ids or {}, "orcid", "ids"), "ids.orcid"),
-    ):
-        if orcid is not None:
-            found.append(fields.author_id("orcid", orcid, path))
+    orcids = {"orcid": fields.text(record, "orcid", ""), "ids.orcid": fields.text(ids or {}, "orcid", "ids")}
+    for path, orcid in orcids.items():
+        if orcid is None or (path == "ids.orcid" and orcid == orcids["orcid"]):
+            continue  # the same iD twice: read (and, failing its check digit, listed) once
+        orcid_id = fields.orcid(orcid, path, left_out)
+        if orcid_id is not None:
+            found.append(orcid_id)
     alternatives = fields.names(record, "display_name_alternatives", "")
     if record.get("last_known_institutions") is not None:
         places = _institutions(fields.items(record, "last_known_institutions", ""), "last_known_institutions")
@@ -329,7 +338,7 @@ def _person(record: Obj, key: str) -> Person:
         name=name,
         alternative_names=tuple(dict.fromkeys(n for n in alternatives if n != name)),
         institutions=tuple(dict.fromkeys(places)),
-        reported=_figures(record),
+        reported=_figures(record, left_out),
     )
     if not has_text(name):  # checked last: a malformed field elsewhere makes the record malformed
         shown = f"has the name {name[:40]!r}, without a letter or digit" if name else "has no name"
@@ -337,14 +346,14 @@ def _person(record: Obj, key: str) -> Person:
     return person
 
 
-def _figures(record: Obj) -> ReportedFigures | None:
+def _figures(record: Obj, left_out: list[Skipped]) -> ReportedFigures | None:
     stats = fields.optional_object(record, "summary_stats", "") or {}
-    h_index = fields.count(stats, "h_index", "summary_stats")
-    i10_index = fields.count(stats, "i10_index", "summary_stats")
-    citedness = fields.decimal(stats, "2yr_mean_citedness", "summary_stats")
-    works = fields.count(record, "works_count", "")
-    citations = fields.count(record, "cited_by_count", "")
-    series = _counts_by_year(record)
+    h_index = fields.figure(stats, "h_index", "summary_stats", left_out)
+    i10_index = fields.figure(stats, "i10_index", "summary_stats", left_out)
+    citedness = fields.decimal(stats, "2yr_mean_citedness", "summary_stats", left_out)
+    works = fields.figure(record, "works_count", "", left_out)
+    citations = fields.figure(record, "cited_by_count", "", left_out)
+    series = _counts_by_year(record, left_out)
     if all(v is None for v in (h_index, i10_index, citedness, works, citations)) and not series:
         return None
     updated = fields.text(record, "updated_date", "")
@@ -362,7 +371,7 @@ def _figures(record: Obj) -> ReportedFigures | None:
     )
 
 
-def _counts_by_year(record: Obj) -> tuple[YearCounts, ...]:
+def _counts_by_year(record: Obj, left_out: list[Skipped]) -> tuple[YearCounts, ...]:
     years: dict[int, YearCounts] = {}
     for index, entry in enumerate(fields.items(record, "counts_by_year", "")):
         path = f"counts_by_year[{index}]"
@@ -373,7 +382,9 @@ def _counts_by_year(record: Obj) -> tuple[YearCounts, ...]:
         if year in years:
             raise RecordError(f"{path}.year: {year} is listed twice")
         years[year] = YearCounts(
-            year, fields.count(counts, "works_count", path), fields.count(counts, "cited_by_count", path)
+            year,
+            fields.figure(counts, "works_count", path, left_out),
+            fields.figure(counts, "cited_by_count", path, left_out),
         )
     return tuple(years[year] for year in sorted(years))
 

@@ -6,8 +6,10 @@ written; under `skip` it goes to the reject file with its file, line and reason,
 imported. Crossref records that are not papers (journals, issues, grants) are skipped and counted.
 Records the source's schema allows but that lack what must be stored (a work without a title) are not
 malformed: under either policy they are left out, counted by kind in the summary's `skipped` and
-written to the reject file (api/ingest/model.py, IncompleteRecord). A file that looks like one of another
-format (most of its records rejected) stops the import with one line saying so (api/ingest/wrong_format.py).
+written to the reject file (api/ingest/model.py, IncompleteRecord). Every record read is fitted to what
+the store holds before it is written (api/ingest/limits.py); what that leaves out is counted the same
+way. A file that looks like one of another format (most of its records rejected) stops the import with
+one line saying so (api/ingest/wrong_format.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from api.db.pool import Database
 from api.errors import ConfigurationError
 from api.ingest import arxiv, crossref, openalex, semanticscholar
 from api.ingest.bulk import BATCH_SIZE, ImportSummary, write_records
+from api.ingest.limits import fit_record
 from api.ingest.model import IncompleteRecord, Read, Record, RecordError, Skipped
 from api.ingest.progress import Progress
 from api.ingest.reading import JsonReader, JsonRecord
@@ -39,7 +42,7 @@ def _reader(name: str, as_of: dt.date) -> Callable[[object], Read]:
     if name == "semanticscholar":
         return lambda value: semanticscholar.read_s2(value, as_of=as_of)
     if name == "openalex":
-        return lambda value: [*openalex.read_openalex(value)]
+        return openalex.read_openalex
     raise ConfigurationError(f"unknown format {name!r}: expected one of {', '.join(FORMATS)}")
 
 
@@ -91,13 +94,15 @@ async def run_import(
                     rejects.reject(item.error(str(error)), item.raw)
                     continue
                 check.accepted(item.path, item.line)
-                for record in produced:
-                    if not isinstance(record, Skipped):
+                for found in produced:
+                    record, left_out = (None, [found]) if isinstance(found, Skipped) else fit_record(found)
+                    for skipped in left_out:
+                        if skipped.kind == crossref.NOT_PAPERS:
+                            not_papers += 1
+                        else:
+                            rejects.leave_out(item.error(skipped.reason), skipped.kind, item.raw)
+                    if record is not None:
                         yield record
-                    elif record.kind == crossref.NOT_PAPERS:
-                        not_papers += 1
-                    else:
-                        rejects.leave_out(item.error(record.reason), record.kind, item.raw)
             check.finish()
 
         def reject(record: Record, reason: str) -> None:

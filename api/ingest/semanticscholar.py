@@ -24,7 +24,9 @@ title or without any id (S2 lists both) gives no Work of its own, only its link 
 paper response without a title (the field was not requested, as in a `fields=authors,citations`
 response, or S2 has none) gives no Work for the paper itself; its cited papers' Works then carry the link
 in `cited_by`. A record that is not an object, has no id, a value of the wrong type or a malformed DOI,
-arXiv id or ORCID raises RecordError naming the field by its path (`citations[17].authors[2].name`).
+arXiv id or ORCID raises RecordError naming the field by its path (`citations[17].authors[2].name`). An
+ORCID iD well formed but for its check digit is a typo: the author is read without it, and it is listed
+after the records as `Skipped`; so is a reported figure out of range (a negative count), read as absent.
 
 What S2 allows but the store cannot hold raises IncompleteRecord (in a batch or page, a `Skipped` in the
 item's place): a dataset paper without a title, a paper response with a null title and nothing else to
@@ -98,38 +100,44 @@ def read_s2(obj: object, *, as_of: dt.date) -> Read:
     batch or page as `Skipped`; RecordError if malformed, IncompleteRecord if the one record is incomplete."""
     if isinstance(obj, list):
         return _batch(obj, "", as_of)
-    return list(_read(obj, "", as_of))
+    left_out: list[Skipped] = []
+    return [*_read(obj, "", as_of, left_out), *left_out]
 
 
 def _batch(items: list[object], path: str, as_of: dt.date) -> Read:
-    """The records of the items of a batch `[..]` or a page's `data`, each incomplete item `Skipped`."""
+    """The records of the items of a batch `[..]` or a page's `data`, each incomplete item `Skipped`, and
+    after each item's records what they are read without."""
     found: Read = []
     for index, item in enumerate(items):
         item_path = fields.at(path, f"[{index}]")
+        left_out: list[Skipped] = []
         try:
-            found.extend(_read(item, item_path, as_of))
+            found.extend(_read(item, item_path, as_of, left_out))
+            found.extend(left_out)
         except IncompleteRecord as error:
             found.append(Skipped(error.kind, error.reason))  # the reason names the item's field by its path
     return found
 
 
-def _read(obj: object, path: str, as_of: dt.date) -> Read:
+def _read(obj: object, path: str, as_of: dt.date, left_out: list[Skipped]) -> Read:
+    """The records of one item (a batch's items are read by `_batch`); what they are read without (an
+    ORCID iD failing its check digit, a figure out of range) goes to `left_out`."""
     record = fields.as_object(obj, path, "a Semantic Scholar record")
     if "paperId" in record:
-        return [*_paper_response(record, path)]
+        return [*_paper_response(record, path, left_out)]
     if "authorId" in record:
-        return [_person(record, path, as_of, _API)]
+        return [_person(record, path, as_of, _API, left_out)]
     if "corpusid" in record:
-        return [_dataset_paper(record, path)]
+        return [_dataset_paper(record, path, left_out)]
     if "authorid" in record:
-        return [_person(record, path, as_of, _DATASET)]
+        return [_person(record, path, as_of, _DATASET, left_out)]
     for wrapper in ("citingPaper", "citedPaper"):
         if wrapper in record:  # an entry of a /citations or /references page: a listing, like a nested paper
             if record[wrapper] is None:
                 return []
             inner_path = fields.at(path, wrapper)
             inner = fields.as_object(record[wrapper], inner_path, "a paper")
-            work = _nested_work(inner, inner_path, _paper_ids(inner, inner_path, _API))
+            work = _nested_work(inner, inner_path, _paper_ids(inner, inner_path, _API), left_out)
             return [] if work is None else [work]
     if "data" in record:
         return _batch(fields.items(record, "data", path), fields.at(path, "data"), as_of)
@@ -143,7 +151,7 @@ def _read(obj: object, path: str, as_of: dt.date) -> Read:
 # --- papers --------------------------------------------------------------------------------------------
 
 
-def _paper_response(record: Obj, path: str) -> list[Record]:
+def _paper_response(record: Obj, path: str, left_out: list[Skipped]) -> list[Record]:
     if record.get("paperId") is None:
         raise RecordError(fields.where(fields.at(path, "paperId")) + "the paper has no paperId")
     ids = _paper_ids(record, path, _API)
@@ -157,7 +165,7 @@ def _paper_response(record: Obj, path: str) -> list[Record]:
         entry_ids = _paper_ids(entry, entry_path, _API)
         if entry_ids:
             cited_by.append(entry_ids[0])
-        work = _nested_work(entry, entry_path, entry_ids, references=(Reference(ids=ids),))
+        work = _nested_work(entry, entry_path, entry_ids, left_out, references=(Reference(ids=ids),))
         if work is not None:
             citing.append(work)
 
@@ -172,25 +180,26 @@ def _paper_response(record: Obj, path: str) -> list[Record]:
             references.append(Reference(ids=entry_ids))
         elif entry_title is not None:
             references.append(Reference(text=entry_title))
-        work = _nested_work(entry, entry_path, entry_ids, cited_by=citers)
+        work = _nested_work(entry, entry_path, entry_ids, left_out, cited_by=citers)
         if work is not None:
             cited.append(work)
 
     main: list[Record] = []
     if title is not None:
-        main.append(_work(record, path, _API, ids, title, references=tuple(references), cited_by=tuple(cited_by)))
+        own = _work(record, path, _API, ids, title, left_out, references=tuple(references), cited_by=tuple(cited_by))
+        main.append(own)
     elif "title" in record and not citing and not cited:
-        _work(record, path, _API, ids, "", references=tuple(references))  # its fields checked all the same
+        _work(record, path, _API, ids, "", [], references=tuple(references))  # its fields checked all the same
         raise IncompleteRecord(UNTITLED_WORKS, fields.where(fields.at(path, "title")) + "the paper has no title")
     return main + citing + cited
 
 
-def _dataset_paper(record: Obj, path: str) -> Work:
+def _dataset_paper(record: Obj, path: str, left_out: list[Skipped]) -> Work:
     if fields.identifier(record, "corpusid", path) is None:
         raise RecordError(fields.where(fields.at(path, "corpusid")) + "the paper has no corpusid")
     ids = _paper_ids(record, path, _DATASET)
     title = fields.text(record, "title", path)
-    work = _work(record, path, _DATASET, ids, title or "")
+    work = _work(record, path, _DATASET, ids, title or "", left_out)
     if not has_text(title):  # checked last: a malformed field elsewhere makes the record malformed
         raise IncompleteRecord(UNTITLED_WORKS, fields.where(fields.at(path, "title")) + "the paper has no title")
     return work
@@ -200,6 +209,7 @@ def _nested_work(
     paper: Obj,
     path: str,
     ids: tuple[PaperId, ...],
+    left_out: list[Skipped],
     *,
     references: tuple[Reference, ...] = (),
     cited_by: tuple[PaperId, ...] = (),
@@ -208,7 +218,7 @@ def _nested_work(
     title = fields.text(paper, "title", path)
     if not ids or title is None or not has_text(title):
         return None
-    return _work(paper, path, _API, ids, title, references=references, cited_by=cited_by)
+    return _work(paper, path, _API, ids, title, left_out, references=references, cited_by=cited_by)
 
 
 def _work(
@@ -217,6 +227,7 @@ def _work(
     keys: _Keys,
     ids: tuple[PaperId, ...],
     title: str,
+    left_out: list[Skipped],
     *,
     references: tuple[Reference, ...] = (),
     cited_by: tuple[PaperId, ...] = (),
@@ -233,7 +244,7 @@ def _work(
         authors=authors,
         authors_complete=complete,
         references=references,
-        reported_citation_count=fields.count(paper, keys.citation_count, path),
+        reported_citation_count=fields.figure(paper, keys.citation_count, path, left_out),
         cited_by=cited_by,
     )
 
@@ -320,7 +331,7 @@ def _entries(record: Obj, key: str, wrapper: str | None, path: str) -> Iterator[
 # --- authors -------------------------------------------------------------------------------------------
 
 
-def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> Person:
+def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys, left_out: list[Skipped]) -> Person:
     author_id = fields.identifier(record, keys.author_id, path)
     if author_id is None:
         raise RecordError(fields.where(fields.at(path, keys.author_id)) + "the author has no id")
@@ -333,13 +344,15 @@ def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> Person:
         orcid_path = fields.at(external_path, "ORCID")
         single = isinstance(external.get("ORCID"), str)  # one ORCID, or a list of them
         for index, orcid in enumerate(fields.texts(external, "ORCID", external_path)):
-            ids.append(fields.author_id("orcid", orcid, orcid_path if single else f"{orcid_path}[{index}]"))
+            found = fields.orcid(orcid, orcid_path if single else f"{orcid_path}[{index}]", left_out)
+            if found is not None:
+                ids.append(found)
         dblp = fields.texts(external, "DBLP", external_path)
     aliases = tuple(alias for alias in fields.names(record, "aliases", path) if alias != name)
     affiliations = tuple(Institution(name=text) for text in fields.texts(record, "affiliations", path))
     works: list[Work] = []
     for paper, paper_path in _entries(record, "papers", None, path):
-        work = _nested_work(paper, paper_path, _paper_ids(paper, paper_path, _API))
+        work = _nested_work(paper, paper_path, _paper_ids(paper, paper_path, _API), left_out)
         if work is not None:
             works.append(work)
     person = Person(
@@ -348,7 +361,7 @@ def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> Person:
         name=name,
         alternative_names=tuple(dict.fromkeys(aliases)),
         institutions=affiliations,
-        reported=_figures(record, path, as_of, keys),
+        reported=_figures(record, path, as_of, keys, left_out),
         works=tuple(works),
         dblp_names=tuple(dict.fromkeys(dblp)),
     )
@@ -358,10 +371,10 @@ def _person(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> Person:
     return person
 
 
-def _figures(record: Obj, path: str, as_of: dt.date, keys: _Keys) -> ReportedFigures | None:
-    h_index = fields.count(record, keys.h_index, path)
-    citations = fields.count(record, keys.citation_count, path)
-    papers = fields.count(record, keys.paper_count, path)
+def _figures(record: Obj, path: str, as_of: dt.date, keys: _Keys, left_out: list[Skipped]) -> ReportedFigures | None:
+    h_index = fields.figure(record, keys.h_index, path, left_out)
+    citations = fields.figure(record, keys.citation_count, path, left_out)
+    papers = fields.figure(record, keys.paper_count, path, left_out)
     if h_index is None and citations is None and papers is None:
         return None
     return ReportedFigures(source=SOURCE, as_of=as_of, h_index=h_index, citation_count=citations, paper_count=papers)

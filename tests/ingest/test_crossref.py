@@ -19,6 +19,8 @@ from api.ingest.crossref import (
     read_crossref_value,
 )
 from api.ingest.model import (
+    INVALID_ORCIDS,
+    OUT_OF_RANGE_FIGURES,
     UNTITLED_WORKS,
     AuthorId,
     Byline,
@@ -642,8 +644,40 @@ def test_damage_orcid_not_a_string() -> None:
     assert reason(with_author(ORCID=18250097)) == "author[1].ORCID: expected a string, found the number 18250097"
 
 
-def test_damage_orcid_bad_check_digit() -> None:
-    assert reason(with_author(ORCID="http://orcid.org/0000-0002-1825-0098")).startswith("author[1].ORCID: ")
+def test_damage_orcid_malformed() -> None:
+    assert reason(with_author(ORCID="http://orcid.org/0000-0002-1825")).startswith(
+        "author[1].ORCID: 'orcid:0000-0002-1825' is not an ORCID iD"
+    )
+
+
+def test_an_orcid_failing_its_check_digit_is_left_out_and_listed() -> None:
+    left_out: list[Skipped] = []
+    found = read_crossref(with_author(ORCID="http://orcid.org/0000-0002-1825-0098"), left_out)
+
+    assert [(byline.name, byline.ids) for byline in found.authors][1] == ("Ada Lovelace", ())
+    assert left_out == [
+        Skipped(
+            INVALID_ORCIDS,
+            "author[1].ORCID: 'orcid:0000-0002-1825-0098' is not a valid ORCID iD: its check digit should be 7; "
+            "the author is imported without it",
+        )
+    ]
+
+
+def test_in_a_page_what_a_work_is_read_without_follows_it_named_by_its_place() -> None:
+    page = {"message-type": "work-list", "message": {"items": [with_author(ORCID="0000-0002-1825-0098")]}}
+
+    work, skipped = read_crossref_value(page)
+
+    assert isinstance(work, Work)
+    assert isinstance(skipped, Skipped)
+    assert skipped.reason.startswith("message.items[0]: author[1].ORCID: ")
+
+
+def test_an_orcid_of_an_author_left_out_is_not_listed() -> None:
+    left_out: list[Skipped] = []
+    read_crossref(with_author(given=None, family="", ORCID="0000-0002-1825-0098"), left_out)
+    assert left_out == []
 
 
 def test_damage_affiliation_not_a_list() -> None:
@@ -675,8 +709,12 @@ def test_damage_reference_doi_not_a_string() -> None:
     )
 
 
-def test_damage_citation_count_negative() -> None:
-    assert reason(work(**{"is-referenced-by-count": -1})).startswith("is-referenced-by-count: expected a count")
+def test_a_citation_count_out_of_range_is_read_as_absent_and_listed() -> None:
+    left_out: list[Skipped] = []
+    assert read_crossref(work(**{"is-referenced-by-count": -1}), left_out).reported_citation_count is None
+    assert left_out == [
+        Skipped(OUT_OF_RANGE_FIGURES, "is-referenced-by-count: -1 is out of range (0 to 2,147,483,647): read as absent")
+    ]
 
 
 def test_damage_citation_count_not_an_integer() -> None:

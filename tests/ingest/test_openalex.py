@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from api.ingest.model import (
+    INVALID_ORCIDS,
+    OUT_OF_RANGE_FIGURES,
     UNNAMED_AUTHORS,
     UNTITLED_WORKS,
     AuthorId,
@@ -25,6 +27,7 @@ from api.ingest.model import (
     Person,
     RecordError,
     Reference,
+    Skipped,
     Work,
     YearCounts,
 )
@@ -343,7 +346,6 @@ DAMAGE: dict[str, tuple[object, str]] = {
         _damaged(_state_of_oa(), "cited_by_count", value="1312"),
         "^cited_by_count: expected an integer",
     ),
-    "negative count": (_damaged(_priem(), "works_count", value=-38), "^works_count: -38 is negative"),
     "authorships not a list": (_damaged(_state_of_oa(), "authorships", value={}), "^authorships: expected a list"),
     "authorship not an object": (
         _damaged(_state_of_oa(), "authorships", 1, value="Jason Priem"),
@@ -357,9 +359,9 @@ DAMAGE: dict[str, tuple[object, str]] = {
         _damaged(_state_of_oa(), "authorships", 0, "author", "id", value="https://openalex.org/W1"),
         r"^authorships\[0\]\.author\.id: W1 is not the OpenAlex id of an author",
     ),
-    "ORCID with a wrong check digit": (
-        _damaged(_state_of_oa(), "authorships", 2, "author", "orcid", value="https://orcid.org/0000-0002-9344-7430"),
-        r"^authorships\[2\]\.author\.orcid: .*check digit should be 9",
+    "malformed ORCID": (
+        _damaged(_state_of_oa(), "authorships", 2, "author", "orcid", value="https://orcid.org/0000-0002-9344"),
+        r"^authorships\[2\]\.author\.orcid: 'orcid:0000-0002-9344' is not an ORCID iD",
     ),
     "malformed DOI": (_damaged(_state_of_oa(), "doi", value="https://doi.org/peerj.4375"), "^doi: .*is not a DOI"),
     "institution id of an author": (
@@ -416,7 +418,7 @@ DAMAGE: dict[str, tuple[object, str]] = {
     ),
     "mean citedness not finite": (
         _damaged(_priem(), "summary_stats", "2yr_mean_citedness", value=float("nan")),
-        r"^summary_stats\.2yr_mean_citedness: nan is not a finite, non-negative number",
+        r"^summary_stats\.2yr_mean_citedness: nan is not a finite number",
     ),
     "summary_stats not an object": (
         _damaged(_priem(), "summary_stats", value=[17]),
@@ -490,6 +492,53 @@ def test_an_authorship_without_a_name_is_left_out_its_place_kept_the_byline_inco
     work = _work(record)
     assert [byline.position for byline in work.authors] == [2, 3]
     assert work.authors_complete is False
+
+
+def test_an_orcid_failing_its_check_digit_is_left_out_of_the_byline_and_listed() -> None:
+    record = _damaged(
+        _state_of_oa(), "authorships", 2, "author", "orcid", value="https://orcid.org/0000-0002-9344-7430"
+    )
+
+    work, left_out = read_openalex(record)
+
+    assert isinstance(work, Work)
+    assert work.authors[2].ids == (AuthorId("openalex", "A5016803849"),)
+    assert left_out == Skipped(
+        INVALID_ORCIDS,
+        "authorships[2].author.orcid: 'orcid:0000-0002-9344-7430' is not a valid ORCID iD: its check digit should "
+        "be 9; the author is imported without it",
+    )
+
+
+def test_an_authors_orcid_failing_its_check_digit_is_left_out_and_listed_once() -> None:
+    record = _damaged(_priem(), "orcid", value="https://orcid.org/0000-0001-6187-6611")
+    record["ids"]["orcid"] = "https://orcid.org/0000-0001-6187-6611"
+
+    person, *left_out = read_openalex(record)
+
+    assert isinstance(person, Person)
+    assert [given.scheme for given in person.ids] == ["openalex"]
+    assert [skipped.reason.split(":")[0] for skipped in left_out if isinstance(skipped, Skipped)] == ["orcid"]
+
+
+def test_a_figure_out_of_range_is_read_as_absent_and_listed() -> None:
+    record = _damaged(_damaged(_priem(), "works_count", value=-38), "summary_stats", "h_index", value=2**31)
+
+    person, *left_out = read_openalex(record)
+
+    assert isinstance(person, Person)
+    assert person.reported is not None
+    assert (person.reported.paper_count, person.reported.h_index, person.reported.citation_count) == (None, None, 3157)
+    assert left_out == [
+        Skipped(OUT_OF_RANGE_FIGURES, "summary_stats.h_index: 2147483648 is out of range (0 to 2,147,483,647): read "
+                                      "as absent"),
+        Skipped(OUT_OF_RANGE_FIGURES, "works_count: -38 is out of range (0 to 2,147,483,647): read as absent"),
+    ]  # fmt: skip
+
+
+def test_a_negative_year_stays_malformed() -> None:
+    with pytest.raises(RecordError, match=r"^publication_year: -1 is negative"):
+        read_openalex(_damaged(_damaged(_state_of_oa(), "publication_date", value=None), "publication_year", value=-1))
 
 
 def test_an_institution_without_a_name_is_left_out() -> None:

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from api.ingest.model import (
+    INVALID_ORCIDS,
+    OUT_OF_RANGE_FIGURES,
     UNNAMED_AUTHORS,
     UNTITLED_WORKS,
     AuthorId,
@@ -344,7 +346,6 @@ DAMAGE: dict[str, tuple[object, str]] = {
         _damaged(_paper(), "citationCount", value="10059"),
         "^citationCount: expected an integer, got a string",
     ),
-    "negative count": (_damaged(_author_line(), "hindex", value=-1), "^hindex: -1 is negative"),
     "boolean count": (_damaged(_author_line(), "papercount", value=True), "^papercount: expected an integer"),
     "authors not a list": (_damaged(_paper_line(), "authors", value="S. Meyer"), "^authors: expected a list"),
     "citations entry not an object": (
@@ -364,9 +365,9 @@ DAMAGE: dict[str, tuple[object, str]] = {
         r"^externalids\.ArXiv: .*numbers of 1706 have five digits",
     ),
     "malformed paperId": (_damaged(_paper(), "paperId", value="2d5673ca"), r"^paperId: .*not a Semantic Scholar id"),
-    "ORCID with a wrong check digit": (
-        _damaged(_author_line(), "externalids", value={"ORCID": "0000-0001-6187-6611"}),
-        r"^externalids\.ORCID: .*check digit should be 0",
+    "malformed ORCID": (
+        _damaged(_author_line(), "externalids", value={"ORCID": "0000-0001-6187"}),
+        r"^externalids\.ORCID: 'orcid:0000-0001-6187' is not an ORCID iD",
     ),
     "impossible date": (
         _damaged(_paper(), "publicationDate", value="1950-13-01"),
@@ -417,6 +418,47 @@ def test_a_record_without_what_must_be_stored_is_left_out_not_refused(record: ob
     with pytest.raises(IncompleteRecord) as caught:
         read_s2(copy.deepcopy(record), as_of=AS_OF)
     assert (caught.value.kind, caught.value.reason) == (kind, reason)
+
+
+def test_an_orcid_failing_its_check_digit_is_left_out_and_listed_after_the_record() -> None:
+    line = _damaged(_author_line(), "externalids", value={"ORCID": ["0000-0001-6187-6610", "0000-0001-6187-6611"]})
+
+    person, left_out = read_s2(line, as_of=AS_OF)
+
+    assert isinstance(person, Person)
+    assert AuthorId("orcid", "0000-0001-6187-6610") in person.ids
+    assert left_out == Skipped(
+        INVALID_ORCIDS,
+        "externalids.ORCID[1]: 'orcid:0000-0001-6187-6611' is not a valid ORCID iD: its check digit should be 0; "
+        "the author is imported without it",
+    )
+
+
+def test_a_figure_out_of_range_is_read_as_absent_and_listed() -> None:
+    person, left_out = read_s2(_damaged(_author_line(), "hindex", value=-1), as_of=AS_OF)
+
+    assert isinstance(person, Person)
+    assert person.reported is not None
+    assert person.reported.h_index is None
+    assert left_out == Skipped(OUT_OF_RANGE_FIGURES, "hindex: -1 is out of range (0 to 2,147,483,647): read as absent")
+
+
+def test_a_listed_papers_figure_out_of_range_is_listed_with_its_path() -> None:
+    found = read_s2(_damaged(_paper(), "citations", 1, "citationCount", value=-5), as_of=AS_OF)
+
+    assert [item.reason for item in found if isinstance(item, Skipped)] == [
+        "citations[1].citationCount: -5 is out of range (0 to 2,147,483,647): read as absent"
+    ]
+
+
+def test_in_a_batch_what_an_item_is_read_without_follows_it() -> None:
+    bad = _damaged(_author_line(), "externalids", value={"ORCID": "0000-0001-6187-6611"})
+
+    found = read_s2([bad, _damaged(copy.deepcopy(bad), "name", value=None)], as_of=AS_OF)
+
+    assert [type(item).__name__ for item in found] == ["Person", "Skipped", "Skipped"]
+    assert [item.kind for item in found if isinstance(item, Skipped)] == [INVALID_ORCIDS, UNNAMED_AUTHORS]
+    assert found[1].reason.startswith("[0].externalids.ORCID: ")  # type: ignore[union-attr]
 
 
 def test_in_a_batch_an_incomplete_item_is_skipped_and_the_others_read() -> None:

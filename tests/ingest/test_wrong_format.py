@@ -140,7 +140,7 @@ def test_a_file_of_the_right_format_whose_records_are_all_malformed_says_so(
     database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     response = json.loads(S2_AUTHOR.read_text())
-    response["externalIds"] = {"ORCID": "0000-0001-6187-6611"}  # a wrong check digit
+    response["externalIds"] = {"ORCID": "0000-0001-6187"}  # not an ORCID iD
     damaged = tmp_path / "author.json"
     damaged.write_text(json.dumps(response, indent=2))
 

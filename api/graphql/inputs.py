@@ -122,9 +122,13 @@ def search_term(search: str | None) -> str:
 class AuthorOrder(Enum):
     RELEVANCE = strawberry.enum_value("relevance", description="Best match of `search` first.")
     NAME = strawberry.enum_value("name", description="By name, accents and case folded.")
-    H_INDEX = strawberry.enum_value("h_index", description="Computed h-index, highest first.")
-    CITATIONS = strawberry.enum_value("citations", description="Computed citation count, highest first.")
-    PAPER_COUNT = strawberry.enum_value("paper_count", description="Number of papers, highest first.")
+    H_INDEX = strawberry.enum_value(
+        "h_index", description="Computed h-index, highest first; ties by computed citation count, then by id."
+    )
+    CITATIONS = strawberry.enum_value(
+        "citations", description="Computed citation count, highest first; ties by computed h-index, then by id."
+    )
+    PAPER_COUNT = strawberry.enum_value("paper_count", description="Number of papers, highest first; ties by id.")
     UPDATED = strawberry.enum_value("updated", description="Last change, oldest first (the change feed).")
 
 

@@ -40,9 +40,9 @@ _PAPER_SORTS = {
 _AUTHOR_SORTS = {
     "relevance": "best match of `search` first (needs `search`)",
     "name": "by name, accents and case folded",
-    "h_index": "computed h-index, highest first",
-    "citations": "computed citation count, highest first",
-    "paper_count": "number of papers, highest first",
+    "h_index": "computed h-index, highest first; ties by computed citation count, then by id",
+    "citations": "computed citation count, highest first; ties by computed h-index, then by id",
+    "paper_count": "number of papers, highest first; ties by id",
     "updated": "last change, oldest first: the change feed for mirrors, with `updated_since`",
 }
 _COAUTHOR_SORTS = {

@@ -75,6 +75,7 @@ async def open_runtime(settings: Settings) -> Runtime:
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         statement_timeout_ms=settings.statement_timeout_ms,
+        connect_timeout_ms=settings.connect_timeout_ms,
         statement_cache_size=settings.statement_cache_size,
     )
     try:

@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = Field(
         default=10_000, ge=0, description="Longest a single SQL statement of a request may run (0: no limit)."
     )
+    connect_timeout_ms: int = Field(
+        default=5_000,
+        ge=100,
+        description=(
+            "Longest opening a connection to the database may take, before a request fails as 'database "
+            "unavailable' (a host that drops packets would otherwise hold it for a minute)."
+        ),
+    )
     max_page_size: int = Field(
         default=100, ge=1, description="Largest `first` accepted on any connection or REST page."
     )

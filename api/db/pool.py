@@ -104,6 +104,7 @@ class Database:
         max_size: int = 10,
         statement_timeout_ms: int = 10_000,
         statement_cache_size: int = 256,
+        connect_timeout_ms: int = 5_000,
     ) -> Database:
         server_settings = {"application_name": application_name(), "statement_timeout": str(statement_timeout_ms)}
         try:
@@ -115,6 +116,7 @@ class Database:
                 # 0 behind a transaction-mode pooler older than PgBouncer 1.21 (no prepared statements).
                 statement_cache_size=statement_cache_size,
                 max_inactive_connection_lifetime=300,
+                timeout=connect_timeout_ms / 1000,  # for each new connection, the pool's first ones included
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise DatabaseNotReadyError(f"cannot connect to the database: {error}") from error

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import asyncpg
@@ -149,6 +150,25 @@ async def test_a_server_refusing_connections_is_database_not_ready() -> None:
         assert db.outage.down
     finally:
         await db.close()
+
+
+async def test_a_server_that_accepts_and_never_answers_is_database_not_ready_within_the_connect_timeout() -> None:
+    # The kernel completes the handshake of a listening socket nobody reads: like a host behind a
+    # firewall that drops packets, the client waits for a greeting that never comes.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/postgres"
+        started = time.monotonic()
+        with pytest.raises(DatabaseNotReadyError):
+            await Database.connect(url, min_size=1, max_size=1, connect_timeout_ms=300)
+        db = await Database.connect(url, min_size=0, max_size=1, connect_timeout_ms=300)
+        try:
+            with pytest.raises(DatabaseNotReadyError):
+                await db.fetchval("SELECT 1")
+        finally:
+            await db.close()
+        assert time.monotonic() - started < 5
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ from api.db.supervisor import ServerSupervisor
 from api.errors import (
     DatabaseNotReadyError,
     DatabaseUnreachableError,
+    EmbeddedServerError,
     InvalidInputError,
     NotFoundError,
     RequestTooLargeError,
@@ -105,11 +106,14 @@ async def _at_head(db: Database) -> bool:
 
 
 async def close_runtime(runtime: Runtime) -> None:
+    """Close the pool and stop the embedded server this process started; never raises, whatever state the
+    database is in (a shutdown that fails half-way would leave the server running for nobody)."""
     if runtime.supervisor is not None:
         await runtime.supervisor.stop()  # first: stopping the server on purpose is not a crash to repair
+    stop_embedded = runtime.embedded is not None and runtime.stop_embedded_on_exit
     # Stop the embedded server we started, unless another process (a second `serve`, an import) uses it.
     others = 0
-    if runtime.embedded is not None and runtime.stop_embedded_on_exit:
+    if stop_embedded:
         try:
             others = await runtime.db.fetchval(
                 "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
@@ -118,12 +122,17 @@ async def close_runtime(runtime: Runtime) -> None:
             )
         except DatabaseNotReadyError:
             others = 0
+        except asyncpg.PostgresError as error:
+            logger.warning("could not ask the embedded PostgreSQL who else uses it (%s); stopping it", error)
     await runtime.db.close()
-    if runtime.embedded is not None and runtime.stop_embedded_on_exit:
+    if runtime.embedded is not None and stop_embedded:
         if others:
             logger.info("leaving the embedded PostgreSQL running: %d other connection(s) use it", others)
-        else:
+            return
+        try:
             await asyncio.to_thread(runtime.embedded.stop)
+        except EmbeddedServerError as error:
+            logger.error("could not stop the embedded PostgreSQL: %s", error)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Starlette:

@@ -4,8 +4,11 @@ the GraphiQL assets served by the service itself.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,6 +170,21 @@ async def test_shutdown_leaves_an_embedded_server_it_did_not_start_running(embed
     runtime = await open_runtime(embedded_settings(embedded_data_dir))
     await close_runtime(runtime)
     assert EmbeddedPostgres(embedded_data_dir).is_running()
+
+
+async def test_shutdown_after_the_data_directory_was_destroyed_logs_and_does_not_raise(
+    embedded_data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime = await open_runtime(embedded_settings(embedded_data_dir))
+    assert runtime.embedded is not None
+    postmaster = runtime.embedded.postmaster_pid()
+    shutil.rmtree(embedded_data_dir / "pgdata" / "global")  # an operator's mistake: the server loses its catalog
+    await close_runtime(runtime)
+    shutdown_errors = [r for r in caplog.records if r.name == "scholargraph" and r.levelno >= logging.WARNING]
+    assert shutdown_errors, "the failure to shut down cleanly is logged"
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in shutdown_errors)
+    if postmaster is not None and EmbeddedPostgres(embedded_data_dir).is_running():
+        os.kill(postmaster, signal.SIGKILL)  # what is left of it; the fixture cannot stop it cleanly
 
 
 # GraphiQL assets -------------------------------------------------------------------------------------

@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="default: ours,postgraphile,raw")
     parser.add_argument("--duration", type=float, default=15, help="seconds per timed run (default 15)")
     parser.add_argument("--runs", type=int, default=2, help="timed runs per system and query (default 2)")
-    parser.add_argument("--warmup", type=float, default=5, help="seconds of load before the runs (default 5)")
+    parser.add_argument(
+        "--warmup", type=float, default=5, help="seconds of load before each run's window, at least (default 5)"
+    )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--inputs", type=int, default=200, help="inputs per query, replayed in a loop (default 200)")
@@ -146,12 +148,26 @@ async def _server_facts(server_url: str, url: str) -> tuple[dict[str, str], dict
     return settings, {"rows": rows, "database_mb": size / 2**20}
 
 
-async def _apply_functions(url: str) -> None:
-    connection = await asyncpg.connect(url, timeout=10)
+# Set on the benchmark's database only, for the sessions the systems open. Parallel workers are processes
+# of their own, started per statement and not named after the database: their CPU time would escape the
+# count of the backends'. Under 16 concurrent requests on 2 cores there is no idle core for them anyway.
+DATABASE_SETTINGS = {"max_parallel_workers_per_gather": "0"}
+
+
+async def _prepare(server_url: str, url: str, database: str, postgraphile: bool) -> None:
+    """The database settings of the benchmark, and PostGraphile's functions."""
+    admin = await asyncpg.connect(server_url, timeout=10)
     try:
-        await connection.execute((BENCH / "postgraphile" / "functions.sql").read_text(), timeout=60)
+        for name, value in DATABASE_SETTINGS.items():
+            await admin.execute(f'ALTER DATABASE "{database}" SET {name} = {value}')
     finally:
-        await connection.close()
+        await admin.close()
+    if postgraphile:
+        connection = await asyncpg.connect(url, timeout=10)
+        try:
+            await connection.execute((BENCH / "postgraphile" / "functions.sql").read_text(), timeout=60)
+        finally:
+            await connection.close()
 
 
 def machine_facts(postgresql: str) -> dict[str, Any]:
@@ -219,12 +235,15 @@ def check_system(
             given = sample[query.key]
             answers: list[Any] = []
             counted: list[Counter[str]] = []
+            took: list[float] = []
             try:
                 for value in given[:2]:  # warm: first statements of a connection (type introspection) not counted
                     systems.send(PORTS[system], query.request(system, value))
                 for value in given:
                     before = _quiet_counts(proxy)
+                    sent = time.perf_counter()
                     answer = systems.send(PORTS[system], query.request(system, value))
+                    took.append(time.perf_counter() - sent)
                     counted.append(_quiet_counts(proxy) - before)
                     answers.append(queries.normalise(query, system, answer))
             except (AnswerError, systems.SystemError_, OSError) as error:
@@ -235,6 +254,7 @@ def check_system(
             mean = {kind: statistics.fmean(c[kind] for c in counted) for kind in kinds}
             found[query.key] = {
                 "answers": answers,
+                "seconds_per_request": statistics.median(took),
                 "statements": {
                     "per_request": sum(mean.values()),
                     "data_per_request": sum(n for kind, n in mean.items() if kind != "reset"),
@@ -320,67 +340,88 @@ def wait_quiet(limit_s: float, threshold: float = 0.15) -> dict[str, float]:
         time.sleep(2)
 
 
+def lead_seconds(args: argparse.Namespace, seconds_per_request: float | None) -> float:
+    """The lead of a run: --warmup, longer for a slow query, so that the window opens once every connection
+    has had an answer (with C connections and N cores, about C x t / N for t seconds of work per request;
+    twice that, at most 60 s)."""
+    if not seconds_per_request:
+        return float(args.warmup)
+    cores = os.cpu_count() or 1
+    return round(max(float(args.warmup), min(60.0, 2 * args.connections * seconds_per_request / cores)), 1)
+
+
 def time_one(
-    wrk: str, system: str, url: str, database: str, query: queries.Query, request_file: Path, args: argparse.Namespace,
+    wrk: str, system: str, url: str, database: str, request_file: Path, lead: float, args: argparse.Namespace,
     log: Path,
 ) -> dict[str, Any]:  # fmt: skip
-    """Start the system alone, warm it up, time --runs runs; the figures of each run and the peak memory."""
+    """Start the system alone and time --runs runs (each: a lead, then the window measured); the figures of
+    each run, over all of them, and the peak memory."""
     target = f"http://127.0.0.1:{PORTS[system]}"
     measured: list[dict[str, Any]] = []
     with systems.running(system, url, PORTS[system], log) as pid:
-        shape = {"threads": args.threads, "connections": args.connections}
-        wait_quiet(args.quiet_wait)
-        load.run_wrk(wrk, target, request_file, **shape, duration=args.warmup)
         for number in range(args.runs):
             quiet = wait_quiet(args.quiet_wait)
             load_before = [round(x, 2) for x in os.getloadavg()]
             watch = procstat.BackendWatch(database)
-            server_before = procstat.cpu_seconds(pid) or 0.0
-            busy_before = _machine_busy()
-            watch.start()
-            run = load.run_wrk(wrk, target, request_file, **shape, duration=args.duration)
-            postgres = watch.stop()
-            server = (procstat.cpu_seconds(pid) or 0.0) - server_before
-            busy = _machine_busy() - busy_before
+            edges: dict[str, tuple[float, float]] = {}
+
+            def read(edge: str, watch: procstat.BackendWatch = watch, edges: dict[str, Any] = edges) -> None:
+                (watch.start if edge == "start" else watch.stop)()
+                edges[edge] = (procstat.cpu_seconds(pid) or 0.0, _machine_busy())
+
+            run = load.run_wrk(
+                wrk, target, request_file, threads=args.threads, connections=args.connections, lead=lead,
+                duration=args.duration, at_start=lambda: read("start"), at_end=lambda: read("end"),
+            )  # fmt: skip
+            postgres = watch.total
+            server = edges["end"][0] - edges["start"][0]
+            busy = edges["end"][1] - edges["start"][1]
             figures = run.figures
-            n = max(figures.requests, 1)
-            other = max(busy - server - postgres - run.wrk_cpu_seconds, 0.0)
+            n = figures.window_requests or 0
+            per = max(n, 1)
+            wrk_share = run.wrk_cpu_seconds * args.duration / figures.seconds  # wrk's CPU, pro rata
+            other = max(busy - server - postgres - wrk_share, 0.0)
             measured.append(
                 {
                     "run": number + 1,
                     "load_before": load_before,
                     "busy_before": quiet,
+                    "lead_s": lead,
+                    "window_s": args.duration,
+                    "window_requests": n,
+                    "rps": round(run.requests_per_second, 2),
                     "requests": figures.requests,
-                    "seconds": round(figures.seconds, 3),
-                    "rps": round(figures.requests_per_second, 2),
                     "latency_ms": {k: round(v, 3) for k, v in figures.latency_ms.items()},
-                    "errors": figures.errors,
-                    "bytes_per_request": round(figures.bytes / n),
-                    "server_cpu_ms": round(1000 * server / n, 3),
-                    "postgres_cpu_ms": round(1000 * postgres / n, 3),
-                    "wrk_cpu_ms": round(1000 * run.wrk_cpu_seconds / n, 3),
+                    "errors": {**figures.errors, "window_http": figures.window_failed},
+                    "bytes_per_request": round(figures.bytes / max(figures.requests, 1)),
+                    "server_cpu_s": round(server, 3),
+                    "postgres_cpu_s": round(postgres, 3),
+                    "server_cpu_ms": round(1000 * server / per, 3),
+                    "postgres_cpu_ms": round(1000 * postgres / per, 3),
+                    "wrk_cpu_ms": round(1000 * run.wrk_cpu_seconds / max(figures.requests, 1), 3),
                     "backends": watch.backends,
-                    "other_cpu_share": round(other / (figures.seconds * (os.cpu_count() or 1)), 4),
+                    "other_cpu_share": round(other / (args.duration * (os.cpu_count() or 1)), 4),
                 }
             )
             say(
-                f"    run {number + 1}: {figures.requests_per_second:,.1f} req/s, "
+                f"    run {number + 1}: {run.requests_per_second:,.1f} req/s, "
                 f"p50 {figures.latency_ms['p50']:.1f} ms, p99 {figures.latency_ms['p99']:.1f} ms, "
-                f"server {1000 * server / n:.2f} + PostgreSQL {1000 * postgres / n:.2f} CPU ms/req, "
-                f"errors {figures.error_count} (load before {load_before[0]})"
+                f"server {1000 * server / per:.2f} + PostgreSQL {1000 * postgres / per:.2f} CPU ms/req, "
+                f"errors {figures.error_count} (load before {load_before[0]}, lead {lead:g} s)"
             )
         peak = procstat.peak_rss_mb(pid)
-    requests = sum(r["requests"] for r in measured)
-    seconds = sum(r["seconds"] for r in measured)
+    requests = sum(r["window_requests"] for r in measured)
+    seconds = sum(r["window_s"] for r in measured)
     errors = sum(sum(r["errors"].values()) for r in measured)
+    per = max(requests, 1)
     return {
-        "status": "ok" if errors == 0 else f"failed: {errors} errors ({measured[-1]['errors']})",
+        "status": "ok" if errors == 0 and requests > 0 else f"failed: {errors} errors, {requests} answers",
         "runs": measured,
         "rps": round(requests / seconds, 2) if seconds else 0.0,
         "p50_ms": round(statistics.fmean(r["latency_ms"]["p50"] for r in measured), 3),
         "p99_ms": round(statistics.fmean(r["latency_ms"]["p99"] for r in measured), 3),
-        "server_cpu_ms": round(statistics.fmean(r["server_cpu_ms"] for r in measured), 3),
-        "postgres_cpu_ms": round(statistics.fmean(r["postgres_cpu_ms"] for r in measured), 3),
+        "server_cpu_ms": round(1000 * sum(r["server_cpu_s"] for r in measured) / per, 3),
+        "postgres_cpu_ms": round(1000 * sum(r["postgres_cpu_s"] for r in measured) / per, 3),
         "peak_rss_mb": round(peak, 1) if peak is not None else None,
     }
 
@@ -417,8 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         args.server_url, database, dump, str(Path(sys.executable).parent / "scholargraph"),
         fresh=args.fresh, import_timeout=args.import_timeout,
     )  # fmt: skip
-    if "postgraphile" in chosen_systems:
-        asyncio.run(_apply_functions(url))
+    asyncio.run(_prepare(args.server_url, url, database, "postgraphile" in chosen_systems))
     settings, facts = asyncio.run(_server_facts(args.server_url, url))
     machine = machine_facts(settings["server_version"])
     say(f"drawing {args.inputs} inputs per query (seed {args.seed})")
@@ -459,10 +499,11 @@ def main(argv: list[str] | None = None) -> int:
             statements = checked.get(system, {}).get(query.key, {}).get("statements")
             entry: dict[str, Any] = {"system": system, "query": query.key, "statements": statements}
             if verdict.startswith("ok"):
-                say(f"timing {system} {query.key}: {args.runs} runs of {args.duration:g} s after {args.warmup:g} s")
+                say(f"timing {system} {query.key}: {args.runs} runs of {args.duration:g} s")
+                lead = lead_seconds(args, checked[system][query.key].get("seconds_per_request"))
                 try:
                     entry |= time_one(
-                        wrk, system, url, database, query, request_files[(system, query.key)], args,
+                        wrk, system, url, database, request_files[(system, query.key)], lead, args,
                         work / f"{system}.log",
                     )  # fmt: skip
                 except (load.LoadError, systems.SystemError_) as error:
@@ -488,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         "commit": revision,
         "command": command,
         "machine": machine,
-        "postgresql_settings": settings,
+        "postgresql_settings": settings | {f"{k} (benchmark database)": v for k, v in DATABASE_SETTINGS.items()},
         "data": {
             "papers": args.papers,
             "seed": args.seed,

@@ -72,6 +72,7 @@ class BackendWatch:
         self._first: dict[int, float] = {}
         self._last: dict[int, float] = {}
         self._started = False
+        self.total = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -102,7 +103,8 @@ class BackendWatch:
         self._stop.set()
         self._thread.join()
         self._read(scan=True)
-        return sum(self._last[pid] - self._first[pid] for pid in self._last)
+        self.total = sum(self._last[pid] - self._first[pid] for pid in self._last)
+        return self.total
 
     @property
     def backends(self) -> int:

@@ -76,7 +76,8 @@ def table(run: dict[str, Any]) -> list[str]:
                     number(entry["peak_rss_mb"], 0),
                 ]
             else:
-                cells = [f"not timed: {entry.get('status', '?')}", "", "", "", "", shown_statements, ""]
+                status = " ".join(str(entry.get("status", "?")).split()).replace("|", "/")
+                cells = [f"not timed: {status}", "", "", "", "", shown_statements, ""]
             lines.append(f"| {query['title']} | {SYSTEM_NAMES[system]} | " + " | ".join(cells) + " |")
     return lines
 
@@ -166,6 +167,9 @@ def section(run: dict[str, Any], chart_name: str) -> list[str]:
     loads = [load for r in run["results"] for one in r.get("runs", []) for load in [one["load_before"][0]]]
     others = [one.get("other_cpu_share") for r in run["results"] for one in r.get("runs", [])]
     others = [o for o in others if o is not None]
+    busy = [
+        one["busy_before"]["busy_share"] for r in run["results"] for one in r.get("runs", []) if "busy_before" in one
+    ]
     pg_settings = run["postgresql_settings"]
     return [
         f"## {data['papers']:,} papers",
@@ -187,12 +191,16 @@ def section(run: dict[str, Any], chart_name: str) -> list[str]:
         + ", ".join(f"{n:,} {table}" for table, n in data["rows"].items())
         + "), plus the benchmark's reported figures.",
         f"- Load: wrk -t{settings['threads']} -c{settings['connections']} from a second process on loopback, "
-        f"{settings['inputs']} inputs per query replayed in a loop; per system and query: a fresh start, "
-        f"{settings['warmup']:g} s of warm-up, then {settings['runs']} runs of {settings['duration']:g} s "
-        "(the figures are over the runs: requests over seconds; latencies, CPU and statements the runs' mean).",
-        f"- Load average (1 min) before the timed runs: {min(loads):.2f} to {max(loads):.2f} (it counts the "
-        "benchmark's own previous run); CPU time spent during the runs by processes other than the server, its "
-        f"backends and wrk: {number(100 * max(others), 1) if others else DASH}% of the machine at most.",
+        f"{settings['inputs']} inputs per query replayed in a loop. Per system and query: a fresh start, then "
+        f"{settings['runs']} run{'s' if settings['runs'] != 1 else ''}, each a lead of at least "
+        f"{settings['warmup']:g} s (longer for a slow query: "
+        + ", ".join(f"{lead:g} s" for lead in sorted({o["lead_s"] for r in run["results"] for o in r.get("runs", [])}))
+        + f") and a window of {settings['duration']:g} s in which answers are counted and CPU time read.",
+        f"- Before each run: the machine busy {number(100 * max(busy), 1) if busy else DASH}% at most over the "
+        f"second before (the benchmark waits for it to be idle); load average (1 min) {min(loads):.2f} to "
+        f"{max(loads):.2f} (it decays slowly after the benchmark's own previous run). During the windows, "
+        "processes other than the server, its backends and wrk used "
+        f"{number(100 * max(others), 1) if others else DASH}% of the machine at most.",
         "",
         f"![Requests per second by query and system]({chart_name})",
         "",
@@ -217,11 +225,16 @@ generating and importing the data, `npm ci` in bench/postgraphile, `apt-get inst
 
 What each figure is:
 
-- **req/s**: requests answered over the runs' seconds, all answers HTTP 200 (a run with an error of any
-  kind is reported as failed); **p50/p99**: wrk's latency percentiles (16 connections kept busy: the
-  latency includes the wait behind the other 15).
+- **req/s**: answers received within the runs' windows over the windows' seconds, all HTTP 200 (a run
+  with an error of any kind is reported as failed). Each run of wrk first fills the pipeline (a lead in
+  which every connection gets answers), then a window opens: steady state, also for a query that takes
+  seconds. **p50/p99**: wrk's latency percentiles over the runs, lead included (16 connections kept busy:
+  the latency includes the wait behind the other 15).
 - **CPU ms/req**: CPU time (user + system, /proc) of the server process, and summed over the PostgreSQL
-  backends serving it, divided by the requests answered. With 2 cores, server + PostgreSQL + wrk share them.
+  backends serving it, read at the window's edges, over the answers within it. The machine's cores are
+  shared by server, PostgreSQL and wrk. Parallel query is off on the benchmark's database
+  (`max_parallel_workers_per_gather = 0`): parallel workers are processes of their own whose CPU time the
+  count of backends would miss, and 16 concurrent requests leave no idle core for them.
 - **SQL statements/req**: counted on the wire during the correctness check (the server's
   `shared_preload_libraries` has no pg_stat_statements, so a protocol proxy counts each Execute and each
   statement of a simple Query; see bench/servebench/wire.py); "+ N reset" are the statements asyncpg's

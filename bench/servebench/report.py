@@ -186,8 +186,8 @@ def section(run: dict[str, Any], chart_name: str) -> list[str]:
         f"work_mem {pg_settings.get('work_mem', '?')}, jit {pg_settings.get('jit', '?')}), "
         f"Python {machine['python']}, Node {machine['node']}, PostGraphile {machine['postgraphile']}, "
         f"{machine['wrk']}.",
-        f"- Data: `{data['dump']}` ({data['papers']:,} works, seed {data['seed']}), imported by `scholargraph ingest "
-        f"openalex` into `{data['database']}` ({number(data['database_mb'], 0)} MB: "
+        f"- Data: `{data['dump']}` ({data['papers']:,} works, seed {data['seed']}), imported by "
+        f"`.venv/bin/scholargraph ingest openalex` into `{data['database']}` ({number(data['database_mb'], 0)} MB: "
         + ", ".join(f"{n:,} {table}" for table, n in data["rows"].items())
         + "), plus the benchmark's reported figures.",
         f"- Load: wrk -t{settings['threads']} -c{settings['connections']} from a second process on loopback, "
@@ -210,7 +210,9 @@ def section(run: dict[str, Any], chart_name: str) -> list[str]:
         "",
         *ratios(run),
         "",
-        "Answers checked before timing: " + "; ".join(run["check_summary"]) + ".",
+        "Answers checked before timing (ok: the same answers as Scholar Graph on every input checked): "
+        + "; ".join(run["check_summary"])
+        + ".",
         "",
     ]
 

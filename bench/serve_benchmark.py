@@ -212,14 +212,16 @@ def commit() -> str:
 
 def _quiet_counts(proxy: WireProxy) -> Counter[str]:
     """The proxy's counts once nothing more arrives for 50 ms (a pool may give a connection back just after
-    the answer went out)."""
+    the answer went out), or after 2 s whatever arrives."""
     counts = proxy.counts()
-    while True:
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
         time.sleep(0.05)
         again = proxy.counts()
         if again == counts:
-            return counts
+            break
         counts = again
+    return counts
 
 
 def check_system(

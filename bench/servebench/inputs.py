@@ -48,11 +48,15 @@ ORDER BY ndoc DESC, word LIMIT 40
 async def _draw_by(connection: asyncpg.Connection, sql: str, rng: random.Random, count: int, top: int) -> list[int]:
     """`count` rows `sql` picks from random papers (papers it finds nothing for are skipped)."""
     found: list[int] = []
-    while len(found) < count:
+    for _ in range(50):
+        if len(found) >= count:
+            return found[:count]
         papers = [rng.randint(1, top) for _ in range(count * 2)]
         offsets = [rng.randrange(1_000_000) for _ in papers]
         rows = await connection.fetch(sql, papers, offsets)
         found += [row[0] for row in rows if row[0] is not None]
+    if len(found) < count:
+        raise SystemExit(f"error: the data holds too few rows to draw {count} inputs from (found {len(found)})")
     return found[:count]
 
 
@@ -69,11 +73,15 @@ async def draw_inputs(url: str, count: int, seed: int) -> dict[str, list[Any]]:
         rest = await _draw_by(connection, _AUTHOR_ON_PAPER, rng, count, top_paper)
         papers = await _draw_by(connection, _CITED_BY_PAPER, rng, count, top_paper)
         groups: list[tuple[int, ...]] = []
-        while len(groups) < count:
+        for _ in range(count * 20):
+            if len(groups) >= count:
+                break
             wanted = [rng.randint(1, top_author) for _ in range(130)]
             existing = [row[0] for row in await connection.fetch(_EXISTING_AUTHORS, wanted)]
             if len(existing) >= 100:
                 groups.append(tuple(existing[:100]))
+        if len(groups) < count:
+            raise SystemExit("error: too few authors to draw groups of 100 from")
         words = [row[0] for row in await connection.fetch(_COMMON_TITLE_WORDS)]
         if not words:
             raise SystemExit("error: no common title words found")

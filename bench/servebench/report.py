@@ -171,6 +171,7 @@ def section(run: dict[str, Any], chart_name: str) -> list[str]:
         one["busy_before"]["busy_share"] for r in run["results"] for one in r.get("runs", []) if "busy_before" in one
     ]
     pg_settings = run["postgresql_settings"]
+    load_range = f"{min(loads):.2f} to {max(loads):.2f}" if loads else DASH
     return [
         f"## {data['papers']:,} papers",
         "",
@@ -197,8 +198,8 @@ def section(run: dict[str, Any], chart_name: str) -> list[str]:
         + ", ".join(f"{lead:g} s" for lead in sorted({o["lead_s"] for r in run["results"] for o in r.get("runs", [])}))
         + f") and a window of {settings['duration']:g} s in which answers are counted and CPU time read.",
         f"- Before each run: the machine busy {number(100 * max(busy), 1) if busy else DASH}% at most over the "
-        f"second before (the benchmark waits for it to be idle); load average (1 min) {min(loads):.2f} to "
-        f"{max(loads):.2f} (it decays slowly after the benchmark's own previous run). During the windows, "
+        f"second before (the benchmark waits for it to be idle); load average (1 min) {load_range} (it decays "
+        "slowly after the benchmark's own previous run). During the windows, "
         "processes other than the server, its backends and wrk used "
         f"{number(100 * max(others), 1) if others else DASH}% of the machine at most.",
         "",

@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep the request files and server logs of a successful run (bench/cache/serve/)",
     )
+    parser.add_argument("--check-only", action="store_true", help="set up and check the answers; time nothing")
     parser.add_argument("--no-report", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--import-timeout", type=float, default=4 * 3600, help="seconds the import may take")
     return parser
@@ -225,9 +226,10 @@ def _quiet_counts(proxy: WireProxy) -> Counter[str]:
 
 
 def check_system(
-    system: str, url: str, selected: list[queries.Query], sample: dict[str, list[Any]], log: Path
+    system: str, url: str, selected: list[queries.Query], sample: dict[str, list[Any]], drawn: int, log: Path
 ) -> dict[str, dict[str, Any]]:
-    """The system's canonical answers to the sample inputs of each query, and its statements per request."""
+    """The system's canonical answers to the sample inputs of each query; its statements and seconds per
+    request over the first `drawn` of them (the inputs drawn as the timed ones are, not the chosen cases)."""
     found: dict[str, dict[str, Any]] = {}
     host, port = _host_port(url)
     with WireProxy(host, port) as proxy, systems.running(system, _via(url, proxy.port), PORTS[system], log):
@@ -252,6 +254,7 @@ def check_system(
                 found[query.key] = {"error": f"{type(error).__name__}: {error}"[:500]}
                 say(f"  {system} {query.key}: {found[query.key]['error']}")
                 continue
+            counted, took = counted[:drawn], took[:drawn]
             kinds = sorted({kind for c in counted for kind in c})
             mean = {kind: statistics.fmean(c[kind] for c in counted) for kind in kinds}
             found[query.key] = {
@@ -476,12 +479,15 @@ def main(argv: list[str] | None = None) -> int:
                 request_files[(system, query.key)] = path
 
     # 2. Checking the answers.
-    sample = {key: values[: args.check_sample] for key, values in drawn.items()}
+    chosen_cases = asyncio.run(inputs.edge_inputs(url))
+    sample = {key: values[: args.check_sample] + chosen_cases.get(key, []) for key, values in drawn.items()}
     checked: dict[str, dict[str, dict[str, Any]]] = {}
     for system in chosen_systems:
-        say(f"checking {system} on {args.check_sample} inputs per query")
+        say(f"checking {system} on {args.check_sample} inputs per query and chosen cases")
         try:
-            checked[system] = check_system(system, url, chosen_queries, sample, work / f"{system}.log")
+            checked[system] = check_system(
+                system, url, chosen_queries, sample, args.check_sample, work / f"{system}.log"
+            )
         except systems.SystemError_ as error:
             failed = {"error": f"did not start: {error}"}
             checked[system] = {q.key: failed for q in chosen_queries if system in q.requests}
@@ -490,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
     for (system, key), verdict in verdicts.items():
         if verdict != "ok":
             say(f"NOT TIMED: {system} {key}: {verdict}")
+    if args.check_only:
+        say("answers: " + ("all agree" if all(v == "ok" for v in verdicts.values()) else "see above"))
+        return 0 if all(v == "ok" for v in verdicts.values()) else 1
 
     # 3. Timing, each system and query alone.
     results: list[dict[str, Any]] = []
@@ -518,10 +527,12 @@ def main(argv: list[str] | None = None) -> int:
     # 4. The results and the report.
     full = set(chosen_systems) == set(SYSTEMS) and {q.key for q in chosen_queries} == set(queries.BY_KEY)
     check_summary = []
+    cases = {key: len(chosen_cases.get(key, [])) for key in queries.BY_KEY}
     for query in chosen_queries:
         states = [f"{queries.SYSTEM_NAMES[s]} {verdicts.get((s, query.key), 'not checked')}" for s in chosen_systems
                   if s in query.requests and s != "ours"]  # fmt: skip
-        check_summary.append(f"{query.title}: {args.check_sample} inputs, " + ", ".join(states))
+        shown = f"{args.check_sample} inputs" + (f" and {cases[query.key]} chosen cases" if cases[query.key] else "")
+        check_summary.append(f"{query.title}: {shown}, " + ", ".join(states))
     run = {
         "benchmark": "serve",
         "version": 1,

@@ -91,6 +91,55 @@ async def draw_inputs(url: str, count: int, seed: int) -> dict[str, list[Any]]:
     return {"q1": profiles, "q2": groups, "q3": papers, "q4": searches, "q5": rest}
 
 
+# Cases a random sample may miss, added to the inputs checked (never to those timed).
+_EDGE_AUTHORS = """
+SELECT * FROM (
+  (SELECT author_id FROM author_reported_metrics GROUP BY author_id HAVING count(*) > 1 ORDER BY author_id LIMIT 1)
+  UNION ALL
+  (SELECT author_id FROM author_reported_metrics GROUP BY author_id HAVING count(*) = 1 ORDER BY author_id LIMIT 1)
+  UNION ALL
+  (SELECT author_id FROM author_computed_metrics ORDER BY paper_count DESC, author_id LIMIT 1)
+  UNION ALL
+  (SELECT s.author_id FROM authorships s
+   WHERE NOT EXISTS (SELECT 1 FROM authorships o WHERE o.paper_id = s.paper_id AND o.author_id <> s.author_id)
+   ORDER BY s.paper_id LIMIT 1)
+) AS edge (author_id)
+"""
+_EDGE_PAPERS = """
+SELECT * FROM (
+  (SELECT id FROM papers ORDER BY citation_count DESC, id DESC LIMIT 1)
+  UNION ALL
+  (SELECT id FROM papers WHERE citation_count = 0 ORDER BY id LIMIT 1)
+  UNION ALL
+  (SELECT id FROM papers WHERE published_on IS NULL ORDER BY id LIMIT 1)
+) AS edge (id)
+"""
+
+
+async def edge_inputs(url: str) -> dict[str, list[Any]]:
+    """Inputs the check adds to its sample: authors with one and with two reported sets of figures, the
+    author with the most papers, an author without coauthors; the most cited paper, an uncited one and an
+    undated one (where the data has them); searches for a word found nowhere, for a stop word only, and for
+    a phrase without another word (web-search syntax)."""
+    connection = await asyncpg.connect(url, timeout=10)
+    try:
+        authors = [row[0] for row in await connection.fetch(_EDGE_AUTHORS)]
+        papers = [row[0] for row in await connection.fetch(_EDGE_PAPERS)]
+    finally:
+        await connection.close()
+    return {
+        "q1": authors,
+        "q2": [],
+        "q3": papers,
+        "q4": [
+            Search("zyxwvutsrq", "1990-01-01"),
+            Search("the", "1990-01-01"),
+            Search('"neural networks" -graph', "2000-01-01"),
+        ],
+        "q5": authors,
+    }
+
+
 def to_json(inputs: dict[str, list[Any]]) -> dict[str, list[Any]]:
     return {
         key: [[s.word, s.published_from] if isinstance(s, Search) else s for s in values]

@@ -263,6 +263,11 @@ answer, from these SQL functions in a schema of their own, `sg_postgraphile`
 
 {functions}
 
+Two differences remain that no input of the benchmark reaches: `sgPostgraphileAuthorsByIds` leaves out an
+id naming no author where Scholar Graph answers null in its place (the benchmark asks only for stored
+authors), and `authorComputedMetricByAuthorId` is null for an author whose figures were never computed
+where Scholar Graph shows zeros (every author of the generated data has them).
+
 PostGraphile runs with the Amber preset, NODE_ENV=production, no GraphiQL, schema watching or explain;
 Scholar Graph and the raw app with uvicorn as the project installs it (asyncio's event loop and h11: no
 uvloop, no httptools), log level warning; all three with a pool of at most 10 connections.

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from outages import kill_postmaster
 
 from api.db.embedded import EmbeddedPostgres
 
@@ -115,13 +116,9 @@ class Serve:
 
 
 def _postmaster_pid(data_dir: Path) -> int:
-    return int((data_dir / "pgdata" / "postmaster.pid").read_text().split("\n", 1)[0])
-
-
-def _wait_for_exit(pid: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    pid = EmbeddedPostgres(data_dir).postmaster_pid()
+    assert pid is not None, "the embedded server is not running"
+    return pid
 
 
 def test_serves_the_seed_with_the_database_binaries_in_a_closed_folder(
@@ -169,9 +166,7 @@ def test_a_killed_embedded_server_is_restarted_and_serve_is_ready_again(data_dir
     try:
         serve.wait_until("/readyz", 200, timeout=180)
         assert serve.seed_paper_count() == 18
-        first = _postmaster_pid(data_dir)
-        os.kill(first, signal.SIGKILL)
-        _wait_for_exit(first, timeout=10)
+        first = kill_postmaster(EmbeddedPostgres(data_dir))
         serve.wait_until("/readyz", 200, timeout=120)
         assert _postmaster_pid(data_dir) != first
         assert serve.seed_paper_count() == 18  # crash recovery kept the data

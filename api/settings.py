@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         ),
     )
     graphiql: bool = Field(default=True, description="Serve the GraphiQL explorer at GET /graphql.")
+    graphql_compiled: bool = Field(
+        default=True,
+        description=(
+            "Answer GraphQL queries the compiler covers with one SQL statement that builds the response in "
+            "PostgreSQL. Off: every query takes the resolver path (the reference the compiler is tested against)."
+        ),
+    )
     log_level: str = Field(default="info", description="Log level: debug, info, warning or error.")
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ copy of it (CREATE DATABASE ... TEMPLATE), dropped afterwards.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 import os
 import shutil
@@ -216,10 +217,12 @@ def rich_database(server_url: str, template_database: str) -> Iterator[RichDatab
         asyncio.run(drop_rich_database(server_url, rich.url))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def differential(rich_database: RichDatabase) -> Iterator[Differential]:
-    """The resolver app and the compiled app on `rich_database` (tests/differential.py)."""
+    """The resolver app and the compiled app on `rich_database` (tests/differential.py); per module, so that
+    what a crashed request leaves behind is collected within the module that sent it."""
     from differential import open_differential
 
     with open_differential(rich_database) as pair:
         yield pair
+    gc.collect()

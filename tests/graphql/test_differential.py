@@ -20,72 +20,42 @@ in test_compiled_coverage.py.
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-from differential import GRAPHQL_RESPONSE, Differential, Request
+from differential import GRAPHQL_RESPONSE, Answer, Differential, Request, answer_difference, first_difference
+from differential_inputs import (
+    EMBEDDED_QUERIES,
+    GRAPHQL_RUNS,
+    GRAPHQL_SCHEMA,
+    HYPOTHESIS,
+    OWNER_ID,
+    bench_requests,
+    context_of,
+    contract,
+    contract_requests,
+    given_requests,
+)
 from graphql import GraphQLObjectType, TypeInfo, TypeInfoVisitor, Visitor, parse, visit
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
-from query_generator import Context, HypothesisChooser, RandomChooser, choice, generate, vary
-from test_doc_examples import EMBEDDED_QUERIES, GRAPHQL_RUNS
+from query_generator import HypothesisChooser, RandomChooser, choice, generate, vary
 
-from api.graphql.schema import MAX_ALIASES, MAX_TOKENS, schema
+from api.graphql.schema import MAX_ALIASES, MAX_TOKENS
 from api.ids import encode_id
 
-ROOT = Path(__file__).resolve().parents[2]
-CONTRACT = ROOT / "tests" / "contract" / "queries"
-sys.path.insert(0, str(ROOT / "bench"))
-
-from servebench.queries import OURS_METRICS, OURS_PAPER, OURS_PROFILE, OURS_SEARCH  # noqa: E402
-
-GRAPHQL_SCHEMA = schema._schema
-OWNER_ID = encode_id("Author", 1)  # the seed's owner: the first author the seed writes
+# Some requests crash the resolver path today (500; see SPECIAL, "an error beside a shared DataLoader
+# future"): graphql-core's coroutines of the cancelled request are then never awaited, and Python reports
+# that when it collects them, at a moment of its choosing. Those reports only are ignored here.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <coroutine object:pytest.PytestUnraisableExceptionWarning"
+)
 
 GENERATED_EXAMPLES = 150
 VARIATION_EXAMPLES = 100
-# Shrinking a failure of these tests replays hundreds of request pairs (minutes): off unless asked for with
-# SCHOLARGRAPH_DIFFTEST_SHRINK=1. The failure message holds the whole request either way.
-SHRINK = os.environ.get("SCHOLARGRAPH_DIFFTEST_SHRINK") == "1"
-HYPOTHESIS = settings(
-    derandomize=True,
-    phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if SHRINK else [])],
-    database=None,
-    deadline=None,
-    print_blob=False,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-
-
-def contract(name: str) -> str:
-    return (CONTRACT / f"{name}.graphql").read_text(encoding="utf-8")
-
-
-def context_of(differential: Differential) -> Context:
-    return Context(GRAPHQL_SCHEMA, differential.rich.samples, differential.cursors)
 
 
 # --- the contract --------------------------------------------------------------------------------------------
-
-
-def contract_requests(differential: Differential) -> list[Request]:
-    """The contract's queries with check.py's variables, then with others drawn from the data."""
-    samples = differential.rich.samples
-    searches = ["louis bethune", "ablin", "zoe", "Serrurier", "nobody at all", *samples.name_words[:4]]
-    requests = [Request(contract("profile"), {"search": s}, label=f"contract profile {s!r}") for s in searches]
-    ids = [
-        OWNER_ID, "not-a-real-id", encode_id("Author", 999_999), samples.paper_ids[0], samples.institution_ids[0],
-        *samples.external_author_ids[:3], *samples.external_paper_ids[:3], *samples.rich_author_ids[:3],
-    ]  # fmt: skip
-    requests += [Request(contract("node"), {"id": i}, label=f"contract node {i!r}") for i in ids]
-    relations = ["Sturm Liouville", "zymurgy", *samples.title_words[:3], *samples.title_words[-3:]]
-    requests += [
-        Request(contract("paper_relations"), {"search": s}, label=f"contract paper_relations {s!r}") for s in relations
-    ]
-    return requests
 
 
 def test_contract_queries_agree(differential: Differential) -> None:
@@ -129,17 +99,8 @@ def test_queries_the_docs_code_sends_agree(differential: Differential, embedded:
 
 
 def test_benchmark_queries_agree(differential: Differential) -> None:
-    samples = differential.rich.samples
-    for author in [OWNER_ID, *samples.rich_author_ids, encode_id("Author", 999_999)]:
-        differential.check(Request(OURS_PROFILE, {"id": author}, label="bench profile"))
-    for count in (1, 100):
-        ids = samples.author_ids[:count] + samples.rich_author_ids + [encode_id("Author", 999_999)]
-        differential.check(Request(OURS_METRICS, {"ids": ids}, label="bench metrics"))
-    for paper in [*samples.cited_paper_ids, samples.paper_ids[0], encode_id("Paper", 999_999)]:
-        differential.check(Request(OURS_PAPER, {"id": paper}, label="bench paper page"))
-    for word in [*samples.title_words[:5], "zymurgy"]:
-        for start in ("1900-01-01", "2020-01-01"):
-            differential.check(Request(OURS_SEARCH, {"q": word, "from": start}, label="bench search"))
+    for request in bench_requests(differential):
+        differential.check(request)
 
 
 # --- requests at the edges ---------------------------------------------------------------------------------------
@@ -378,25 +339,8 @@ def test_paging_walks_agree(differential: Differential) -> None:
 def test_generated_queries_agree(differential: Differential, data: st.DataObject) -> None:
     request = generate(HypothesisChooser(data), context_of(differential))
     note(request.describe())
-    differential.check(request)
-
-
-def given_requests(differential: Differential) -> list[Request]:
-    """The contract's, the docs' and the benchmark's requests, the ones that vary is drawn from."""
-    samples = differential.rich.samples
-    requests = contract_requests(differential)
-    requests.append(
-        Request(contract("papers_page"), {"search": "louis", "first": 5, "after": None}, label="papers_page")
-    )
-    requests += [Request(run.block.text, run.variables, label=run.name) for run in GRAPHQL_RUNS]
-    requests += [Request(query, {"id": OWNER_ID}, label=block.where) for block, query in EMBEDDED_QUERIES]
-    requests += [
-        Request(OURS_PROFILE, {"id": OWNER_ID}, label="bench profile"),
-        Request(OURS_METRICS, {"ids": samples.author_ids[:20]}, label="bench metrics"),
-        Request(OURS_PAPER, {"id": samples.cited_paper_ids[0]}, label="bench paper"),
-        Request(OURS_SEARCH, {"q": samples.title_words[0], "from": "2000-01-01"}, label="bench search"),
-    ]
-    return requests
+    reference, _ = differential.check(request)
+    event(outcome(reference))
 
 
 @settings(HYPOTHESIS, max_examples=VARIATION_EXAMPLES)
@@ -406,7 +350,17 @@ def test_variations_of_given_queries_agree(differential: Differential, data: st.
     base = choice(chooser, given_requests(differential))
     request = vary(chooser, context_of(differential), base)
     note(request.describe())
-    differential.check(request)
+    reference, _ = differential.check(request)
+    event(outcome(reference))
+
+
+def outcome(answer: Answer) -> str:
+    """What kind of answer a generated request got (`--hypothesis-show-statistics` counts them)."""
+    if answer.status != 200:
+        return f"HTTP {answer.status}"
+    if not answer.errors:
+        return "data without errors"
+    return "data and errors" if answer.data is not None else "errors only"
 
 
 # --- the generator itself ----------------------------------------------------------------------------------------
@@ -466,5 +420,45 @@ def test_the_inputs_are_rich(differential: Differential) -> None:
     assert (counts["author id schemes"], counts["paper id schemes"]) >= (3, 4), counts
     assert len(GRAPHQL_RUNS) >= 30
     assert len(given_requests(differential)) >= 60
-    assert len(differential.cursors) == 17
+    assert len(differential.cursors) == 16, sorted(differential.cursors)
     assert all(differential.cursors.values())
+
+
+# --- the harness itself -----------------------------------------------------------------------------------------
+
+
+def test_the_comparison_sees_every_kind_of_difference() -> None:
+    same = {"data": {"a": 1, "b": [True, None, {"c": "x"}]}}
+    assert first_difference(same, {"data": {"a": 1, "b": [True, None, {"c": "x"}]}}) is None
+    assert first_difference({"a": 59}, {"a": 59.0}) is None  # one JSON number
+    assert first_difference({"a": 1}, {"a": True}) == "$.a: 1 vs true"
+    assert first_difference({"a": None}, {"a": 0}) == "$.a: null vs 0"
+    assert first_difference({"a": "1"}, {"a": 1}) == '$.a: "1" vs 1'
+    assert first_difference(same, {"data": {"b": [True, None, {"c": "x"}], "a": 1}}) == (
+        "$.data: keys in another order: ['a', 'b'] vs ['b', 'a']"
+    )
+    assert first_difference(same, {"data": {"a": 1, "b": [True, None]}}) == "$.data.b: 3 items vs 2"
+    assert first_difference(same, {"data": {"a": 1, "b": [True, None, {"c": "y"}]}}) == '$.data.b[2].c: "x" vs "y"'
+    assert first_difference(same, {"data": {"a": 1}}) == "$.data: keys missing ['b'], unexpected []"
+
+    def answer(body: Any, status: int = 200, content_type: str = "application/json") -> Answer:
+        return Answer(status, content_type, body, None, [])
+
+    one = {"message": "m", "path": ["a", 0], "locations": [{"line": 1, "column": 3}], "extensions": {"code": "X"}}
+    two = {"message": "n", "path": ["b"], "locations": [{"line": 1, "column": 9}]}
+    errors = {"errors": [one, two], "data": {"a": [None], "b": None}}
+    assert answer_difference(answer(errors), answer({"errors": [two, one], "data": {"a": [None], "b": None}})) is None
+    other_code = {**one, "extensions": {"code": "Y"}}
+    assert answer_difference(answer(errors), answer({"errors": [other_code, two], "data": errors["data"]}))
+    assert answer_difference(answer(errors), answer({"errors": [one], "data": errors["data"]}))
+    other_place = {**two, "locations": [{"line": 2, "column": 9}]}
+    assert answer_difference(answer(errors), answer({"errors": [one, other_place], "data": errors["data"]}))
+    assert answer_difference(answer(same), answer(same, status=400)) == "status: 200 vs 400"
+    assert answer_difference(answer(same), answer(same, content_type=GRAPHQL_RESPONSE))
+
+
+def test_a_request_statements_are_counted(differential: Differential) -> None:
+    """The counter sees each request's statements (what test_compiled_coverage's one-statement checks read)."""
+    reference = differential.reference(Request(contract("profile"), {"search": "louis bethune"}))
+    assert 2 <= len(reference.statements) <= 12, reference.statements
+    assert differential.reference(Request("{ __typename }")).statements == []

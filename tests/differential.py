@@ -83,9 +83,9 @@ class Request:
 class Answer:
     status: int
     content_type: str
-    body: Any  # the parsed JSON document, or the text when it is not JSON
+    body: Any = field(repr=False)  # the parsed JSON document, or the text when it is not JSON
     execution: str | None  # X-GraphQL-Execution: compiled, resolver, or None (absent)
-    statements: list[str]
+    statements: list[str] = field(repr=False)
 
     @property
     def errors(self) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ is never equal to a number.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -28,8 +29,8 @@ from rich_data import RichDatabase
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.app import create_app
-from api.db.pool import StatementCounter, current_counter
+from api.app import Runtime, create_app
+from api.db.pool import Database, StatementCounter, current_counter
 from api.settings import Settings
 
 EXECUTION_HEADER = "x-graphql-execution"
@@ -86,6 +87,7 @@ class Answer:
     body: Any = field(repr=False)  # the parsed JSON document, or the text when it is not JSON
     execution: str | None  # X-GraphQL-Execution: compiled, resolver, or None (absent)
     statements: list[str] = field(repr=False)
+    retry_after: str | None = None
 
     @property
     def errors(self) -> list[dict[str, Any]]:
@@ -131,6 +133,7 @@ def send(client: TestClient, counting: CountingApp, request: Request) -> Answer:
         body=parsed,
         execution=response.headers.get(EXECUTION_HEADER),
         statements=list(counting.statements),
+        retry_after=response.headers.get("retry-after"),
     )
 
 
@@ -198,6 +201,8 @@ def answer_difference(reference: Answer, compiled: Answer) -> str | None:
         return f"status: {reference.status} vs {compiled.status}"
     if reference.content_type != compiled.content_type:
         return f"Content-Type: {reference.content_type!r} vs {compiled.content_type!r}"
+    if reference.retry_after != compiled.retry_after:
+        return f"Retry-After: {reference.retry_after!r} vs {compiled.retry_after!r}"
     return first_difference(comparable(reference.body), comparable(compiled.body))
 
 
@@ -242,7 +247,8 @@ class Differential:
 
 
 def settings_for(url: str, *, compiled: bool) -> Settings:
-    return Settings(database_url=url, graphql_compiled=compiled, load_seed=False, pool_max_size=4)  # type: ignore[call-arg]
+    """The app's settings: `url`, the path chosen, no seed (the database is filled already), a small pool."""
+    return Settings(database_url=url, graphql_compiled=compiled, load_seed=False, pool_max_size=4)
 
 
 @contextmanager
@@ -257,6 +263,27 @@ def open_differential(rich: RichDatabase) -> Iterator[Differential]:
         differential = Differential(resolver, compiled, resolver_counting, compiled_counting, rich)
         differential.cursors = harvest_cursors(differential)
         yield differential
+
+
+@contextmanager
+def open_unreachable(rich: RichDatabase) -> Iterator[Differential]:
+    """Both apps on a pool that is closed before they start: every statement fails as the database being
+    unreachable (api/db/pool.py), as when it stops under a running service."""
+
+    async def closed_pool() -> Database:
+        db = await Database.connect(rich.url, min_size=1, max_size=1)
+        await db.close()
+        return db
+
+    def app(compiled: bool) -> CountingApp:
+        runtime = Runtime(db=asyncio.run(closed_pool()), embedded=None, stop_embedded_on_exit=False)
+        return CountingApp(create_app(settings_for(rich.url, compiled=compiled), runtime=runtime))
+
+    resolver_counting, compiled_counting = app(False), app(True)
+    with ExitStack() as stack:
+        resolver = stack.enter_context(TestClient(resolver_counting, raise_server_exceptions=False))
+        compiled = stack.enter_context(TestClient(compiled_counting, raise_server_exceptions=False))
+        yield Differential(resolver, compiled, resolver_counting, compiled_counting, rich)
 
 
 # --- cursors of every list and ordering, for `after` ---------------------------------------------------------

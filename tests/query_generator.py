@@ -140,7 +140,7 @@ def literal(value: Any) -> str:
 
 
 def _list_kind(type_: GraphQLType) -> str | None:
-    name = get_named_type(type_).name  # type: ignore[arg-type]
+    name = get_named_type(type_).name
     return {
         "PaperConnection": "paper",
         "AuthorConnection": "author",
@@ -381,7 +381,7 @@ class Generator:
         named = get_named_type(field_def.type)
         if not is_leaf_type(named):
             inner_lists = lists + (1 if _is_list_of_objects(field_def.type) else 0)
-            text += " " + self.selection_set(named, depth + 1, inner_lists, in_fragment)  # type: ignore[arg-type]
+            text += " " + self.selection_set(named, depth + 1, inner_lists, in_fragment)
         return text
 
     def selection_set(

@@ -23,7 +23,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from differential import GRAPHQL_RESPONSE, Answer, Differential, Request, answer_difference, first_difference
+from differential import (
+    GRAPHQL_RESPONSE,
+    Answer,
+    Differential,
+    Request,
+    answer_difference,
+    first_difference,
+    open_unreachable,
+)
 from differential_inputs import (
     EMBEDDED_QUERIES,
     GRAPHQL_RUNS,
@@ -230,6 +238,9 @@ SPECIAL: dict[str, tuple[str, dict[str, Any] | None]] = {
 }
 
 
+SPECIAL_REQUESTS = [Request(query, variables, label=name) for name, (query, variables) in SPECIAL.items()]
+
+
 @pytest.mark.parametrize("name", list(SPECIAL))
 def test_requests_at_the_edges_agree(differential: Differential, name: str) -> None:
     query, variables = SPECIAL[name]
@@ -248,6 +259,22 @@ def test_requests_the_view_refuses_agree(differential: Differential) -> None:
         differential.check(Request("   ", label="blank query", accept=accept))
         differential.check(Request("mutation { x }", label="mutation over GET", method="GET", accept=accept))
     differential.check(Request("{ papers { totalCount } }", label="unacceptable Accept", accept="text/plain"))
+
+
+def test_an_unreachable_database_is_answered_alike(differential: Differential) -> None:
+    """With the database unreachable: the same errors (DATABASE_UNAVAILABLE), nulls and Retry-After."""
+    # Few: each read waits for its one retry (api/db/pool.py READ_RETRY_DELAY_S) before failing.
+    requests = [*given_requests(differential)[:40:8], *SPECIAL_REQUESTS[:4]]
+    requests += [generate(RandomChooser(seed), context_of(differential)) for seed in range(4)]
+    outages = 0
+    with open_unreachable(differential.rich) as unreachable:
+        for request in requests:
+            reference, _ = unreachable.check(request)
+            codes = {(error.get("extensions") or {}).get("code") for error in reference.errors}
+            if "DATABASE_UNAVAILABLE" in codes:
+                assert reference.retry_after == "2", request.describe()
+                outages += 1
+    assert outages >= len(requests) // 2, outages
 
 
 # --- paging -----------------------------------------------------------------------------------------------------

@@ -221,6 +221,9 @@ class Differential:
     cursors: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     sent: int = 0
 
+    def __repr__(self) -> str:  # short: hypothesis shows it in a failure report (and warns of a long one)
+        return f"Differential({self.rich.url}, {self.sent} requests sent)"
+
     def reference(self, request: Request) -> Answer:
         return send(self.resolver, self.resolver_counting, request)
 

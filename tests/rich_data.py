@@ -86,6 +86,9 @@ class RichDatabase:
     samples: Samples
     counts: dict[str, int]
 
+    def __repr__(self) -> str:  # short: hypothesis shows it in a failure report (and warns of a long one)
+        return f"RichDatabase({self.url})"
+
 
 async def _import_fixtures(db: Database, work: Path) -> None:
     for format_name, names in IMPORTS:

@@ -221,7 +221,11 @@ class Differential:
     cursors: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     sent: int = 0
 
-    def __repr__(self) -> str:  # short: hypothesis shows it in a failure report (and warns of a long one)
+    # Short: hypothesis shows the test's arguments in a failure report, and warns of a long one (an error here).
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def __repr__(self) -> str:
         return f"Differential({self.rich.url}, {self.sent} requests sent)"
 
     def reference(self, request: Request) -> Answer:

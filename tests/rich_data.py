@@ -27,6 +27,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from conftest import _admin, _with_database
 from list_data import ListData
@@ -86,7 +87,11 @@ class RichDatabase:
     samples: Samples
     counts: dict[str, int]
 
-    def __repr__(self) -> str:  # short: hypothesis shows it in a failure report (and warns of a long one)
+    # Short: hypothesis shows the test's arguments in a failure report, and warns of a long one (an error here).
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def __repr__(self) -> str:
         return f"RichDatabase({self.url})"
 
 

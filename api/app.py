@@ -42,6 +42,7 @@ from api.graphql.context import GraphQLContext
 from api.graphql.schema import schema
 from api.graphql.view import GraphQLEndpoint
 from api.ingest.seed import load_seed_if_empty
+from api.request_scope import OneConnectionPerRequest
 from api.rest.routes import rest_routes
 from api.settings import Settings
 
@@ -219,5 +220,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             DatabaseNotReadyError: unavailable,
             RequestTooLargeError: too_large,
         },
-        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes), Middleware(OneConnectionPerRequest)],
     )

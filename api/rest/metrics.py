@@ -8,6 +8,7 @@ figures, their computed figures (and one more when external ids need looking up)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,7 +16,7 @@ from starlette.routing import Route
 
 from api.db import authors, metrics
 from api.db.pool import Database
-from api.db.records import AuthorRecord
+from api.db.records import AuthorRecord, MetricsRecord
 from api.errors import InvalidInputError
 from api.ids import encode_id
 from api.rest import models
@@ -61,6 +62,49 @@ async def author_models(db: Database, records: Sequence[AuthorRecord]) -> list[m
             )
         )
     return resources
+
+
+def metrics_document(record: MetricsRecord) -> dict[str, Any]:
+    """What `models.Metrics.of(record)` serializes to, built without the model (see `author_document`)."""
+    return {
+        "h_index": record.h_index,
+        "citation_count": record.citation_count,
+        "paper_count": record.paper_count,
+        "i10_index": record.i10_index,
+        "g_index": record.g_index,
+        "m_quotient": record.m_quotient,
+        "two_year_mean_citedness": record.two_year_mean_citedness,
+        "counts_by_year": [
+            {"year": c.year, "paper_count": c.paper_count, "citation_count": c.citation_count}
+            for c in record.counts_by_year
+        ],
+        "novelty": None if record.novelty is None else float(record.novelty),
+        "ai_score": None if record.ai_score is None else float(record.ai_score),
+        "source": record.source,
+        "as_of": record.as_of,
+        "computed_at": record.computed_at,
+    }
+
+
+def author_document(found: metrics.AuthorWithFigures) -> dict[str, Any]:
+    """An author as `models.Author` serializes it (the same keys, order and values; `respond_document` writes
+    the same bytes), built without validating a model: GET /v1/authors/{id} is a hot path. A test holds
+    the two to the same output."""
+    record, reported, computed = found.author, found.reported, found.computed
+    year = metrics.current_year()
+    return {
+        "id": encode_id("Author", record.id),
+        "name": record.name,
+        "primary_category": record.primary_category,
+        "metrics": metrics_document(metrics.preferred(reported, computed, year=year)),
+        "computed_metrics": metrics_document(metrics.as_computed(computed, year=year)),
+        "computed_metrics_last_5_years": metrics_document(metrics.as_computed(computed, metrics.Variant.LAST_5_YEARS)),
+        "computed_metrics_without_self_citations": metrics_document(
+            metrics.as_computed(computed, metrics.Variant.WITHOUT_SELF_CITATIONS)
+        ),
+        "reported_metrics": [metrics_document(metrics.as_reported(r)) for r in reported],
+        "updated_at": record.updated_at,
+    }
 
 
 async def figures_of(db: Database, texts: Sequence[str]) -> models.AuthorFiguresList:

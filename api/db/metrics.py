@@ -43,8 +43,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
 
 from api.db.pool import Connection, Database
 from api.db.records import (
@@ -168,12 +170,20 @@ def preferred(
     if not reported:
         return base
     latest = as_reported(reported[0])
-    fills: dict[str, object] = {name: getattr(base, name) for name in _FILLABLE if getattr(latest, name) is None}
-    if not latest.counts_by_year and base.counts_by_year:
-        fills["counts_by_year"] = base.counts_by_year
+    return dataclasses.replace(latest, **fills_from_computed(vars(latest), vars(base)))
+
+
+def fills_from_computed(latest: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
+    """What the figures shown take from the computed set `base` when the newest reported set is `latest`
+    (both as the fields of a `MetricsRecord`, or anything keyed the same): each figure it lacks, counts by
+    year when it has none, and then `computed_at`. The rule of `preferred`, for callers that build the
+    figures shown without records (the REST author document)."""
+    fills = {name: base[name] for name in _FILLABLE if latest[name] is None}
+    if not latest["counts_by_year"] and base["counts_by_year"]:
+        fills["counts_by_year"] = base["counts_by_year"]
     if fills:
-        fills["computed_at"] = base.computed_at
-    return dataclasses.replace(latest, **fills)  # type: ignore[arg-type]
+        fills["computed_at"] = base["computed_at"]
+    return fills
 
 
 async def reported_metrics_of_authors(
@@ -278,7 +288,7 @@ def _figures(row: Row, prefix: str) -> CitationFigures:
 
 
 def _computed(row: Row) -> ComputedMetricsRecord:
-    years = json.loads(row["counts_by_year"])
+    years = orjson.loads(row["counts_by_year"])
     return ComputedMetricsRecord(
         author_id=row["author_id"],
         paper_count=row["paper_count"],

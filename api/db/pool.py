@@ -129,13 +129,14 @@ class _Scope:
     """The state of one `request_scope()`: its connection once a read took one, and the lock that serializes
     its statements."""
 
-    __slots__ = ("closed", "db", "lock", "raw")
+    __slots__ = ("closed", "db", "lock", "raw", "token")
 
     def __init__(self) -> None:
         self.db: Database | None = None  # the Database whose reads use this scope (the first one to read)
         self.raw: asyncpg.Connection | None = None
         self.lock = asyncio.Lock()
         self.closed = False
+        self.token: contextvars.Token[_Scope | None] | None = None
 
 
 _scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("scholargraph_request_scope", default=None)
@@ -146,14 +147,27 @@ async def request_scope() -> AsyncIterator[None]:
     """Within the block, the reads of a `Database` share one connection, taken on the first of them and
     given back when the block ends (after any statement still running on it). Tasks started inside the
     block (DataLoaders) share it too."""
-    scope = _Scope()
-    token = _scope.set(scope)
+    scope = open_request_scope()
     try:
         yield
     finally:
-        _scope.reset(token)
-        if scope.db is not None:
-            await scope.db._end_scope(scope)
+        await close_request_scope(scope)
+
+
+def open_request_scope() -> _Scope:
+    """`request_scope()` in two calls, for a caller on the hot path (the app's middleware): a scope made
+    current in this context until `close_request_scope` (in the same context) ends it."""
+    scope = _Scope()
+    scope.token = _scope.set(scope)
+    return scope
+
+
+async def close_request_scope(scope: _Scope) -> None:
+    if scope.token is not None:
+        _scope.reset(scope.token)
+        scope.token = None
+    if scope.db is not None:
+        await scope.db._end_scope(scope)
 
 
 class Database:

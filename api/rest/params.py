@@ -101,6 +101,8 @@ class Query:
     def __init__(self, request: Request, accepted: Sequence[Param]) -> None:
         self._params = request.query_params
         self._accepted = {param.name: param for param in accepted}
+        if not request.scope.get("query_string"):
+            return  # nothing to check
         names = list(dict.fromkeys(name for name, _ in self._params.multi_items()))
         unknown = [name for name in names if name not in self._accepted]
         if unknown:

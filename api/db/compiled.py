@@ -264,7 +264,8 @@ class _Statement:
             if value is None:
                 raise Unsupported(f"FacetCount.{selected.name}")
             pairs.append(f"{literal(selected.key)}, {value}")
-        return f"(SELECT coalesce(json_agg(json_build_object({', '.join(pairs)}) ORDER BY {order}), '[]') FROM ({counts}) f)"
+        built = f"json_build_object({', '.join(pairs)})"
+        return f"(SELECT coalesce(json_agg({built} ORDER BY {order}), '[]') FROM ({counts}) f)"
 
     def author_list(self, field: Field, scope: authors.AuthorScope, parent: str) -> str:
         args = field.args
@@ -339,7 +340,9 @@ class _Statement:
             return self.params.add(ref.row, "bigint")
         if ref.external is None or ref.type_name == "Institution":
             raise Unsupported("an id without a row or an external id")
-        table, owner = ("author_external_ids", "author_id") if ref.type_name == "Author" else ("paper_external_ids", "paper_id")
+        table, owner = (
+            ("author_external_ids", "author_id") if ref.type_name == "Author" else ("paper_external_ids", "paper_id")
+        )
         scheme = self.params.add(ref.external.scheme, "text")
         value = self.params.add(ref.external.value, "text")
         return f"(SELECT {owner} FROM {table} WHERE scheme = {scheme} AND value = {value})"
@@ -370,7 +373,11 @@ class _Statement:
             if type_name == "Institution":
                 named = f"{x}.row_id"
             else:
-                ids, owner = ("author_external_ids", "author_id") if type_name == "Author" else ("paper_external_ids", "paper_id")
+                ids, owner = (
+                    ("author_external_ids", "author_id")
+                    if type_name == "Author"
+                    else ("paper_external_ids", "paper_id")
+                )
                 named = (
                     f"coalesce({x}.row_id, (SELECT {owner} FROM {ids} WHERE scheme = {x}.scheme AND value = {x}.value))"
                 )
@@ -424,15 +431,16 @@ def _external_ids(kind: str) -> Handler:
 # Figures of a metrics set, each as the SQL over the computed row `m` (author_computed_metrics, possibly
 # absent: zeros then) and the newest reported row `r` (possibly absent), for `metrics` (the figures shown).
 def _m_quotient(s: _Statement) -> str:
-    return f"CASE WHEN m.first_year IS NULL THEN NULL ELSE m.h_index::float8 / (greatest({s.year()} - m.first_year, 0) + 1) END"
+    years = f"greatest({s.year()} - m.first_year, 0) + 1"
+    return f"CASE WHEN m.first_year IS NULL THEN NULL ELSE m.h_index::float8 / ({years}) END"
 
 
 def _counts_by_year(s: _Statement, field: Field) -> str:
     y = s.alias()
     values = {
         "year": f"{y}.year",
-        "paperCount": f"coalesce(e.papers, 0)",
-        "citationCount": f"coalesce(e.citations, 0)",
+        "paperCount": "coalesce(e.papers, 0)",
+        "citationCount": "coalesce(e.citations, 0)",
         "__typename": "'YearCount'",
     }
     pairs = []
@@ -449,7 +457,12 @@ def _counts_by_year(s: _Statement, field: Field) -> str:
     )
 
 
-_FIGURES = {"hIndex": "h_index", "citationCount": "citation_count", "paperCount": "paper_count", "i10Index": "i10_index"}
+_FIGURES = {
+    "hIndex": "h_index",
+    "citationCount": "citation_count",
+    "paperCount": "paper_count",
+    "i10Index": "i10_index",
+}
 
 
 def _metrics_object(s: _Statement, field: Field, values: Callable[[str, Field], str]) -> str:

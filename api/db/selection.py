@@ -58,7 +58,13 @@ class ObjectRef:
 
 
 Arguments = (
-    PaperListArgs | AuthorListArgs | CoauthorListArgs | InstitutionListArgs | ObjectRef | tuple[ObjectRef, ...] | Variant
+    PaperListArgs
+    | AuthorListArgs
+    | CoauthorListArgs
+    | InstitutionListArgs
+    | ObjectRef
+    | tuple[ObjectRef, ...]
+    | Variant
 )
 
 
@@ -72,6 +78,6 @@ class Field:
 
     key: str
     name: str
-    args: Arguments | None = None
+    args: Arguments | object | None = None  # `Arguments` once bound; the GraphQL layer's marker before
     fields: tuple[Field, ...] = ()
     by_type: dict[str, tuple[Field, ...]] = field(default_factory=dict)

@@ -17,31 +17,36 @@ import functools
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLIncludeDirective,
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLSkipDirective,
     InlineFragmentNode,
+    Node,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    VariableNode,
+    Visitor,
     get_named_type,
     is_abstract_type,
     is_object_type,
     parse,
     specified_rules,
     validate,
+    visit,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values, get_variable_values
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
 from api.db import coauthors, metrics
 from api.db.compiled import Unsupported, compile_read
@@ -58,25 +63,60 @@ from api.db.selection import (
 from api.errors import ScholarGraphError
 from api.graphql import inputs
 from api.graphql.pagination import window
-from api.graphql.schema import MAX_ALIASES, MAX_BATCH_IDS, MAX_DEPTH, MAX_TOKENS
+from api.graphql.schema import DOCUMENT_CACHE_SIZE, LIMIT_RULES, MAX_BATCH_IDS, MAX_TOKENS
 from api.ids import decode_id, decode_id_of, external_id_candidates, is_external, parse_id_of
 
 logger = logging.getLogger(__name__)
 
-DOCUMENT_CACHE_SIZE = 1_024
+
+TEMPLATES_PER_DOCUMENT = 16
+"""Selections kept per document, one per combination of the values `@skip`/`@include` read."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Operation:
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
+    directive_variables: tuple[str, ...]
+    """The variables `@skip`/`@include` read: the selection's shape depends on them alone."""
+    templates: dict[tuple[Any, ...], tuple[tuple[Field, ...], frozenset[int]]] = field(default_factory=dict)
+    """Per shape: the selection with `_Pending` arguments, and the ids of its fields that hold one inside."""
 
 
-def _limit_rules() -> tuple[Any, ...]:
-    rules: list[Any] = []
-    for limiter in (QueryDepthLimiter(max_depth=MAX_DEPTH), MaxAliasesLimiter(max_alias_count=MAX_ALIASES)):
-        rules.extend(limiter.validation_rules)
-    return tuple(rules)
+@dataclass(frozen=True)
+class _Pending:
+    """Arguments that read variables: bound per request (`_Selector.materialise`)."""
+
+    parent: str
+    name: str
+    definition: GraphQLField
+    node: FieldNode
+
+
+def _reads_variables(node: Node) -> bool:
+    found = False
+
+    class Finder(Visitor):
+        def enter_variable(self, *_: Any) -> None:
+            nonlocal found
+            found = True
+
+    visit(node, Finder())
+    return found
+
+
+def _directive_variables(definitions: Sequence[Node]) -> tuple[str, ...]:
+    names: list[str] = []
+
+    class Finder(Visitor):
+        def enter_directive(self, directive: DirectiveNode, *_: Any) -> None:
+            for argument in directive.arguments or ():
+                if isinstance(argument.value, VariableNode) and argument.value.name.value not in names:
+                    names.append(argument.value.name.value)
+
+    for definition in definitions:
+        visit(definition, Finder())
+    return tuple(names)
 
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
@@ -92,7 +132,7 @@ class Compiler:
     def __init__(self, schema: GraphQLSchema, *, max_page_size: int) -> None:
         self.schema = schema
         self.max_page_size = max_page_size
-        self._rules = (*specified_rules, *_limit_rules())
+        self._rules = (*specified_rules, *LIMIT_RULES)
         self.prepare = functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(self._prepare)
 
     def _prepare(self, query: str, operation_name: str | None) -> _Operation | None:
@@ -111,9 +151,12 @@ class Compiler:
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         if any(f.variable_definitions for f in fragments.values()):
             return None
-        return _Operation(operations[0], fragments)
+        variables = _directive_variables([operations[0], *fragments.values()])
+        return _Operation(operations[0], fragments, variables)
 
-    def selection(self, query: str, variables: Mapping[str, Any] | None, operation_name: str | None) -> tuple[Field, ...] | None:
+    def selection(
+        self, query: str, variables: Mapping[str, Any] | None, operation_name: str | None
+    ) -> tuple[Field, ...] | None:
         """The plain selection of a request, or None when the resolver path must answer it."""
         prepared = self.prepare(query, operation_name)
         if prepared is None:
@@ -123,8 +166,16 @@ class Compiler:
             return None
         query_type = self.schema.query_type
         assert query_type is not None
+        selector = _Selector(self, prepared, coerced)
+        shape = tuple(coerced.coerced.get(name) for name in prepared.directive_variables)
         try:
-            return _Selector(self, prepared, coerced).select(query_type, [prepared.operation.selection_set])
+            cached = prepared.templates.get(shape)
+            if cached is None:
+                template = selector.select(query_type, [prepared.operation.selection_set])
+                cached = template, frozenset(_dynamic_fields(template))
+                if len(prepared.templates) < TEMPLATES_PER_DOCUMENT:
+                    prepared.templates[shape] = cached
+            return selector.materialise(*cached)
         except (Unsupported, ScholarGraphError):
             return None
 
@@ -167,20 +218,39 @@ class _Selector:
             if name.startswith("__"):
                 raise Unsupported("introspection")
             definition = parent.fields[name]
-            args = get_argument_values(definition, nodes[0], self.variables)
-            bound = self._bind(parent.name, name, args)
+            bound: Arguments | _Pending | None
+            if nodes[0].arguments and _reads_variables(nodes[0]):
+                bound = _Pending(parent.name, name, definition, nodes[0])
+            else:  # literal arguments and defaults: bound once per document
+                bound = self._bind(parent.name, name, get_argument_values(definition, nodes[0]))
             inner = [n.selection_set for n in nodes if n.selection_set is not None]
             named = get_named_type(definition.type)
             if is_object_type(named):
                 assert isinstance(named, GraphQLObjectType)
                 selected.append(Field(key, name, bound, fields=self.select(named, inner)))
             elif is_abstract_type(named):
-                possible = self.schema.get_possible_types(named)  # type: ignore[arg-type]
+                possible = self.schema.get_possible_types(named)
                 by_type = {t.name: self.select(t, inner) for t in possible}
                 selected.append(Field(key, name, bound, by_type=by_type))
             else:
                 selected.append(Field(key, name, bound))
         return tuple(selected)
+
+    def materialise(self, template: tuple[Field, ...], dynamic: frozenset[int]) -> tuple[Field, ...]:
+        """`template` with the arguments that read variables bound to this request's values; the fields
+        that read none (those not in `dynamic`) are shared with the template."""
+        self._dynamic = dynamic
+        return tuple(self._materialise(f) for f in template)
+
+    def _materialise(self, template: Field) -> Field:
+        if id(template) not in self._dynamic:
+            return template
+        args: object = template.args
+        if isinstance(args, _Pending):
+            args = self._bind(args.parent, args.name, get_argument_values(args.definition, args.node, self.variables))
+        fields = tuple(self._materialise(f) for f in template.fields)
+        by_type = {t: tuple(self._materialise(f) for f in fs) for t, fs in template.by_type.items()}
+        return Field(template.key, template.name, args, fields, by_type)
 
     def _collect(
         self, parent: GraphQLObjectType, selection_sets: Sequence[SelectionSetNode]
@@ -191,6 +261,7 @@ class _Selector:
 
         def visit(selection_set: SelectionSetNode) -> None:
             for node in selection_set.selections:
+                assert isinstance(node, FieldNode | InlineFragmentNode | FragmentSpreadNode)
                 if not self._included(node):
                     continue
                 if isinstance(node, FieldNode):
@@ -225,9 +296,10 @@ class _Selector:
         if condition == parent.name:
             return True
         condition_type = self.schema.get_type(condition)
-        return condition_type is not None and is_abstract_type(condition_type) and self.schema.is_sub_type(
-            condition_type,  # type: ignore[arg-type]
-            parent,
+        return (
+            condition_type is not None
+            and is_abstract_type(condition_type)
+            and self.schema.is_sub_type(condition_type, parent)
         )
 
     # --- arguments, checked and translated as the resolvers do -------------------------------------------
@@ -266,7 +338,8 @@ class _Selector:
     def _paper_list(self, args: dict[str, Any]) -> PaperListArgs:
         given = args.get("filter")
         data_filter = inputs.paper_filter(
-            args.get("search"), None if given is None else inputs.PaperFilter(**{_snake(k): v for k, v in given.items()})
+            args.get("search"),
+            None if given is None else inputs.PaperFilter(**{_snake(k): v for k, v in given.items()}),
         )
         order = inputs.paper_order(args.get("orderBy"), data_filter)
         return PaperListArgs(data_filter, order, window(args["first"], args.get("after"), self.max_page_size))
@@ -279,6 +352,22 @@ class _Selector:
         )
         order = inputs.author_order(args.get("orderBy"), data_filter)
         return AuthorListArgs(data_filter, order, window(args["first"], args.get("after"), self.max_page_size))
+
+
+def _dynamic_fields(fields: Sequence[Field]) -> set[int]:
+    """The ids of the fields with `_Pending` arguments in themselves or inside."""
+    found: set[int] = set()
+
+    def walk(f: Field) -> bool:
+        inner = [walk(c) for c in f.fields] + [walk(c) for cs in f.by_type.values() for c in cs]
+        if isinstance(f.args, _Pending) or any(inner):
+            found.add(id(f))
+            return True
+        return False
+
+    for f in fields:
+        walk(f)
+    return found
 
 
 def _ref(type_name: str, text: str) -> ObjectRef:
@@ -296,4 +385,3 @@ def _node_ref(text: str) -> ObjectRef:
         return ObjectRef(candidates[0].kind, external=candidates[0])
     type_name, row = decode_id(text)
     return ObjectRef(type_name, row=row)
-

@@ -26,8 +26,8 @@ from strawberry.types.graphql import OperationType
 
 from api.db.outage import RETRY_AFTER_SECONDS
 from api.errors import RequestTooLargeError
-from api.graphql.context import GraphQLContext
 from api.graphql.compiler import Compiler
+from api.graphql.context import GraphQLContext
 from api.graphql.errors import has_outage
 from api.graphql.graphiql import DEFAULT_QUERY, DEFAULT_VARIABLES, render_graphiql_page
 

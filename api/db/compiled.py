@@ -146,7 +146,7 @@ class _Statement:
         first = int(window.first)
         on_page = f"FILTER (WHERE {page}.row_n <= {first})"
         after = "NULL::text" if window.after is None else self.params.add(window.after, "text")
-        needs_rows = False
+        needs_rows = needs_cursors = False
         pairs = []
         for selected in field.fields:
             if selected.name == "__typename":
@@ -162,10 +162,11 @@ class _Statement:
                 value = f"coalesce(json_agg({node(selected.fields, page)} ORDER BY {page}.row_n) {on_page}, '[]')"
             elif selected.name == "edges":
                 needs_rows = True
+                needs_cursors = needs_cursors or any(f.name == "cursor" for f in selected.fields)
                 edge = self._edge(type_name, selected, page, node)
                 value = f"coalesce(json_agg({edge} ORDER BY {page}.row_n) {on_page}, '[]')"
             elif selected.name == "pageInfo":
-                needs_rows = True
+                needs_rows = needs_cursors = True
                 value = self._page_info(selected, page, first, after)
             else:
                 raise Unsupported(f"{type_name}.{selected.name}")
@@ -173,8 +174,9 @@ class _Statement:
         built = f"json_build_object({', '.join(pairs)})"
         if not needs_rows:
             return f"(SELECT {built})"
+        cursor = ordering.cursor("r") if needs_cursors else "NULL::text"
         return (
-            f"(SELECT {built} FROM (SELECT r.*, {ordering.cursor('r')} AS cursor, "
+            f"(SELECT {built} FROM (SELECT r.*, {cursor} AS cursor, "
             f"row_number() OVER (ORDER BY {ordering.order_by('r')}) AS row_n FROM ({rows}) r) {page})"
         )
 

@@ -160,6 +160,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         context_factory=lambda request: GraphQLContext(request=request, db=database(request), settings=settings),
         graphiql=settings.graphiql,
         compiler=Compiler(schema._schema, max_page_size=settings.max_page_size) if settings.graphql_compiled else None,
+        database=database,
     )
 
     async def healthz(request: Request) -> Response:

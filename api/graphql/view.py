@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
@@ -25,6 +26,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from api.db.outage import RETRY_AFTER_SECONDS
+from api.db.pool import Database
 from api.errors import RequestTooLargeError
 from api.graphql.compiler import Compiler
 from api.graphql.context import GraphQLContext
@@ -119,9 +121,18 @@ def _operation_count(query: str) -> int:
 class GraphQLEndpoint:
     """The /graphql endpoint: an ASGI-style request handler bound to the app's schema and database."""
 
-    def __init__(self, schema: Any, *, context_factory: Any, graphiql: bool, compiler: Compiler | None = None) -> None:
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        context_factory: Callable[[Request], GraphQLContext],
+        graphiql: bool,
+        compiler: Compiler | None = None,
+        database: Callable[[Request], Database] | None = None,
+    ) -> None:
         self.schema = schema
         self.context_factory = context_factory
+        self.database = database
         self.graphiql = graphiql
         self.compiler = compiler
 
@@ -154,13 +165,13 @@ class GraphQLEndpoint:
                 status_code=400 if media == GRAPHQL_RESPONSE else 200,
                 media_type=media,
             )
-        context: GraphQLContext = self.context_factory(request)
-        if self.compiler is not None:
-            data = await self.compiler.execute(context.db, query, variables, operation)
+        if self.compiler is not None and self.database is not None:
+            data = await self.compiler.execute(self.database(request), query, variables, operation)
             if data is not None:
                 return Response(
                     b'{"data":' + data.encode() + b"}", media_type=media, headers={EXECUTION_HEADER: "compiled"}
                 )
+        context = self.context_factory(request)
         allowed = {OperationType.QUERY} if request.method == "GET" else None
         try:
             result = await self.schema.execute(

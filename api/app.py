@@ -38,6 +38,7 @@ from api.errors import (
     NotFoundError,
     RequestTooLargeError,
 )
+from api.graphql.compiler import Compiler
 from api.graphql.context import GraphQLContext
 from api.graphql.schema import schema
 from api.graphql.view import GraphQLEndpoint
@@ -159,6 +160,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         schema,
         context_factory=lambda request: GraphQLContext(request=request, db=database(request), settings=settings),
         graphiql=settings.graphiql,
+        compiler=Compiler(schema._schema, max_page_size=settings.max_page_size) if settings.graphql_compiled else None,
+        database=database,
     )
 
     async def healthz(request: Request) -> Response:

@@ -58,7 +58,9 @@ from servebench.wire import WireProxy  # noqa: E402
 WORK = BENCH / "cache" / "serve"
 RESULTS = BENCH / "results"
 DOCUMENT = ROOT / "docs" / "benchmarks.md"
-PORTS = {"ours": 18701, "postgraphile": 18702, "raw": 18703, "ours-2w": 18704}
+# Where each system listens; SCHOLARGRAPH_BENCH_PORT_BASE moves them all (two checkouts benchmarking at once).
+_PORT_BASE = int(os.environ.get("SCHOLARGRAPH_BENCH_PORT_BASE", "18700"))
+PORTS = {"ours": _PORT_BASE + 1, "postgraphile": _PORT_BASE + 2, "raw": _PORT_BASE + 3, "ours-2w": _PORT_BASE + 4}
 
 
 def say(text: str) -> None:

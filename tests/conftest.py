@@ -9,6 +9,7 @@ copy of it (CREATE DATABASE ... TEMPLATE), dropped afterwards.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 import os
 import shutil
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -28,6 +30,10 @@ from api.db import migrate
 from api.db.embedded import EmbeddedPostgres
 from api.db.pool import Database
 from api.settings import Settings
+
+if TYPE_CHECKING:
+    from differential import Differential
+    from rich_data import RichDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -196,3 +202,27 @@ def graphql(client: TestClient, query: str, variables: dict[str, object] | None 
     assert "errors" not in document, document["errors"]
     data: dict[str, object] = document["data"]
     return data
+
+
+@pytest.fixture(scope="session")
+def rich_database(server_url: str, template_database: str) -> Iterator[RichDatabase]:
+    """A database of its own holding the seed, every fixture and a generated OpenAlex dump, imported once
+    per session and only read (tests/rich_data.py)."""
+    from rich_data import build_rich_database, drop_rich_database
+
+    rich = asyncio.run(build_rich_database(server_url, template_database))
+    try:
+        yield rich
+    finally:
+        asyncio.run(drop_rich_database(server_url, rich.url))
+
+
+@pytest.fixture(scope="module")
+def differential(rich_database: RichDatabase) -> Iterator[Differential]:
+    """The resolver app and the compiled app on `rich_database` (tests/differential.py); per module, so that
+    what a crashed request leaves behind is collected within the module that sent it."""
+    from differential import open_differential
+
+    with open_differential(rich_database) as pair:
+        yield pair
+    gc.collect()

@@ -194,9 +194,13 @@ async def test_a_read_from_a_task_outliving_its_scope_takes_a_connection_of_its_
     assert db._pool._queue.qsize() == db._pool._maxsize  # nothing left held
 
 
-def test_a_request_takes_one_connection_and_sends_no_reset(database_url: str, proxy: WireProxy) -> None:
-    """A GraphQL profile (several DataLoaders at once) and a REST author, through the whole app."""
-    settings = Settings(database_url=_through(database_url, proxy.port), pool_min_size=1, pool_max_size=4)
+@pytest.mark.parametrize("compiled", [False, True], ids=["resolver-path", "compiled-path"])
+def test_a_request_takes_one_connection_and_sends_no_reset(database_url: str, proxy: WireProxy, compiled: bool) -> None:
+    """A GraphQL profile (on the resolver path: several DataLoaders at once; on the compiled path: one
+    statement) and a REST author, through the whole app."""
+    settings = Settings(
+        database_url=_through(database_url, proxy.port), pool_min_size=1, pool_max_size=4, graphql_compiled=compiled
+    )
     with TestClient(create_app(settings)) as client:
         db: Database = client.app.state.runtime.db  # type: ignore[attr-defined]
         acquisitions = 0
@@ -224,5 +228,5 @@ def test_a_request_takes_one_connection_and_sends_no_reset(database_url: str, pr
         assert client.get("/healthz").status_code == 200
         assert acquisitions == 2
     sent = _sent(proxy, before)
-    assert sent["query"] >= 4
+    assert sent["query"] == 2 if compiled else sent["query"] >= 4  # one statement each compiled and REST
     assert sent["reset"] == 0

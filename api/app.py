@@ -38,10 +38,12 @@ from api.errors import (
     NotFoundError,
     RequestTooLargeError,
 )
+from api.graphql.compiler import Compiler
 from api.graphql.context import GraphQLContext
 from api.graphql.schema import schema
 from api.graphql.view import GraphQLEndpoint
 from api.ingest.seed import load_seed_if_empty
+from api.request_scope import OneConnectionPerRequest
 from api.rest.routes import rest_routes
 from api.settings import Settings
 
@@ -158,6 +160,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         schema,
         context_factory=lambda request: GraphQLContext(request=request, db=database(request), settings=settings),
         graphiql=settings.graphiql,
+        compiler=Compiler(schema._schema, max_page_size=settings.max_page_size) if settings.graphql_compiled else None,
+        database=database,
     )
 
     async def healthz(request: Request) -> Response:
@@ -219,5 +223,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             DatabaseNotReadyError: unavailable,
             RequestTooLargeError: too_large,
         },
-        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes), Middleware(OneConnectionPerRequest)],
     )

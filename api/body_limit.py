@@ -44,7 +44,8 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not _may_have_body(scope["headers"]):
+            # Nothing to count or to read after the response: the request has no body (most GETs).
             await self.app(scope, receive, send)
             return
         body = _LimitedBody(scope, receive, self.max_bytes)
@@ -120,3 +121,12 @@ def _content_length(value: bytes | None) -> int | None:
     if value is None or not value.strip().isdigit():
         return None
     return int(value)
+
+
+def _may_have_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the request may have a body (HTTP/1.1: it declares a length other than 0, or a transfer
+    coding); without one, `_LimitedBody` would change nothing."""
+    for name, value in headers:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False

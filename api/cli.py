@@ -27,7 +27,7 @@ from api.settings import Settings
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
-    for name in ("database_url", "data_dir", "host", "port"):
+    for name in ("database_url", "data_dir", "host", "port", "workers"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
@@ -44,11 +44,11 @@ def _database_url(settings: Settings) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from api.serve import serve
+    from api.serve import run
 
     settings = _settings(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(settings))
+    run(settings)
     return 0
 
 
@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     database_flags(serve)
     serve.add_argument("--host", help="listen address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default 8000)")
+    serve.add_argument(
+        "--workers", type=int, help="processes answering requests on the port (default 1; docs/operations.md)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="migrate the database schema")

@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `scholargraph serve` listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="TCP port `scholargraph serve` listens on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "Processes `scholargraph serve` answers requests with, sharing its port (`serve --workers N`). "
+            "Above 1, a parent process opens the database once (starting, migrating and seeding the embedded "
+            "one) and supervises the workers; each has its own pool, so the service opens up to "
+            "workers x `pool_max_size` connections."
+        ),
+    )
     load_seed: bool = Field(
         default=True,
         description="On start, load the bundled seed profile when the database holds no author yet.",

@@ -58,7 +58,9 @@ from servebench.wire import WireProxy  # noqa: E402
 WORK = BENCH / "cache" / "serve"
 RESULTS = BENCH / "results"
 DOCUMENT = ROOT / "docs" / "benchmarks.md"
-PORTS = {"ours": 18701, "postgraphile": 18702, "raw": 18703}
+# Where each system listens; SCHOLARGRAPH_BENCH_PORT_BASE moves them all (two checkouts benchmarking at once).
+_PORT_BASE = int(os.environ.get("SCHOLARGRAPH_BENCH_PORT_BASE", "18700"))
+PORTS = {"ours": _PORT_BASE + 1, "postgraphile": _PORT_BASE + 2, "raw": _PORT_BASE + 3, "ours-2w": _PORT_BASE + 4}
 
 
 def say(text: str) -> None:
@@ -70,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--papers", type=int, default=300_000, help="generated works (default 300,000)")
     parser.add_argument("--seed", type=int, default=42, help="generator and input seed (default 42)")
     parser.add_argument("--queries", default=",".join(q.key for q in QUERIES), help="default: q1,q2,q3,q4,q5")
-    parser.add_argument("--systems", default=",".join(SYSTEMS), help="default: ours,postgraphile,raw")
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="default: ours,postgraphile,raw,ours-2w")
     parser.add_argument("--duration", type=float, default=15, help="seconds per timed run (default 15)")
     parser.add_argument("--runs", type=int, default=2, help="timed runs per system and query (default 2)")
     parser.add_argument(
@@ -372,7 +374,7 @@ def time_one(
 
             def read(edge: str, watch: procstat.BackendWatch = watch, edges: dict[str, Any] = edges) -> None:
                 (watch.start if edge == "start" else watch.stop)()
-                edges[edge] = (procstat.cpu_seconds(pid) or 0.0, _machine_busy())
+                edges[edge] = (procstat.tree_cpu_seconds(pid) or 0.0, _machine_busy())
 
             run = load.run_wrk(
                 wrk, target, request_file, threads=args.threads, connections=args.connections, lead=lead,
@@ -414,7 +416,7 @@ def time_one(
                 f"server {1000 * server / per:.2f} + PostgreSQL {1000 * postgres / per:.2f} CPU ms/req, "
                 f"errors {figures.error_count} (load before {load_before[0]}, lead {lead:g} s)"
             )
-        peak = procstat.peak_rss_mb(pid)
+        peak = procstat.tree_peak_rss_mb(pid)
     requests = sum(r["window_requests"] for r in measured)
     seconds = sum(r["window_s"] for r in measured)
     errors = sum(sum(r["errors"].values()) for r in measured)

@@ -18,7 +18,7 @@ from api.graphql.schema import schema
 from api.ids import encode_id
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT = ROOT / "tests" / "contract" / "queries"  # the shared contract's queries, copied
+CONTRACT = ROOT / "tests" / "contract" / "queries"  # the repository's copy of the contract queries
 if str(ROOT / "bench") not in sys.path:
     sys.path.insert(0, str(ROOT / "bench"))
 

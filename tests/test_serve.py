@@ -5,10 +5,13 @@
 - A start-up failure is one line on stderr and exit status 1, never a traceback.
 - The embedded server killed under a running `serve` is restarted by `serve` (crash recovery keeps the
   data); when it cannot be restarted, `/healthz` fails and `serve` exits non-zero.
+- `serve --workers 2`: both workers answer on the one port; SIGTERM stops them, then the embedded server.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -18,8 +21,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import asyncpg
 import httpx2
 import pytest
 from outages import kill_postmaster
@@ -193,3 +198,65 @@ def test_when_the_embedded_server_cannot_be_restarted_serve_fails_health_and_exi
     output = serve.output()
     assert "Traceback" not in output
     assert "could not be restarted" in output.splitlines()[-1], output
+
+
+# --- serve --workers N ----------------------------------------------------------------------------------
+
+_AUTHOR_STATEMENT = "JOIN author_reported_metrics r ON r.author_id = a.id"  # GET /v1/authors/{id}'s statement
+
+
+def _answered_by(url: str) -> set[int]:
+    """The pids of our processes whose connections ran the REST author statement (application_name
+    `scholargraph:<pid>`; pg_stat_activity keeps each connection's last statement)."""
+
+    async def ask() -> set[int]:
+        connection = await asyncpg.connect(url)
+        try:
+            rows = await connection.fetch(
+                "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'scholargraph:%' "
+                "AND position($1 IN query) > 0",
+                _AUTHOR_STATEMENT,
+            )
+        finally:
+            await connection.close()
+        return {int(row["application_name"].split(":")[1]) for row in rows}
+
+    return asyncio.run(ask())
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.add(int(stat.parent.name))
+    return found
+
+
+def test_two_workers_answer_on_one_port_and_stop_with_the_embedded_server(data_dir: Path) -> None:
+    serve = Serve(data_dir, env={"SCHOLARGRAPH_WORKERS": "2"})
+    try:
+        serve.wait_until("/readyz", 200, timeout=180)
+        workers = _children(serve.process.pid)
+        assert len(workers) >= 2  # the workers (and multiprocessing's resource tracker)
+
+        def get_author(_: int) -> int:
+            with httpx2.Client(timeout=10) as client:  # a connection of its own
+                return client.get(f"{serve.base}/v1/authors/QXV0aG9yOjE").status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(get_author, range(64))) == {200}
+        answered = _answered_by(EmbeddedPostgres(data_dir).url)
+        assert len(answered) == 2, (answered, workers)
+        assert answered <= workers  # the workers, not the parent, answered
+        assert serve.seed_paper_count() == 18  # the parent seeded the embedded server once
+    finally:
+        status = serve.stop()
+    assert status == 0, serve.output()
+    assert not EmbeddedPostgres(data_dir).is_running()  # stopped after the workers
+    deadline = time.monotonic() + 10  # multiprocessing's resource tracker ends once it sees the parent gone
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert "Traceback" not in serve.output(), serve.output()

@@ -122,11 +122,13 @@ def ordering_for(order: AuthorOrder, author_filter: AuthorFilter) -> Ordering:
     return _ORDERINGS[order]
 
 
-def _query(scope: AuthorScope, parents: Sequence[Parent], author_filter: AuthorFilter) -> ListQuery:
-    def build(params: Params) -> tuple[str, str]:
-        return author_filter.source(params), f"{_SCOPES[scope]} AND {author_filter.where(params)}"
+def list_sql(scope: AuthorScope, author_filter: AuthorFilter, params: Params) -> tuple[str, str]:
+    """FROM and WHERE of the filtered authors of `scope` over `x(parent, other)`; the author is `a`."""
+    return author_filter.source(params), f"{_SCOPES[scope]} AND {author_filter.where(params)}"
 
-    return list_query(parents, build)
+
+def _query(scope: AuthorScope, parents: Sequence[Parent], author_filter: AuthorFilter) -> ListQuery:
+    return list_query(parents, lambda params: list_sql(scope, author_filter, params))
 
 
 async def list_authors(

@@ -34,7 +34,7 @@ _ORDERINGS: dict[CoauthorOrder, Ordering] = {
     ),
 }
 
-_SHARED_PAPERS = """
+SHARED_PAPERS = """
     SELECT co.author_id, count(*)::int AS n,
            min(p.published_year) AS first_year, max(p.published_year) AS last_year
     FROM authorships me
@@ -43,6 +43,19 @@ _SHARED_PAPERS = """
     WHERE me.author_id = x.author_id
     GROUP BY co.author_id
 """
+
+
+def ordering_for(order: CoauthorOrder) -> Ordering:
+    return _ORDERINGS[order]
+
+
+def count_sql(author: str) -> str:
+    """SQL of the number of coauthors of the author whose id is the SQL expression `author`."""
+    return (
+        "(SELECT count(DISTINCT co.author_id)::int FROM authorships me"
+        " JOIN authorships co ON co.paper_id = me.paper_id AND co.author_id <> me.author_id"
+        f" WHERE me.author_id = {author})"
+    )
 
 
 async def coauthors_of_authors(
@@ -56,11 +69,11 @@ async def coauthors_of_authors(
     limit = params.add(window.first + 1, "integer")
     rows = await db.fetch(
         f"""
-        SELECT x.author_id AS of_author, edge.*
+        SELECT x.author_id AS of_author, edge.*, {ordering.cursor("edge")} AS cursor
         FROM unnest({authors}) AS x(author_id)
         CROSS JOIN LATERAL (
             SELECT {AUTHOR_COLUMNS}, shared.n, shared.first_year, shared.last_year, {ordering.select_keys()}
-            FROM ({_SHARED_PAPERS}) shared
+            FROM ({SHARED_PAPERS}) shared
             JOIN authors a ON a.id = shared.author_id
             WHERE {after}
             ORDER BY {ordering.order_by()}
@@ -89,7 +102,7 @@ async def coauthors_of_authors(
 
 
 async def count_coauthors_of_authors(db: Database, author_ids: Sequence[int]) -> dict[int, int]:
-    rows = await db.fetch(
+    rows = await db.fetch(  # count_sql's, for many authors at once
         """
         SELECT me.author_id, count(DISTINCT co.author_id) AS n
         FROM authorships me

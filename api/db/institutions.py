@@ -46,19 +46,29 @@ _BY_NAME = Ordering(
 )
 
 
+def search_condition(search: str | None, params: Params) -> str:
+    """Institutions whose folded name contains `search` or is within typo distance of it."""
+    if not search:
+        return "TRUE"
+    key = params.add(search, "text")
+    return f"(i.name_key LIKE '%' || sg_name_key({key}) || '%' OR sg_name_key({key}) <% i.name_key)"
+
+
+BY_NAME = _BY_NAME
+
+
 async def list_institutions(db: Database, search: str | None, window: Window) -> Page[InstitutionRecord]:
     """Institutions by name; with `search`, those whose folded name contains it or is within typo distance."""
     params = Params()
-    condition = "TRUE"
-    if search:
-        key = params.add(search, "text")
-        condition = f"(i.name_key LIKE '%' || sg_name_key({key}) || '%' OR sg_name_key({key}) <% i.name_key)"
+    condition = search_condition(search, params)
     after = _BY_NAME.after_predicate(window, params)
     limit = params.add(window.first + 1, "integer")
     rows = await db.fetch(
         f"""
-        SELECT i.id, i.name, i.country_code, {_BY_NAME.select_keys()} FROM institutions i
-        WHERE {condition} AND {after} ORDER BY {_BY_NAME.order_by()} LIMIT {limit}
+        SELECT page.*, {_BY_NAME.cursor("page")} AS cursor FROM (
+            SELECT i.id, i.name, i.country_code, {_BY_NAME.select_keys()} FROM institutions i
+            WHERE {condition} AND {after} ORDER BY {_BY_NAME.order_by()} LIMIT {limit}
+        ) page ORDER BY {_BY_NAME.order_by("page")}
         """,
         *params.values,
     )

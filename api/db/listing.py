@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from api.db.keyset import KeyValue, Page, Window, page_from_rows
+from api.db.keyset import KeyValue, Page, Window
 from api.db.pool import Database
 from api.db.records import Row
 from api.errors import InvalidInputError
@@ -60,6 +60,16 @@ class Ordering:
     def select_keys(self) -> str:
         return ", ".join(f"{key.expression} AS k{i}" for i, key in enumerate(self.keys))
 
+    def cursor(self, alias: str = "") -> str:
+        """SQL of the cursor of a row whose keys were selected by `select_keys` (as `alias`.k0, ...).
+
+        Cursors are written by PostgreSQL, for the resolver path and the compiled path alike, so that both
+        hand out the same bytes; `keyset.decode_cursor` reads them.
+        """
+        prefix = f"{alias}." if alias else ""
+        keys = ", ".join(f"{prefix}k{i}" for i in range(len(self.keys)))
+        return cursor_sql(f"json_build_array('{self.name}', {keys})::text")
+
     def after_predicate(self, window: Window, params: Params) -> str:
         """The SQL condition selecting rows strictly after the window's cursor ('TRUE' on a first page)."""
         shape = [_cursor_type(key.kind) for key in self.keys]
@@ -77,26 +87,19 @@ class Ordering:
         return "(" + " OR ".join(alternatives) + ")"
 
     def page(self, rows: Sequence[Any], items: Sequence[Any], first: int) -> Page[Any]:
-        keys = [tuple(_to_cursor(row[f"k{i}"]) for i in range(len(self.keys))) for row in rows]
-        return page_from_rows(items, keys, self.name, first)
+        """The page of `items`, read with LIMIT first + 1, each row carrying its `cursor` column."""
+        cursors = [row["cursor"] for row in rows[:first]]
+        return Page(items=list(items[:first]), cursors=cursors, has_next=len(rows) > first)
+
+
+def cursor_sql(json_text: str) -> str:
+    """SQL of the opaque cursor of a JSON array text: its unpadded base64url (what `decode_cursor` reads;
+    PostgreSQL's base64 breaks lines every 76 characters, which are dropped)."""
+    return f"rtrim(translate(encode(convert_to({json_text}, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')"
 
 
 def _cursor_type(kind: type) -> type:
     return str if kind in (dt.date, dt.datetime) else kind
-
-
-def _to_cursor(value: Any) -> KeyValue:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        if value == dt.date.min:
-            return "-infinity"
-        if value == dt.date.max:
-            return "infinity"
-        return value.isoformat()
-    if isinstance(value, int | float | str) or value is None:
-        return value
-    return float(value)  # Decimal
 
 
 def _from_cursor(value: KeyValue, key: SortKey) -> Any:
@@ -167,7 +170,7 @@ async def fetch_pages(
     limit = query.params.add(window.first + 1, "integer")
     rows = await db.fetch(
         f"""
-        SELECT x.parent AS of_parent, x.other AS of_other, page.*
+        SELECT x.parent AS of_parent, x.other AS of_other, page.*, {ordering.cursor("page")} AS cursor
         FROM {query.parents}
         CROSS JOIN LATERAL (
             SELECT {columns}, {ordering.select_keys()}

@@ -43,11 +43,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
 
 from api.db.pool import Connection, Database
 from api.db.records import (
+    AUTHOR_COLUMNS,
+    AuthorRecord,
     CitationFigures,
     ComputedMetricsRecord,
     MetricsRecord,
@@ -166,12 +170,20 @@ def preferred(
     if not reported:
         return base
     latest = as_reported(reported[0])
-    fills: dict[str, object] = {name: getattr(base, name) for name in _FILLABLE if getattr(latest, name) is None}
-    if not latest.counts_by_year and base.counts_by_year:
-        fills["counts_by_year"] = base.counts_by_year
+    return dataclasses.replace(latest, **fills_from_computed(vars(latest), vars(base)))
+
+
+def fills_from_computed(latest: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
+    """What the figures shown take from the computed set `base` when the newest reported set is `latest`
+    (both as the fields of a `MetricsRecord`, or anything keyed the same): each figure it lacks, counts by
+    year when it has none, and then `computed_at`. The rule of `preferred`, for callers that build the
+    figures shown without records (the REST author document)."""
+    fills = {name: base[name] for name in _FILLABLE if latest[name] is None}
+    if not latest["counts_by_year"] and base["counts_by_year"]:
+        fills["counts_by_year"] = base["counts_by_year"]
     if fills:
-        fills["computed_at"] = base.computed_at
-    return dataclasses.replace(latest, **fills)  # type: ignore[arg-type]
+        fills["computed_at"] = base["computed_at"]
+    return fills
 
 
 async def reported_metrics_of_authors(
@@ -210,6 +222,61 @@ async def computed_metrics_of_authors(db: Database, author_ids: Sequence[int]) -
     return {author_id: found.get(author_id) or _zero(author_id) for author_id in author_ids}
 
 
+@dataclasses.dataclass(frozen=True)
+class AuthorWithFigures:
+    """An author with every set of their figures, as `author_with_figures` reads them in one statement."""
+
+    author: AuthorRecord
+    reported: list[ReportedMetricsRecord]  # newest first
+    computed: ComputedMetricsRecord
+
+
+# The author, their computed row (columns as `computed_metrics_of_authors` reads them) and one row per
+# reported set, newest first (the author and computed columns repeated; one row when nothing is reported).
+_AUTHOR_WITH_FIGURES = f"""
+SELECT {AUTHOR_COLUMNS},
+       c.author_id, c.paper_count, c.citation_count, c.h_index, c.i10_index, c.g_index, c.first_year, c.last_year,
+       c.computed_at, c.two_year_mean_citedness, c.counts_by_year,
+       c.last5_paper_count, c.last5_citation_count, c.last5_h_index, c.last5_i10_index, c.last5_g_index,
+       c.noself_paper_count, c.noself_citation_count, c.noself_h_index, c.noself_i10_index, c.noself_g_index,
+       r.source AS r_source, r.as_of AS r_as_of, r.h_index AS r_h_index, r.i10_index AS r_i10_index,
+       r.citation_count AS r_citation_count, r.paper_count AS r_paper_count, r.novelty AS r_novelty,
+       r.ai_score AS r_ai_score
+FROM authors a
+LEFT JOIN author_computed_metrics c ON c.author_id = a.id
+LEFT JOIN author_reported_metrics r ON r.author_id = a.id
+WHERE a.id = $1
+ORDER BY r.as_of DESC, r.recorded_at DESC, r.source
+"""
+
+
+async def author_with_figures(db: Database, author_id: int) -> AuthorWithFigures | None:
+    """The author with their reported sets (newest first) and computed figures, in one statement; None
+    when there is no such author. The same records as `authors_by_ids`, `reported_metrics_of_authors` and
+    `computed_metrics_of_authors` give, for the one author a REST resource shows."""
+    rows = await db.fetch(_AUTHOR_WITH_FIGURES, author_id)
+    if not rows:
+        return None
+    first = rows[0]
+    reported = [
+        ReportedMetricsRecord(
+            author_id=author_id,
+            source=row["r_source"],
+            as_of=row["r_as_of"],
+            h_index=row["r_h_index"],
+            i10_index=row["r_i10_index"],
+            citation_count=row["r_citation_count"],
+            paper_count=row["r_paper_count"],
+            novelty=row["r_novelty"],
+            ai_score=row["r_ai_score"],
+        )
+        for row in rows
+        if row["r_source"] is not None
+    ]
+    computed = _computed(first) if first["author_id"] is not None else _zero(author_id)
+    return AuthorWithFigures(AuthorRecord.from_row(first), reported, computed)
+
+
 def _figures(row: Row, prefix: str) -> CitationFigures:
     return CitationFigures(
         paper_count=row[f"{prefix}paper_count"],
@@ -221,7 +288,7 @@ def _figures(row: Row, prefix: str) -> CitationFigures:
 
 
 def _computed(row: Row) -> ComputedMetricsRecord:
-    years = json.loads(row["counts_by_year"])
+    years = orjson.loads(row["counts_by_year"])
     return ComputedMetricsRecord(
         author_id=row["author_id"],
         paper_count=row["paper_count"],

@@ -153,12 +153,14 @@ class PaperFilter:
         return f", (SELECT websearch_to_tsquery('english', sg_fold({params.add(self.search, 'text')})) AS query) q"
 
 
-def _query(scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilter) -> ListQuery:
-    def build(params: Params) -> tuple[str, str]:
-        source, condition = _SCOPES[scope]
-        return source + paper_filter.query_source(params), f"{condition} AND {paper_filter.where(params)}"
+def list_sql(scope: PaperScope, paper_filter: PaperFilter, params: Params) -> tuple[str, str]:
+    """FROM and WHERE of the filtered papers of `scope` over `x(parent, other)`; the paper is `p`."""
+    source, condition = _SCOPES[scope]
+    return source + paper_filter.query_source(params), f"{condition} AND {paper_filter.where(params)}"
 
-    return list_query(parents, build)
+
+def _query(scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilter) -> ListQuery:
+    return list_query(parents, lambda params: list_sql(scope, paper_filter, params))
 
 
 def ordering_for(order: PaperOrder, paper_filter: PaperFilter) -> Ordering:

@@ -9,6 +9,21 @@ outage is logged once by the pool's `OutageTracker` (`api.db.outage`), never onc
 
 Every statement is counted in the current context's `StatementCounter`, when one is set: tests and
 the resolving notes use it to show that a request's statements do not grow with the result's size.
+
+One connection per request: inside `request_scope()` (the app opens one around every HTTP request,
+`api.request_scope`), the reads of `Database` take one pool connection on their first statement and keep
+it until the scope ends, so that a request costs one acquire and one release however many statements it
+runs. Its statements are serialized on that connection (a GraphQL request's DataLoaders run
+concurrently; asyncpg allows one statement at a time per connection). A read retried after a lost
+connection takes a new connection for the rest of the request. Outside a scope (the CLI, imports, tests)
+each read takes a connection of its own, as before.
+
+No reset query on release: the service keeps no session state (its settings and advisory locks are
+transaction-scoped: `set_config(..., true)`, `pg_advisory_xact_lock`), so a connection used only through
+the reads above goes back to the pool without asyncpg's `SELECT pg_advisory_unlock_all(); CLOSE ALL;
+UNLISTEN *; RESET ALL` (one round trip saved per release). A connection handed out whole
+(`connection()`, `transaction()`, whose `raw` lets a caller change anything) is still reset, and asyncpg
+still rolls back any transaction left open, before the next user gets it.
 """
 
 from __future__ import annotations
@@ -20,6 +35,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 import asyncpg
@@ -88,6 +104,72 @@ def application_name() -> str:
     return f"scholargraph:{os.getpid()}"
 
 
+class _ResettableConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pool connection that skips asyncpg's reset query on release unless it was handed out whole."""
+
+    __slots__ = ("_sg_reset",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sg_reset = False
+
+    def sg_needs_reset(self) -> None:
+        """Reset this connection's session when it is next released (its user could have changed it)."""
+        self._sg_reset = True
+
+    def get_reset_query(self) -> str:
+        if not self._sg_reset:
+            return ""
+        self._sg_reset = False
+        query: str = super().get_reset_query()
+        return query
+
+
+class _Scope:
+    """The state of one `request_scope()`: its connection once a read took one, and the lock that serializes
+    its statements."""
+
+    __slots__ = ("closed", "db", "lock", "raw", "token")
+
+    def __init__(self) -> None:
+        self.db: Database | None = None  # the Database whose reads use this scope (the first one to read)
+        self.raw: asyncpg.Connection | None = None
+        self.lock = asyncio.Lock()
+        self.closed = False
+        self.token: contextvars.Token[_Scope | None] | None = None
+
+
+_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("scholargraph_request_scope", default=None)
+
+
+@asynccontextmanager
+async def request_scope() -> AsyncIterator[None]:
+    """Within the block, the reads of a `Database` share one connection, taken on the first of them and
+    given back when the block ends (after any statement still running on it). Tasks started inside the
+    block (DataLoaders) share it too."""
+    scope = open_request_scope()
+    try:
+        yield
+    finally:
+        await close_request_scope(scope)
+
+
+def open_request_scope() -> _Scope:
+    """`request_scope()` in two calls, for a caller on the hot path (the app's middleware): a scope made
+    current in this context until `close_request_scope` (in the same context) ends it."""
+    scope = _Scope()
+    scope.token = _scope.set(scope)
+    return scope
+
+
+async def close_request_scope(scope: _Scope) -> None:
+    if scope.token is not None:
+        _scope.reset(scope.token)
+        scope.token = None
+    if scope.db is not None:
+        await scope.db._end_scope(scope)
+
+
 class Database:
     """A pool of connections to one PostgreSQL database."""
 
@@ -117,6 +199,7 @@ class Database:
                 statement_cache_size=statement_cache_size,
                 max_inactive_connection_lifetime=300,
                 timeout=connect_timeout_ms / 1000,  # for each new connection, the pool's first ones included
+                connection_class=_ResettableConnection,
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise DatabaseNotReadyError(f"cannot connect to the database: {error}") from error
@@ -143,6 +226,7 @@ class Database:
         """A connection inside a transaction: committed on success, rolled back on any error."""
         try:
             async with self._acquired() as raw:
+                raw.sg_needs_reset()
                 transaction = raw.transaction()
                 await self._call(raw, transaction.start)
                 try:
@@ -163,12 +247,17 @@ class Database:
         """A connection of the pool for several statements (no transaction unless the caller opens one)."""
         try:
             async with self._acquired() as raw:
+                raw.sg_needs_reset()
                 yield Connection(raw, self)
         except DatabaseUnreachableError as error:
             self.outage.lost(error)
             raise
 
     async def _read(self, sql: str, run: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        scope = _scope.get()
+        if scope is not None and not scope.closed and (scope.db is None or scope.db is self):
+            scope.db = self
+            return await self._read_in_scope(scope, sql, run)
         for attempt in (1, 2):
             _count(sql)
             try:
@@ -183,24 +272,68 @@ class Database:
                 await asyncio.sleep(READ_RETRY_DELAY_S)
         raise AssertionError("unreachable")
 
-    @asynccontextmanager
-    async def _acquired(self) -> AsyncIterator[asyncpg.Connection]:
-        """A connection of the pool, released afterwards; DatabaseUnreachableError if none can be had."""
+    async def _read_in_scope(self, scope: _Scope, sql: str, run: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """A read on the scope's connection (taken now if it has none), one statement at a time."""
+        async with scope.lock:
+            if scope.closed:  # the scope ended while this read waited (a task outliving its request)
+                return await self._read(sql, run)
+            for attempt in (1, 2):
+                _count(sql)
+                try:
+                    if scope.raw is None:
+                        scope.raw = await self._acquire()
+                    return await self._call(scope.raw, partial(run, scope.raw))
+                except asyncpg.PostgresError:
+                    raise  # the server answered: the connection is fine for the request's next statement
+                except DatabaseUnreachableError as error:
+                    await self._drop(scope)
+                    if attempt == 2:
+                        self.outage.lost(error)
+                        raise
+                    logger.debug("connection lost during a read, retrying once on another: %s", error)
+                    await asyncio.sleep(READ_RETRY_DELAY_S)
+                except BaseException:
+                    # Cancelled, or a failure of the client library: the pool knows how to clean that up.
+                    await self._drop(scope)
+                    raise
+            raise AssertionError("unreachable")
+
+    async def _drop(self, scope: _Scope) -> None:
+        """Give the scope's connection back (the next read of the scope takes another)."""
+        raw, scope.raw = scope.raw, None
+        if raw is not None:
+            await self._release(raw)
+
+    async def _end_scope(self, scope: _Scope) -> None:
+        async with scope.lock:  # never release a connection a statement still runs on
+            scope.closed = True
+            await self._drop(scope)
+
+    async def _acquire(self) -> asyncpg.Connection:
+        """A connection of the pool; DatabaseUnreachableError if none can be had."""
         try:
-            raw = await self._pool.acquire()
+            return await self._pool.acquire()
         except Exception as error:
             if is_unreachable(error, connection_closed=False, pool_closing=self._pool.is_closing()):
                 raise _unreachable(error) from error
             raise
+
+    async def _release(self, raw: asyncpg.Connection) -> None:
+        try:
+            await self._pool.release(raw)
+        except Exception as error:
+            # Resetting it for the next user failed (it was lost meanwhile): asyncpg terminated it and
+            # the pool opens another when needed. What was done on it stands, or failed on its own.
+            logger.debug("a connection could not be reset for reuse and was closed: %s", error)
+
+    @asynccontextmanager
+    async def _acquired(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection of the pool, released afterwards; DatabaseUnreachableError if none can be had."""
+        raw = await self._acquire()
         try:
             yield raw
         finally:
-            try:
-                await self._pool.release(raw)
-            except Exception as error:
-                # Resetting it for the next user failed (it was lost meanwhile): asyncpg terminated it and
-                # the pool opens another when needed. What was done on it stands, or failed on its own.
-                logger.debug("a connection could not be reset for reuse and was closed: %s", error)
+            await self._release(raw)
 
     async def _call(self, raw: asyncpg.Connection, operation: Callable[[], Awaitable[T]]) -> T:
         """One exchange with the server on `raw`, translating what its failure means. `operation` is called

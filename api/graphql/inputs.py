@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 import strawberry
 
-from api.db import authors, papers
+from api.db import authors, list_rules, papers
 from api.errors import InvalidInputError
 from api.ids import ExternalId, decode_id_of, parse_id_of
 
@@ -47,8 +47,6 @@ class PaperFilter:
     )
 
 
-MAX_CATEGORIES = 50
-
 T = TypeVar("T")
 
 
@@ -68,16 +66,12 @@ def _argument(name: str, parse: Callable[[], T]) -> T:
 
 
 def paper_filter(search: str | None, given: PaperFilter | None) -> papers.PaperFilter:
-    term = search_term(search)
+    term = list_rules.search_text(search)
     if given is None:
-        return papers.PaperFilter(search=term or None)
-    categories = tuple(given.categories or ())
-    if len(categories) > MAX_CATEGORIES:
-        raise InvalidInputError(f"`categories`: at most {MAX_CATEGORIES} per filter (got {len(categories)})")
-    if given.min_citations is not None and given.min_citations < 0:
-        raise InvalidInputError("`minCitations` must not be negative")
-    if given.published_from and given.published_to and given.published_from > given.published_to:
-        raise InvalidInputError("`publishedFrom` is after `publishedTo`")
+        return papers.PaperFilter(search=term)
+    categories = list_rules.categories(given.categories or (), "categories")
+    list_rules.at_least_zero(given.min_citations, "minCitations")
+    list_rules.date_range(given.published_from, given.published_to, ("publishedFrom", "publishedTo"))
     # A global id or an external one (`orcid:…`); an external id no author carries matches no paper.
     author = (
         _argument("authorId", lambda: parse_id_of("Author", str(given.author_id)))
@@ -85,7 +79,7 @@ def paper_filter(search: str | None, given: PaperFilter | None) -> papers.PaperF
         else None
     )
     return papers.PaperFilter(
-        search=term or None,
+        search=term,
         categories=categories,
         published_from=given.published_from,
         published_to=given.published_to,
@@ -104,18 +98,15 @@ def paper_filter(search: str | None, given: PaperFilter | None) -> papers.PaperF
 
 def paper_order(order: PaperOrder | None, data_filter: papers.PaperFilter) -> papers.PaperOrder:
     """The requested order, else RELEVANCE when searching, else NEWEST."""
-    if order is None:
-        return papers.PaperOrder.RELEVANCE if data_filter.search else papers.PaperOrder.NEWEST
-    return papers.PaperOrder(order.value)
+    return list_rules.paper_order(
+        None if order is None else papers.PaperOrder(order.value),
+        data_filter,
+        refusal="ordering papers by RELEVANCE needs a `search`",
+    )
 
 
 def search_term(search: str | None) -> str:
-    term = (search or "").strip()
-    if "\x00" in term:
-        raise InvalidInputError("`search` must not contain NUL characters")
-    if len(term) > 500:
-        raise InvalidInputError("`search` is longer than 500 characters")
-    return term
+    return list_rules.search_text(search) or ""
 
 
 @strawberry.enum(description="How to order authors. Figures are the computed ones (this database's papers).")
@@ -157,17 +148,14 @@ class CoauthorOrder(Enum):
 
 
 def author_filter(search: str | None, given: AuthorFilter | None) -> authors.AuthorFilter:
-    term = search_term(search)
+    term = list_rules.search_text(search)
     if given is None:
-        return authors.AuthorFilter(search=term or None)
-    categories = tuple(given.categories or ())
-    if len(categories) > MAX_CATEGORIES:
-        raise InvalidInputError(f"`categories`: at most {MAX_CATEGORIES} per filter (got {len(categories)})")
-    for name, value in (("minHIndex", given.min_h_index), ("minCitations", given.min_citations)):
-        if value is not None and value < 0:
-            raise InvalidInputError(f"`{name}` must not be negative")
+        return authors.AuthorFilter(search=term)
+    categories = list_rules.categories(given.categories or (), "categories")
+    list_rules.at_least_zero(given.min_h_index, "minHIndex")
+    list_rules.at_least_zero(given.min_citations, "minCitations")
     return authors.AuthorFilter(
-        search=term or None,
+        search=term,
         categories=categories,
         institution_id=(
             _argument("institutionId", lambda: decode_id_of("Institution", str(given.institution_id)))
@@ -182,9 +170,11 @@ def author_filter(search: str | None, given: AuthorFilter | None) -> authors.Aut
 
 def author_order(order: AuthorOrder | None, data_filter: authors.AuthorFilter) -> authors.AuthorOrder:
     """The requested order, else RELEVANCE when searching, else NAME."""
-    if order is None:
-        return authors.AuthorOrder.RELEVANCE if data_filter.search else authors.AuthorOrder.NAME
-    return authors.AuthorOrder(order.value)
+    return list_rules.author_order(
+        None if order is None else authors.AuthorOrder(order.value),
+        data_filter,
+        refusal="ordering authors by RELEVANCE needs a `search`",
+    )
 
 
 # The arguments every list shares, declared once so each list documents them identically in the SDL.

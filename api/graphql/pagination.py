@@ -11,8 +11,8 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from api.db import list_rules
 from api.db.keyset import Page, Window
-from api.errors import InvalidInputError
 
 NodeT = TypeVar("NodeT")
 ItemT = TypeVar("ItemT")
@@ -47,9 +47,7 @@ class Connection(Generic[NodeT]):
 
 
 def window(first: int, after: str | None, max_page_size: int) -> Window:
-    if first < 0 or first > max_page_size:
-        raise InvalidInputError(f"`first` must be between 0 and {max_page_size} (got {first})")
-    return Window(first=first, after=after)
+    return list_rules.window(first, after, max_page_size)
 
 
 def page_parts(

@@ -8,7 +8,14 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from api.db import institutions as institution_queries
@@ -31,6 +38,15 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5_000
 MAX_BATCH_IDS = 1_000
+DOCUMENT_CACHE_SIZE = 1_024
+"""Documents whose parse and validation are kept, by either path."""
+
+# The depth and alias limits as validation rules, made once: the validation cache is keyed by the rules
+# too, so rules made anew for each request (as the limiter extensions make them) would never hit it.
+LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+)
 
 
 IdsArg = Annotated[
@@ -243,9 +259,11 @@ def create_schema() -> strawberry.Schema:
         types=[Author, Paper, Institution, Coauthor, AuthorMetrics],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: AddValidationRules(list(LIMIT_RULES)),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            # Parsed and validated once per document text (the limits above are validation rules too).
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             PublicErrors,
         ],
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
@@ -25,11 +26,15 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from api.db.outage import RETRY_AFTER_SECONDS
+from api.db.pool import Database
 from api.errors import RequestTooLargeError
+from api.graphql.compiler import Compiler
 from api.graphql.context import GraphQLContext
 from api.graphql.errors import has_outage
 from api.graphql.graphiql import DEFAULT_QUERY, DEFAULT_VARIABLES, render_graphiql_page
 
+EXECUTION_HEADER = "X-GraphQL-Execution"
+"""Which path answered: `compiled` (one SQL statement) or `resolver` (strawberry's resolvers)."""
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
@@ -116,10 +121,20 @@ def _operation_count(query: str) -> int:
 class GraphQLEndpoint:
     """The /graphql endpoint: an ASGI-style request handler bound to the app's schema and database."""
 
-    def __init__(self, schema: Any, *, context_factory: Any, graphiql: bool) -> None:
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        context_factory: Callable[[Request], GraphQLContext],
+        graphiql: bool,
+        compiler: Compiler | None = None,
+        database: Callable[[Request], Database] | None = None,
+    ) -> None:
         self.schema = schema
         self.context_factory = context_factory
+        self.database = database
         self.graphiql = graphiql
+        self.compiler = compiler
 
     async def handle(self, request: Request) -> Response:
         if self.graphiql and _wants_ide(request):
@@ -150,8 +165,14 @@ class GraphQLEndpoint:
                 status_code=400 if media == GRAPHQL_RESPONSE else 200,
                 media_type=media,
             )
+        if self.compiler is not None and self.database is not None:
+            data = await self.compiler.execute(self.database(request), query, variables, operation)
+            if data is not None:
+                return Response(
+                    b'{"data":' + data.encode() + b"}", media_type=media, headers={EXECUTION_HEADER: "compiled"}
+                )
+        context = self.context_factory(request)
         allowed = {OperationType.QUERY} if request.method == "GET" else None
-        context: GraphQLContext = self.context_factory(request)
         try:
             result = await self.schema.execute(
                 query,
@@ -179,7 +200,7 @@ class GraphQLEndpoint:
                 media_type=media,
             )
         document: dict[str, Any] = {}
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = {EXECUTION_HEADER: "resolver"}
         if result.errors:
             document["errors"] = [error.formatted for error in result.errors]
             if has_outage(result.errors):

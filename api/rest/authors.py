@@ -10,16 +10,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api.db import authors
+from api.db import authors, metrics
 from api.db.authors import AuthorScope
 from api.db.listing import ALL, Parent
 from api.db.papers import PaperScope
 from api.db.pool import Database
+from api.errors import NotFoundError
 from api.rest import models
-from api.rest.context import database, respond
+from api.rest.context import database, respond, respond_document
 from api.rest.filters import AUTHOR_LIST, PAPER_LIST, AuthorList, author_list, paper_list
-from api.rest.lookup import path_author
-from api.rest.metrics import author_models
+from api.rest.lookup import path_author, path_id
+from api.rest.metrics import author_document, author_models
 from api.rest.papers import paper_page
 from api.rest.params import Query, next_cursor
 from api.settings import Settings
@@ -46,9 +47,11 @@ def routes(settings: Settings) -> list[Route]:
 
     async def get_author(request: Request) -> Response:
         Query(request, ())
-        record = await path_author(request)
-        (author,) = await author_models(database(request), [record])
-        return respond(author)
+        author_id = await path_id(request, "Author", "author_id")
+        found = await metrics.author_with_figures(database(request), author_id)  # one statement
+        if found is None:
+            raise NotFoundError(f"no author with id {request.path_params['author_id'][:60]!r}")
+        return respond_document(author_document(found))
 
     async def author_papers(request: Request) -> Response:
         db = database(request)

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.db import authors, papers
+from api.db import authors, list_rules, papers
 from api.db.coauthors import CoauthorOrder
 from api.db.keyset import Window
 from api.db.pool import Database
-from api.errors import InvalidInputError
 from api.ids import TypeName
 from api.rest.lookup import param_id
 from api.rest.params import INT32_MAX, MAX_SEARCH_LENGTH, PAGING, Param, Query
 
-MAX_CATEGORIES = 50
+MAX_CATEGORIES = list_rules.MAX_CATEGORIES
 
 _DATE = {"type": "string", "format": "date"}
 _INSTANT = {"type": "string", "format": "date-time"}
@@ -140,12 +139,7 @@ class AuthorList:
 
 
 def _categories(query: Query) -> tuple[str, ...]:
-    categories = tuple(value.strip() for value in query.texts("category"))
-    if len(categories) > MAX_CATEGORIES:
-        raise InvalidInputError(f"at most {MAX_CATEGORIES} `category` values (got {len(categories)})")
-    if any(not category or len(category) > 100 for category in categories):
-        raise InvalidInputError("`category` must be a category such as cs.LG (1 to 100 characters)")
-    return categories
+    return list_rules.categories(query.texts("category"), "category")
 
 
 async def _id_param(db: Database, query: Query, type_name: TypeName, name: str) -> int | None:
@@ -157,8 +151,7 @@ async def _id_param(db: Database, query: Query, type_name: TypeName, name: str) 
 
 async def paper_list(db: Database, query: Query, max_page_size: int) -> PaperList:
     published_from, published_to = query.date("published_from"), query.date("published_to")
-    if published_from and published_to and published_from > published_to:
-        raise InvalidInputError("`published_from` is after `published_to`")
+    list_rules.date_range(published_from, published_to, ("published_from", "published_to"))
     data_filter = papers.PaperFilter(
         search=query.search(),
         categories=_categories(query),
@@ -170,11 +163,9 @@ async def paper_list(db: Database, query: Query, max_page_size: int) -> PaperLis
         min_citations=query.integer("min_citations"),
         updated_since=query.instant("updated_since"),
     )
-    order = query.choice("sort", papers.PaperOrder)
-    if order is papers.PaperOrder.RELEVANCE and not data_filter.search:
-        raise InvalidInputError("`sort=relevance` needs a `search`")
-    if order is None:
-        order = papers.PaperOrder.RELEVANCE if data_filter.search else papers.PaperOrder.NEWEST
+    order = list_rules.paper_order(
+        query.choice("sort", papers.PaperOrder), data_filter, refusal="`sort=relevance` needs a `search`"
+    )
     return PaperList(data_filter, order, query.window(max_page_size), bool(query.boolean("facets")))
 
 
@@ -187,11 +178,9 @@ async def author_list(db: Database, query: Query, max_page_size: int) -> AuthorL
         min_citations=query.integer("min_citations"),
         updated_since=query.instant("updated_since"),
     )
-    order = query.choice("sort", authors.AuthorOrder)
-    if order is authors.AuthorOrder.RELEVANCE and not data_filter.search:
-        raise InvalidInputError("`sort=relevance` needs a `search`")
-    if order is None:
-        order = authors.AuthorOrder.RELEVANCE if data_filter.search else authors.AuthorOrder.NAME
+    order = list_rules.author_order(
+        query.choice("sort", authors.AuthorOrder), data_filter, refusal="`sort=relevance` needs a `search`"
+    )
     return AuthorList(data_filter, order, query.window(max_page_size))
 
 

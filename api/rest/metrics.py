@@ -7,7 +7,9 @@ figures, their computed figures (and one more when external ids need looking up)
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,7 +17,7 @@ from starlette.routing import Route
 
 from api.db import authors, metrics
 from api.db.pool import Database
-from api.db.records import AuthorRecord
+from api.db.records import AuthorRecord, CitationFigures, ComputedMetricsRecord, ReportedMetricsRecord
 from api.errors import InvalidInputError
 from api.ids import encode_id
 from api.rest import models
@@ -61,6 +63,93 @@ async def author_models(db: Database, records: Sequence[AuthorRecord]) -> list[m
             )
         )
     return resources
+
+
+def author_document(found: metrics.AuthorWithFigures) -> dict[str, Any]:
+    """An author as `models.Author` serializes it (the same keys, order and values: `respond_document` writes
+    the same bytes), built without records or models for the figures: GET /v1/authors/{id} is a hot path.
+    The values are those `api.db.metrics` shows (`as_computed`, `as_reported`, `preferred`), mapped as
+    `models.Metrics.of` maps them; tests/rest/test_author_document.py holds the two paths to the same bytes."""
+    record, reported, computed = found.author, found.reported, found.computed
+    computed_at = computed.computed_at
+    shown = _computed_document(computed, metrics.current_year())
+    reported_documents = [_reported_document(r) for r in reported]
+    if reported_documents:
+        latest = reported_documents[0]
+        preferred = {**latest, **metrics.fills_from_computed(latest, shown)}
+    else:
+        preferred = shown
+    return {
+        "id": encode_id("Author", record.id),
+        "name": record.name,
+        "primary_category": record.primary_category,
+        "metrics": preferred,
+        "computed_metrics": shown,
+        "computed_metrics_last_5_years": _variant_document(computed.last_5_years, computed_at),
+        "computed_metrics_without_self_citations": _variant_document(computed.without_self_citations, computed_at),
+        "reported_metrics": reported_documents,
+        "updated_at": record.updated_at,
+    }
+
+
+def _computed_document(computed: ComputedMetricsRecord, year: int) -> dict[str, Any]:
+    """`models.Metrics.of(metrics.as_computed(computed, year=year))`, as JSON values."""
+    return {
+        "h_index": computed.h_index,
+        "citation_count": computed.citation_count,
+        "paper_count": computed.paper_count,
+        "i10_index": computed.i10_index,
+        "g_index": computed.g_index,
+        "m_quotient": metrics.m_quotient(computed.h_index, computed.first_year, year),
+        "two_year_mean_citedness": computed.two_year_mean_citedness,
+        "counts_by_year": [
+            {"year": c.year, "paper_count": c.paper_count, "citation_count": c.citation_count}
+            for c in metrics.fill_years(computed.counts_by_year, year)
+        ],
+        "novelty": None,
+        "ai_score": None,
+        "source": metrics.COMPUTED_SOURCE,
+        "as_of": None,
+        "computed_at": computed.computed_at,
+    }
+
+
+def _variant_document(figures: CitationFigures, computed_at: dt.datetime | None) -> dict[str, Any]:
+    """`models.Metrics.of(metrics.as_computed(computed, variant))`, as JSON values."""
+    return {
+        "h_index": figures.h_index,
+        "citation_count": figures.citation_count,
+        "paper_count": figures.paper_count,
+        "i10_index": figures.i10_index,
+        "g_index": figures.g_index,
+        "m_quotient": None,
+        "two_year_mean_citedness": None,
+        "counts_by_year": [],
+        "novelty": None,
+        "ai_score": None,
+        "source": metrics.COMPUTED_SOURCE,
+        "as_of": None,
+        "computed_at": computed_at,
+    }
+
+
+def _reported_document(reported: ReportedMetricsRecord) -> dict[str, Any]:
+    """`models.Metrics.of(metrics.as_reported(reported))`, as JSON values."""
+    return {
+        "h_index": reported.h_index,
+        "citation_count": reported.citation_count,
+        "paper_count": reported.paper_count,
+        "i10_index": reported.i10_index,
+        "g_index": None,
+        "m_quotient": None,
+        "two_year_mean_citedness": None,
+        "counts_by_year": [],
+        "novelty": None if reported.novelty is None else float(reported.novelty),
+        "ai_score": None if reported.ai_score is None else float(reported.ai_score),
+        "source": reported.source,
+        "as_of": reported.as_of,
+        "computed_at": None,
+    }
 
 
 async def figures_of(db: Database, texts: Sequence[str]) -> models.AuthorFiguresList:

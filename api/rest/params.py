@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from starlette.requests import Request
 
+from api.db import list_rules
 from api.db.keyset import Page, Window
 from api.errors import InvalidInputError
 
@@ -31,7 +32,7 @@ INT32_MAX = 2**31 - 1
 """The largest integer a parameter takes (figures are 32-bit in the database)."""
 
 DEFAULT_PAGE_SIZE = 20
-MAX_SEARCH_LENGTH = 500
+MAX_SEARCH_LENGTH = list_rules.MAX_SEARCH_LENGTH
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class Query:
     def __init__(self, request: Request, accepted: Sequence[Param]) -> None:
         self._params = request.query_params
         self._accepted = {param.name: param for param in accepted}
+        if not request.scope.get("query_string"):
+            return  # nothing to check
         names = list(dict.fromkeys(name for name, _ in self._params.multi_items()))
         unknown = [name for name in names if name not in self._accepted]
         if unknown:
@@ -125,10 +128,7 @@ class Query:
 
     def search(self, name: str = "search") -> str | None:
         """Free text: stripped; empty means absent."""
-        value = (self.text(name) or "").strip()
-        if len(value) > MAX_SEARCH_LENGTH:
-            raise InvalidInputError(f"`{name}` is longer than {MAX_SEARCH_LENGTH} characters")
-        return value or None
+        return list_rules.search_text(self.text(name), name)
 
     def integer(self, name: str, *, minimum: int = 0, maximum: int = INT32_MAX) -> int | None:
         value = self.text(name)

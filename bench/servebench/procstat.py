@@ -32,6 +32,32 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def tree(pid: int) -> list[int]:
+    """`pid` and its descendants (a service's workers), as /proc shows them now."""
+    children: dict[int, list[int]] = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """The CPU time of `pid` and of its living descendants (the workers of `serve --workers N`)."""
+    seconds = [cpu_seconds(member) for member in tree(pid)]
+    known = [s for s in seconds if s is not None]
+    return sum(known) if known else None
+
+
 def parse_status_kb(status: str, field: str) -> int | None:
     for line in status.splitlines():
         if line.startswith(field + ":"):
@@ -46,6 +72,13 @@ def peak_rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None if kb is None else kb / 1024
+
+
+def tree_peak_rss_mb(pid: int) -> float | None:
+    """The peak resident memory of `pid` and its descendants, added up."""
+    peaks = [peak_rss_mb(member) for member in tree(pid)]
+    known = [p for p in peaks if p is not None]
+    return sum(known) if known else None
 
 
 def backends_of(database: str) -> list[int]:

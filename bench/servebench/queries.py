@@ -12,6 +12,7 @@ asked, raises `AnswerError`.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -20,8 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-SYSTEMS = ("ours", "postgraphile", "raw")
-SYSTEM_NAMES = {"ours": "Scholar Graph", "postgraphile": "PostGraphile 5", "raw": "raw SQL app"}
+SYSTEMS = ("ours", "postgraphile", "raw", "ours-2w")
+SYSTEM_NAMES = {
+    "ours": "Scholar Graph",
+    "postgraphile": "PostGraphile 5",
+    "raw": "raw SQL app",
+    "ours-2w": "Scholar Graph, 2 workers",
+}
+# Systems asked and answering exactly as another (the same service run differently).
+SAME_AS = {"ours-2w": "ours"}
 
 
 class AnswerError(Exception):
@@ -434,6 +442,17 @@ QUERIES: tuple[Query, ...] = (
     ),
 )
 
+QUERIES = tuple(
+    dataclasses.replace(
+        query,
+        requests={**query.requests, **{s: query.requests[o] for s, o in SAME_AS.items() if o in query.requests}},
+        normalisers={
+            **query.normalisers,
+            **{s: query.normalisers[o] for s, o in SAME_AS.items() if o in query.normalisers},
+        },
+    )
+    for query in QUERIES
+)
 BY_KEY = {query.key: query for query in QUERIES}
 
 

@@ -22,7 +22,7 @@ NOTES_START = "<!-- notes -->"
 NOTES_END = "<!-- /notes -->"
 DASH = "\u2013"  # an en dash: no figure
 TIMES = "\u00d7"
-COLOURS = {"ours": "#2b6cb0", "postgraphile": "#dd6b20", "raw": "#718096"}
+COLOURS = {"ours": "#2b6cb0", "postgraphile": "#dd6b20", "raw": "#718096", "ours-2w": "#63b3ed"}
 
 
 def number(value: float | None, digits: int | None = None) -> str:

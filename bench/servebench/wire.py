@@ -126,8 +126,9 @@ class WireProxy:
         after = proxy.counts()
     """
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, *, unix_socket: str | None = None) -> None:
         self.upstream = (host, port)
+        self.unix_socket = unix_socket  # the server's socket file, if reached through one (host and port unused)
         self.port = 0
         self._tally: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -164,7 +165,10 @@ class WireProxy:
 
     async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:
-            server_reader, server_writer = await asyncio.open_connection(*self.upstream)
+            if self.unix_socket is not None:
+                server_reader, server_writer = await asyncio.open_unix_connection(self.unix_socket)
+            else:
+                server_reader, server_writer = await asyncio.open_connection(*self.upstream)
         except OSError:
             client_writer.close()
             return

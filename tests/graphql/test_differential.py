@@ -2,7 +2,7 @@
 data, errors and null propagation, on a database holding a bit of everything (tests/rich_data.py).
 
 Inputs, each sent to both apps (tests/differential.py):
-- every contract query (tests/contract/queries, the shared contract's, copied) verbatim,
+- every contract query (tests/contract/queries, the repository's copy of the contract) verbatim,
   with check.py's variables and more, `papers_page` walked page by page;
 - every GraphQL operation in README.md and docs/*.md with its documented variables (as
   tests/test_doc_examples.py finds them), and the query the docs' JavaScript sends;

@@ -495,6 +495,7 @@ def test_an_unexpected_error_is_masked(client: TestClient, monkeypatch: pytest.M
         raise RuntimeError("connection to db-internal.example:5432 failed: password=hunter2")
 
     monkeypatch.setattr(client.app.state.runtime.db, "fetch", broken_fetch)  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state.runtime.db, "fetchval", broken_fetch)  # type: ignore[attr-defined]
     response = post(client, {"query": COUNT_AUTHORS})
     assert response.status_code == 200
     assert messages(response) == [MASKED]
@@ -507,6 +508,7 @@ def test_a_masked_error_keeps_its_path(client: TestClient, monkeypatch: pytest.M
         raise RuntimeError("boom")
 
     monkeypatch.setattr(client.app.state.runtime.db, "fetch", broken_fetch)  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state.runtime.db, "fetchval", broken_fetch)  # type: ignore[attr-defined]
     response = post(client, {"query": COUNT_AUTHORS})
     assert response.json()["errors"][0]["path"] == ["authors"]
 

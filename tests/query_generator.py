@@ -108,6 +108,7 @@ class Context:
     samples: Samples
     cursors: dict[tuple[str, str], list[str]]
     max_page_size: int = 100
+    valid_only: bool = False  # no argument the service refuses (for the coverage tests)
 
 
 class Enum(str):
@@ -175,8 +176,12 @@ class Generator:
     def chance(self, percent: int) -> bool:
         return chance(self.chooser, percent)
 
+    def invalid(self, percent: int) -> bool:
+        """Whether to give an argument the service refuses (never with `valid_only`)."""
+        return not self.context.valid_only and self.chance(percent)
+
     def page_size(self, lists: int) -> Any:
-        if self.chance(3):
+        if self.invalid(3):
             return self.pick([self.context.max_page_size + 1, -1])
         if lists == 0:
             return self.pick([2, 0, 1, 3, 5, 10, 20, self.context.max_page_size])
@@ -190,7 +195,7 @@ class Generator:
             "Paper": samples.cited_paper_ids + samples.paper_ids,
             "Institution": samples.institution_ids,
         }
-        roll = self.chooser.integer(0, 99)
+        roll = self.chooser.integer(0, 89 if self.context.valid_only else 99)
         if roll < 70:
             if kind == "Node":
                 kind = self.pick(["Author", "Paper", "Institution"])
@@ -211,7 +216,7 @@ class Generator:
 
     def search(self, kind: str) -> str:
         samples = self.context.samples
-        if self.chance(3):
+        if self.invalid(3):
             return self.pick(["x" * 501, "nul\u0000byte"])
         if kind == "paper":
             if self.chance(20):
@@ -241,7 +246,7 @@ class Generator:
         given: dict[str, Any] = {}
         for name in subset(self.chooser, options, 3):
             if name == "categories":
-                given[name] = subset(self.chooser, samples.categories, 3) if self.chance(95) else ["cs.LG"] * 51
+                given[name] = ["cs.LG"] * 51 if self.invalid(5) else subset(self.chooser, samples.categories, 3)
             elif name in ("publishedFrom", "publishedTo"):
                 given[name] = self.date()
             elif name == "hasCode":
@@ -251,9 +256,11 @@ class Generator:
             elif name == "institutionId":
                 given[name] = self.an_id("Institution")
             elif name == "minCitations":
-                given[name] = self.pick([1, 0, 2, 5, 50, -1])
+                given[name] = self.pick([1, 0, 2, 5, 50] if self.context.valid_only else [1, 0, 2, 5, 50, -1])
             else:
-                given[name] = self.pick(samples.moments) if self.chance(95) else "2026-13-01T00:00:00Z"
+                given[name] = "2026-13-01T00:00:00Z" if self.invalid(5) else self.pick(samples.moments)
+        if self.context.valid_only and {"publishedFrom", "publishedTo"} <= set(given):
+            given["publishedFrom"], given["publishedTo"] = sorted([given["publishedFrom"], given["publishedTo"]])
         return given
 
     def author_filter(self) -> dict[str, Any]:
@@ -267,13 +274,15 @@ class Generator:
             elif name == "institutionId":
                 given[name] = self.an_id("Institution")
             elif name in ("minHIndex", "minCitations"):
-                given[name] = self.pick([1, 0, 2, 5, -1])
+                given[name] = self.pick([1, 0, 2, 5] if self.context.valid_only else [1, 0, 2, 5, -1])
             else:
                 given[name] = self.pick(samples.moments)
         return given
 
-    def cursor(self, kind: str, order: str) -> str:
+    def cursor(self, kind: str, order: str) -> str | None:
         pool = self.context.cursors
+        if self.context.valid_only:
+            return self.pick(pool[(kind, order)]) if (kind, order) in pool else None
         roll = self.chooser.integer(0, 99)
         if roll < 75 and (kind, order) in pool:
             return self.pick(pool[(kind, order)])
@@ -296,13 +305,15 @@ class Generator:
         if "orderBy" in has and self.chance(50):
             enum = get_named_type(has["orderBy"].type)
             assert isinstance(enum, GraphQLEnumType)
-            values = [v for v in enum.values if v != "RELEVANCE" or searching or self.chance(10)]
+            values = [v for v in enum.values if v != "RELEVANCE" or searching or self.invalid(10)]
             order = self.pick(values)
             arguments["orderBy"] = Enum(order)
         if lists >= 1 or self.chance(85):
             arguments["first"] = self.page_size(lists)
         if self.chance(30):
-            arguments["after"] = self.cursor(kind, order)
+            cursor = self.cursor(kind, order)
+            if cursor is not None:
+                arguments["after"] = cursor
         return arguments
 
     def arguments(self, parent: str, name: str, field_def: GraphQLField, lists: int) -> dict[str, Any]:
@@ -324,7 +335,7 @@ class Generator:
             return self.an_id(kind)
         if arg_name == "ids":
             kind = {"authorsByIds": "Author", "papersByIds": "Paper"}.get(field_name, "Node")
-            if self.chance(2):
+            if self.invalid(2):
                 return [self.an_id(kind) for _ in range(1_001)]
             return [self.an_id(kind) for _ in range(self.chooser.integer(0, 6))]
         if isinstance(named, GraphQLEnumType):

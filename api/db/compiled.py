@@ -15,6 +15,7 @@ the arguments are found before (the GraphQL layer checks them with the resolver 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Sequence
 
 from api.db import authors, coauthors, institutions, papers
@@ -509,7 +510,9 @@ def _shown_metrics(s: _Statement, field: Field, row: str) -> str:
 
 
 def _computed_metrics(s: _Statement, field: Field, row: str) -> str:
-    variant = field.args if isinstance(field.args, Variant) else Variant.ALL
+    if not isinstance(field.args, Variant):
+        raise Unsupported("computedMetrics without its variant")
+    variant = field.args
     prefix = {Variant.ALL: "", Variant.LAST_5_YEARS: "last5_", Variant.WITHOUT_SELF_CITATIONS: "noself_"}[variant]
 
     def value(name: str, selected: Field) -> str:
@@ -695,4 +698,19 @@ def compile_read(fields: Sequence[Field], year: int) -> tuple[str, list[object]]
     search)."""
     statement = _Statement(year)
     data = statement.object("Query", fields, "", QUERY)
-    return f"SELECT {data}::text", statement.params.values
+    return _used_only(f"SELECT {data}::text", statement.params.values)
+
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def _used_only(sql: str, values: list[object]) -> tuple[str, list[object]]:
+    """The statement with the parameters it does not use dropped and the others renumbered: a part built
+    and then left out (the page of a list of which only `totalCount` is selected) added its parameters,
+    and PostgreSQL refuses a parameter it cannot type. Placeholders are the only `$n` in the text: values
+    are never written into it."""
+    used = sorted({int(n) for n in _PLACEHOLDER.findall(sql)})
+    if len(used) == len(values):
+        return sql, values
+    number = {old: new for new, old in enumerate(used, start=1)}
+    return _PLACEHOLDER.sub(lambda m: f"${number[int(m.group(1))]}", sql), [values[old - 1] for old in used]

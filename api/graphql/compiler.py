@@ -93,6 +93,13 @@ class _Pending:
     node: FieldNode
 
 
+@dataclass(frozen=True)
+class _Refused:
+    """Arguments the resolver path refuses (why): a field holding them is answered by that path."""
+
+    reason: str
+
+
 def _reads_variables(node: Node) -> bool:
     found = False
 
@@ -218,11 +225,11 @@ class _Selector:
             if name.startswith("__"):
                 raise Unsupported("introspection")
             definition = parent.fields[name]
-            bound: Arguments | _Pending | None
+            bound: object
             if nodes[0].arguments and _reads_variables(nodes[0]):
                 bound = _Pending(parent.name, name, definition, nodes[0])
             else:  # literal arguments and defaults: bound once per document
-                bound = self._bind(parent.name, name, get_argument_values(definition, nodes[0]))
+                bound = self._bind_or_refuse(parent.name, name, get_argument_values(definition, nodes[0]))
             inner = [n.selection_set for n in nodes if n.selection_set is not None]
             named = get_named_type(definition.type)
             if is_object_type(named):
@@ -247,7 +254,8 @@ class _Selector:
             return template
         args: object = template.args
         if isinstance(args, _Pending):
-            args = self._bind(args.parent, args.name, get_argument_values(args.definition, args.node, self.variables))
+            values = get_argument_values(args.definition, args.node, self.variables)
+            args = self._bind_or_refuse(args.parent, args.name, values)
         fields = tuple(self._materialise(f) for f in template.fields)
         by_type = {t: tuple(self._materialise(f) for f in fs) for t, fs in template.by_type.items()}
         return Field(template.key, template.name, args, fields, by_type)
@@ -303,6 +311,15 @@ class _Selector:
         )
 
     # --- arguments, checked and translated as the resolvers do -------------------------------------------
+
+    def _bind_or_refuse(self, type_name: str, field: str, args: dict[str, Any]) -> object:
+        """The bound arguments, or `_Refused` when the resolver path would answer them with an error. The
+        refusal matters only if the field is read: a fragment on a type the object is not is never run,
+        so its arguments are never checked (the data layer refuses to compile a `_Refused` it meets)."""
+        try:
+            return self._bind(type_name, field, args)
+        except ScholarGraphError as error:
+            return _Refused(str(error))
 
     def _bind(self, type_name: str, field: str, args: dict[str, Any]) -> Arguments | None:
         if type_name == "Query":

@@ -5,11 +5,12 @@ its query, never the number of rows in its answer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import DataLoader as StrawberryDataLoader
 
 from api.db import authors, coauthors, external_ids, institutions, metrics, papers
 from api.db.authors import AuthorFilter, AuthorOrder, AuthorScope
@@ -32,6 +33,20 @@ from api.errors import InvalidInputError
 from api.ids import ExternalId
 
 V = TypeVar("V")
+K = TypeVar("K")
+
+
+class DataLoader(StrawberryDataLoader[K, V]):
+    """Strawberry's DataLoader, each caller waiting on a shield of the shared result.
+
+    When one field fails, graphql-core cancels what its siblings still await. Without the shield, a
+    sibling waiting on a result that a field elsewhere in the response also waits for would cancel that
+    shared result, and the other field (and with it the whole request) would end with CancelledError.
+    """
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
+
 
 _WHOLE_LIST = Window(first=0)  # in the keys of counts and facets, which cover the whole list
 

@@ -31,10 +31,6 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from query_generator import HypothesisChooser, generate
 
-# See test_differential.py: what a request that crashes the resolver path leaves behind.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <coroutine object:pytest.PytestUnraisableExceptionWarning"
-)
 
 COVERAGE_EXAMPLES = 60
 INTROSPECTION = "{ __schema { queryType { name } } }"

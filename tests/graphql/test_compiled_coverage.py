@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from differential import Answer, Differential, Request
 from differential_inputs import (
     HYPOTHESIS,
@@ -30,7 +29,6 @@ from differential_inputs import (
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from query_generator import HypothesisChooser, generate
-
 
 COVERAGE_EXAMPLES = 60
 INTROSPECTION = "{ __schema { queryType { name } } }"

@@ -52,7 +52,6 @@ from query_generator import HypothesisChooser, RandomChooser, choice, generate, 
 from api.graphql.schema import MAX_ALIASES, MAX_TOKENS
 from api.ids import encode_id
 
-
 GENERATED_EXAMPLES = 150
 VARIATION_EXAMPLES = 100
 

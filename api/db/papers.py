@@ -6,7 +6,13 @@ orderings. Batched functions answer many parents (authors, papers, author pairs)
 LATERAL join per parent. That is what keeps a GraphQL request's statement count bounded by its depth.
 
 Full-text search runs over the folded title (weight A) and abstract (weight B) with PostgreSQL's English
-configuration (web-search syntax), ranked by `ts_rank_cd`.
+configuration (web-search syntax), ranked by `ts_rank_cd` (RELEVANCE: highest rank first, ties by id).
+
+A search of all papers with no condition but dates takes the inverted table `paper_terms` (migration 0006)
+when its query is one lexeme: its index yields the page in relevance order without ranking every match
+(`score` is that `ts_rank_cd`, precomputed), and counts the matches in a date range by an index-only
+scan. Any other query (several words, a phrase, an exclusion) ranks its matches from
+`papers.search_vector`, in the same FROM item; the answers are the same either way.
 """
 
 from __future__ import annotations
@@ -152,6 +158,67 @@ class PaperFilter:
             return ""
         return f", (SELECT websearch_to_tsquery('english', sg_fold({params.add(self.search, 'text')})) AS query) q"
 
+    def by_terms(self) -> bool:
+        """Whether the search of all papers can take `paper_terms` (see `search_source`): a search and no
+        condition but publication dates."""
+        return bool(self.search) and self == PaperFilter(
+            search=self.search, published_from=self.published_from, published_to=self.published_to
+        )
+
+    def search_matches(self, params: Params) -> str:
+        """The papers this filter keeps, as the FROM item `r(id)`, for counting; for a filter where
+        `by_terms()` holds. When the query is one lexeme they come from the index of `paper_terms` alone
+        (an index-only scan), else from `papers.search_vector`. The condition to add is `TRUE`."""
+        query = self._query(params)
+        return (
+            f"(SELECT t.paper_id AS id FROM paper_terms t WHERE t.lexeme = sg_query_lexeme({query})"
+            f"{self._dates('t.published_on', params)}"
+            f" UNION ALL SELECT p.id FROM papers p WHERE sg_query_lexeme({query}) IS NULL"
+            f" AND p.search_vector @@ {query}{self._dates('p.published_on', params)}) r"
+        )
+
+    def search_page(self, params: Params, window: Window) -> str:
+        """One page of the papers this filter keeps in RELEVANCE order, `window.first + 1` rows at most
+        after the window's cursor, as the FROM item `r(id, search_rank)`; for a filter where `by_terms()`
+        holds. `ORDER BY r.search_rank DESC, r.id DESC` (TERM_RELEVANCE) orders it; its cursors are
+        those of RELEVANCE. When the query is one lexeme the page is read in order from the index of
+        `paper_terms` (`score` is the rank, precomputed), else every match is ranked."""
+        query = self._query(params)
+        limit = params.add(window.first + 1, "integer")
+        rank = f"ts_rank_cd(p.search_vector, {query})"
+        by_rank = Ordering(TERM_RELEVANCE.name, (SortKey(f"{rank}::float8", True, float, "float8"), _ID_DESC))
+        return (
+            f"((SELECT t.paper_id AS id, t.score AS search_rank FROM paper_terms t"
+            f" WHERE t.lexeme = sg_query_lexeme({query}){self._dates('t.published_on', params)}"
+            f" AND {_BY_TERM.after_predicate(window, params)}"
+            f" ORDER BY t.score DESC, t.paper_id DESC LIMIT {limit})"
+            f" UNION ALL (SELECT p.id, {rank} FROM papers p WHERE sg_query_lexeme({query}) IS NULL"
+            f" AND p.search_vector @@ {query}{self._dates('p.published_on', params)}"
+            f" AND {by_rank.after_predicate(window, params)}"
+            f" ORDER BY {rank} DESC, p.id DESC LIMIT {limit})) r"
+        )
+
+    def _query(self, params: Params) -> str:
+        assert self.by_terms(), "a search of paper_terms needs a search and no condition but dates"
+        return f"websearch_to_tsquery('english', sg_fold({params.add(self.search, 'text')}))"
+
+    def _dates(self, column: str, params: Params) -> str:
+        conditions = ""
+        if self.published_from is not None:
+            conditions += f" AND {column} >= {params.add(self.published_from, 'date')}"
+        if self.published_to is not None:
+            conditions += f" AND {column} <= {params.add(self.published_to, 'date')}"
+        return conditions
+
+
+# RELEVANCE over `PaperFilter.search_page`: the same order and cursors as _ORDERINGS[RELEVANCE].
+TERM_RELEVANCE = Ordering(
+    "papers:relevance", (SortKey("r.search_rank", True, float, "float8"), SortKey("r.id", True, int, "bigint"))
+)
+_BY_TERM = Ordering(
+    "papers:relevance", (SortKey("t.score", True, float, "float8"), SortKey("t.paper_id", True, int, "bigint"))
+)
+
 
 def list_sql(scope: PaperScope, paper_filter: PaperFilter, params: Params) -> tuple[str, str]:
     """FROM and WHERE of the filtered papers of `scope` over `x(parent, other)`; the paper is `p`."""
@@ -161,6 +228,22 @@ def list_sql(scope: PaperScope, paper_filter: PaperFilter, params: Params) -> tu
 
 def _query(scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilter) -> ListQuery:
     return list_query(parents, lambda params: list_sql(scope, paper_filter, params))
+
+
+def by_terms(scope: PaperScope, paper_filter: PaperFilter) -> bool:
+    """Whether a list reads `PaperFilter.search_source` (all papers, a search, dates at most)."""
+    return scope is PaperScope.ALL and paper_filter.by_terms()
+
+
+def _term_query(parents: Sequence[Parent], paper_filter: PaperFilter, window: Window | None) -> ListQuery:
+    """All papers matching a search (and dates): one page of them with a window, else all of them."""
+
+    def build(params: Params) -> tuple[str, str]:
+        if window is None:
+            return paper_filter.search_matches(params), "TRUE"
+        return f"{paper_filter.search_page(params, window)} JOIN papers p ON p.id = r.id", "TRUE"
+
+    return list_query(parents, build)
 
 
 def ordering_for(order: PaperOrder, paper_filter: PaperFilter) -> Ordering:
@@ -178,8 +261,13 @@ async def list_papers(
     window: Window,
 ) -> dict[Parent, Page[PaperRecord]]:
     """One page of each parent's papers, filtered and ordered: one statement for all the parents."""
-    query = _query(scope, parents, paper_filter)
     ordering = ordering_for(order, paper_filter)
+    if order is PaperOrder.RELEVANCE and by_terms(scope, paper_filter):
+        # The window's cursor and limit are inside the FROM item: the outer query orders its rows.
+        query, ordering = _term_query(parents, paper_filter, window), TERM_RELEVANCE
+        window = Window(first=window.first)
+    else:
+        query = _query(scope, parents, paper_filter)
     return await fetch_pages(
         db, query, parents, columns=PAPER_COLUMNS, ordering=ordering, window=window, convert=PaperRecord.from_row
     )
@@ -189,6 +277,8 @@ async def count_papers(
     db: Database, scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilter
 ) -> dict[Parent, int]:
     """How many papers each parent's filtered list holds, exactly."""
+    if by_terms(scope, paper_filter):
+        return await fetch_counts(db, _term_query(parents, paper_filter, None))
     return await fetch_counts(db, _query(scope, parents, paper_filter))
 
 

@@ -159,7 +159,7 @@ class PaperFilter:
         return f", (SELECT websearch_to_tsquery('english', sg_fold({params.add(self.search, 'text')})) AS query) q"
 
     def by_terms(self) -> bool:
-        """Whether the search of all papers can take `paper_terms` (see `search_source`): a search and no
+        """Whether the search of all papers can take `paper_terms` (`search_page`, `search_matches`): a search and no
         condition but publication dates."""
         return bool(self.search) and self == PaperFilter(
             search=self.search, published_from=self.published_from, published_to=self.published_to
@@ -231,7 +231,7 @@ def _query(scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilt
 
 
 def by_terms(scope: PaperScope, paper_filter: PaperFilter) -> bool:
-    """Whether a list reads `PaperFilter.search_source` (all papers, a search, dates at most)."""
+    """Whether a list reads `PaperFilter.search_page` and `search_matches` (all papers, a search, dates at most)."""
     return scope is PaperScope.ALL and paper_filter.by_terms()
 
 

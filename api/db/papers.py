@@ -169,13 +169,7 @@ class PaperFilter:
         """The papers this filter keeps, as the FROM item `r(id)`, for counting; for a filter where
         `by_terms()` holds. When the query is one lexeme they come from the index of `paper_terms` alone
         (an index-only scan), else from `papers.search_vector`. The condition to add is `TRUE`."""
-        query = self._query(params)
-        return (
-            f"(SELECT t.paper_id AS id FROM paper_terms t WHERE t.lexeme = sg_query_lexeme({query})"
-            f"{self._dates('t.published_on', params)}"
-            f" UNION ALL SELECT p.id FROM papers p WHERE sg_query_lexeme({query}) IS NULL"
-            f" AND p.search_vector @@ {query}{self._dates('p.published_on', params)}) r"
-        )
+        return self.search_sources(params, None)[1]
 
     def search_page(self, params: Params, window: Window) -> str:
         """One page of the papers this filter keeps in RELEVANCE order, `window.first + 1` rows at most
@@ -183,37 +177,45 @@ class PaperFilter:
         holds. `ORDER BY r.search_rank DESC, r.id DESC` (TERM_RELEVANCE) orders it; its cursors are
         those of RELEVANCE. When the query is one lexeme the page is read in order from the index of
         `paper_terms` (`score` is the rank, precomputed), else every match is ranked."""
-        query = self._query(params)
-        limit = params.add(window.first + 1, "integer")
+        return self.search_sources(params, window)[0]
+
+    def search_sources(self, params: Params, window: Window | None) -> tuple[str, str]:
+        """`search_page` (empty without a window) and `search_matches`, on the same parameters: one
+        statement can hold either or both."""
+        assert self.by_terms(), "a search of paper_terms needs a search and no condition but dates"
+        query = f"websearch_to_tsquery('english', sg_fold({params.add(self.search, 'text')}))"
+        bounds = [
+            (op, params.add(value, "date"))
+            for op, value in ((">=", self.published_from), ("<=", self.published_to))
+            if value is not None
+        ]
+
+        def dates(column: str) -> str:
+            return "".join(f" AND {column} {op} {value}" for op, value in bounds)
+
+        one_lexeme = f"paper_terms t WHERE t.lexeme = sg_query_lexeme({query}){dates('t.published_on')}"
+        any_query = (
+            f"papers p WHERE sg_query_lexeme({query}) IS NULL AND p.search_vector @@ {query}{dates('p.published_on')}"
+        )
+        matches = f"(SELECT t.paper_id AS id FROM {one_lexeme} UNION ALL SELECT p.id FROM {any_query}) r"
+        if window is None:
+            return "", matches
+        limit = int(window.first) + 1
         rank = f"ts_rank_cd(p.search_vector, {query})"
         by_rank = Ordering(TERM_RELEVANCE.name, (SortKey(f"{rank}::float8", True, float, "float8"), _ID_DESC))
-        return (
-            f"((SELECT t.paper_id AS id, t.score AS search_rank FROM paper_terms t"
-            f" WHERE t.lexeme = sg_query_lexeme({query}){self._dates('t.published_on', params)}"
-            f" AND {_BY_TERM.after_predicate(window, params)}"
-            f" ORDER BY t.score DESC, t.paper_id DESC LIMIT {limit})"
-            f" UNION ALL (SELECT p.id, {rank} FROM papers p WHERE sg_query_lexeme({query}) IS NULL"
-            f" AND p.search_vector @@ {query}{self._dates('p.published_on', params)}"
-            f" AND {by_rank.after_predicate(window, params)}"
+        page = (
+            f"((SELECT t.paper_id AS id, t.score AS search_rank FROM {one_lexeme}"
+            f" AND {_BY_TERM.after_predicate(window, params)} ORDER BY t.score DESC, t.paper_id DESC LIMIT {limit})"
+            f" UNION ALL (SELECT p.id, {rank} FROM {any_query} AND {by_rank.after_predicate(window, params)}"
             f" ORDER BY {rank} DESC, p.id DESC LIMIT {limit})) r"
         )
-
-    def _query(self, params: Params) -> str:
-        assert self.by_terms(), "a search of paper_terms needs a search and no condition but dates"
-        return f"websearch_to_tsquery('english', sg_fold({params.add(self.search, 'text')}))"
-
-    def _dates(self, column: str, params: Params) -> str:
-        conditions = ""
-        if self.published_from is not None:
-            conditions += f" AND {column} >= {params.add(self.published_from, 'date')}"
-        if self.published_to is not None:
-            conditions += f" AND {column} <= {params.add(self.published_to, 'date')}"
-        return conditions
+        return page, matches
 
 
 # RELEVANCE over `PaperFilter.search_page`: the same order and cursors as _ORDERINGS[RELEVANCE].
 TERM_RELEVANCE = Ordering(
-    "papers:relevance", (SortKey("r.search_rank", True, float, "float8"), SortKey("r.id", True, int, "bigint"))
+    "papers:relevance",
+    (SortKey("r.search_rank::float8", True, float, "float8"), SortKey("r.id", True, int, "bigint")),
 )
 _BY_TERM = Ordering(
     "papers:relevance", (SortKey("t.score", True, float, "float8"), SortKey("t.paper_id", True, int, "bigint"))

@@ -12,7 +12,10 @@ A search of all papers with no condition but dates takes the inverted table `pap
 when its query is one lexeme: its index yields the page in relevance order without ranking every match
 (`score` is that `ts_rank_cd`, precomputed), and counts the matches in a date range by an index-only
 scan. Any other query (several words, a phrase, an exclusion) ranks its matches from
-`papers.search_vector`, in the same FROM item; the answers are the same either way.
+`papers.search_vector`, in the same FROM item; the answers are the same either way. The shape, for a
+statement built elsewhere (api/db/compiled.py): `PaperFilter.search_sources(params, window)` gives the
+page as the FROM item `r(id, search_rank)` (cursor and limit inside; join `papers p ON p.id = r.id`,
+order by TERM_RELEVANCE, no other condition) and the matches as `r(id)` to count.
 """
 
 from __future__ import annotations

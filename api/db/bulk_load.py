@@ -37,6 +37,7 @@ SET_ASIDE_INDEXES = (
     "papers_most_cited",
     "papers_categories",
     "papers_search",
+    "paper_terms_rank",
     "papers_updated_at",
     "authors_name_key_trgm",
     "authors_updated_at",

@@ -222,14 +222,30 @@ class _Statement:
             raise Unsupported("paper list without its arguments")
         ordering = papers.ordering_for(args.order, args.filter)
         parents = f"(SELECT {parent}::bigint AS parent, {other}::bigint AS other) x"
-        source, condition = papers.list_sql(scope, args.filter, self.params)
-        after = ordering.after_predicate(args.window, self.params)
-        rows = (
-            f"SELECT {PAPER_COLUMNS}, {ordering.select_keys()} FROM {parents}, {source} "
-            f"WHERE {condition} AND {after} ORDER BY {ordering.order_by()} LIMIT {int(args.window.first) + 1}"
-        )
-        total = f"(SELECT count(*) FROM {parents}, {source} WHERE {condition})"
-        matched = f"SELECT p.categories, p.published_year FROM {parents}, {source} WHERE {condition}"
+        if args.order is papers.PaperOrder.RELEVANCE and papers.by_terms(scope, args.filter):
+            # A search of all papers: the page and the total as list_papers and count_papers read them
+            # (paper_terms), on the same parameters (so that either may be left out).
+            ordering = papers.TERM_RELEVANCE
+            page, matches = args.filter.search_sources(self.params, args.window)
+            rows = (
+                f"SELECT {PAPER_COLUMNS}, {ordering.select_keys()} FROM {parents}, {page} JOIN papers p ON p.id = r.id"
+                f" ORDER BY {ordering.order_by()} LIMIT {int(args.window.first) + 1}"
+            )
+            total = f"(SELECT count(*) FROM {parents}, {matches})"
+        else:
+            source, condition = papers.list_sql(scope, args.filter, self.params)
+            after = ordering.after_predicate(args.window, self.params)
+            rows = (
+                f"SELECT {PAPER_COLUMNS}, {ordering.select_keys()} FROM {parents}, {source} "
+                f"WHERE {condition} AND {after} ORDER BY {ordering.order_by()} LIMIT {int(args.window.first) + 1}"
+            )
+            total = f"(SELECT count(*) FROM {parents}, {source} WHERE {condition})"
+
+        def facets(selected: Field) -> str:  # its own parameters, added only when facets are asked
+            source, condition = papers.list_sql(scope, args.filter, self.params)
+            matched = f"SELECT p.categories, p.published_year FROM {parents}, {source} WHERE {condition}"
+            return self._facets(selected, matched)
+
         return self.connection(
             "PaperConnection",
             field,
@@ -238,7 +254,7 @@ class _Statement:
             window=args.window,
             node=lambda fields, row: self.object("Paper", fields, row, PAPER),
             total=total,
-            facets=lambda selected: self._facets(selected, matched),
+            facets=facets,
         )
 
     def _facets(self, field: Field, matched: str) -> str:

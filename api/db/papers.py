@@ -6,7 +6,16 @@ orderings. Batched functions answer many parents (authors, papers, author pairs)
 LATERAL join per parent. That is what keeps a GraphQL request's statement count bounded by its depth.
 
 Full-text search runs over the folded title (weight A) and abstract (weight B) with PostgreSQL's English
-configuration (web-search syntax), ranked by `ts_rank_cd`.
+configuration (web-search syntax), ranked by `ts_rank_cd` (RELEVANCE: highest rank first, ties by id).
+
+A search of all papers with no condition but dates takes the inverted table `paper_terms` (migration 0006)
+when its query is one lexeme: its index yields the page in relevance order without ranking every match
+(`score` is that `ts_rank_cd`, precomputed), and counts the matches in a date range by an index-only
+scan. Any other query (several words, a phrase, an exclusion) ranks its matches from
+`papers.search_vector`, in the same FROM item; the answers are the same either way. The shape, for a
+statement built elsewhere (api/db/compiled.py): `PaperFilter.search_sources(params, window)` gives the
+page as the FROM item `r(id, search_rank)` (cursor and limit inside; join `papers p ON p.id = r.id`,
+order by TERM_RELEVANCE, no other condition) and the matches as `r(id)` to count.
 """
 
 from __future__ import annotations
@@ -152,6 +161,69 @@ class PaperFilter:
             return ""
         return f", (SELECT websearch_to_tsquery('english', sg_fold({params.add(self.search, 'text')})) AS query) q"
 
+    def by_terms(self) -> bool:
+        """Whether the search of all papers can take `paper_terms` (`search_page`, `search_matches`): a search and no
+        condition but publication dates."""
+        return bool(self.search) and self == PaperFilter(
+            search=self.search, published_from=self.published_from, published_to=self.published_to
+        )
+
+    def search_matches(self, params: Params) -> str:
+        """The papers this filter keeps, as the FROM item `r(id)`, for counting; for a filter where
+        `by_terms()` holds. When the query is one lexeme they come from the index of `paper_terms` alone
+        (an index-only scan), else from `papers.search_vector`. The condition to add is `TRUE`."""
+        return self.search_sources(params, None)[1]
+
+    def search_page(self, params: Params, window: Window) -> str:
+        """One page of the papers this filter keeps in RELEVANCE order, `window.first + 1` rows at most
+        after the window's cursor, as the FROM item `r(id, search_rank)`; for a filter where `by_terms()`
+        holds. `ORDER BY r.search_rank DESC, r.id DESC` (TERM_RELEVANCE) orders it; its cursors are
+        those of RELEVANCE. When the query is one lexeme the page is read in order from the index of
+        `paper_terms` (`score` is the rank, precomputed), else every match is ranked."""
+        return self.search_sources(params, window)[0]
+
+    def search_sources(self, params: Params, window: Window | None) -> tuple[str, str]:
+        """`search_page` (empty without a window) and `search_matches`, on the same parameters: one
+        statement can hold either or both."""
+        assert self.by_terms(), "a search of paper_terms needs a search and no condition but dates"
+        query = f"websearch_to_tsquery('english', sg_fold({params.add(self.search, 'text')}))"
+        bounds = [
+            (op, params.add(value, "date"))
+            for op, value in ((">=", self.published_from), ("<=", self.published_to))
+            if value is not None
+        ]
+
+        def dates(column: str) -> str:
+            return "".join(f" AND {column} {op} {value}" for op, value in bounds)
+
+        one_lexeme = f"paper_terms t WHERE t.lexeme = sg_query_lexeme({query}){dates('t.published_on')}"
+        any_query = (
+            f"papers p WHERE sg_query_lexeme({query}) IS NULL AND p.search_vector @@ {query}{dates('p.published_on')}"
+        )
+        matches = f"(SELECT t.paper_id AS id FROM {one_lexeme} UNION ALL SELECT p.id FROM {any_query}) r"
+        if window is None:
+            return "", matches
+        limit = int(window.first) + 1
+        rank = f"ts_rank_cd(p.search_vector, {query})"
+        by_rank = Ordering(TERM_RELEVANCE.name, (SortKey(f"{rank}::float8", True, float, "float8"), _ID_DESC))
+        page = (
+            f"((SELECT t.paper_id AS id, t.score AS search_rank FROM {one_lexeme}"
+            f" AND {_BY_TERM.after_predicate(window, params)} ORDER BY t.score DESC, t.paper_id DESC LIMIT {limit})"
+            f" UNION ALL (SELECT p.id, {rank} FROM {any_query} AND {by_rank.after_predicate(window, params)}"
+            f" ORDER BY {rank} DESC, p.id DESC LIMIT {limit})) r"
+        )
+        return page, matches
+
+
+# RELEVANCE over `PaperFilter.search_page`: the same order and cursors as _ORDERINGS[RELEVANCE].
+TERM_RELEVANCE = Ordering(
+    "papers:relevance",
+    (SortKey("r.search_rank::float8", True, float, "float8"), SortKey("r.id", True, int, "bigint")),
+)
+_BY_TERM = Ordering(
+    "papers:relevance", (SortKey("t.score", True, float, "float8"), SortKey("t.paper_id", True, int, "bigint"))
+)
+
 
 def list_sql(scope: PaperScope, paper_filter: PaperFilter, params: Params) -> tuple[str, str]:
     """FROM and WHERE of the filtered papers of `scope` over `x(parent, other)`; the paper is `p`."""
@@ -161,6 +233,22 @@ def list_sql(scope: PaperScope, paper_filter: PaperFilter, params: Params) -> tu
 
 def _query(scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilter) -> ListQuery:
     return list_query(parents, lambda params: list_sql(scope, paper_filter, params))
+
+
+def by_terms(scope: PaperScope, paper_filter: PaperFilter) -> bool:
+    """Whether a list reads `PaperFilter.search_page` and `search_matches` (all papers, a search, dates at most)."""
+    return scope is PaperScope.ALL and paper_filter.by_terms()
+
+
+def _term_query(parents: Sequence[Parent], paper_filter: PaperFilter, window: Window | None) -> ListQuery:
+    """All papers matching a search (and dates): one page of them with a window, else all of them."""
+
+    def build(params: Params) -> tuple[str, str]:
+        if window is None:
+            return paper_filter.search_matches(params), "TRUE"
+        return f"{paper_filter.search_page(params, window)} JOIN papers p ON p.id = r.id", "TRUE"
+
+    return list_query(parents, build)
 
 
 def ordering_for(order: PaperOrder, paper_filter: PaperFilter) -> Ordering:
@@ -178,8 +266,13 @@ async def list_papers(
     window: Window,
 ) -> dict[Parent, Page[PaperRecord]]:
     """One page of each parent's papers, filtered and ordered: one statement for all the parents."""
-    query = _query(scope, parents, paper_filter)
     ordering = ordering_for(order, paper_filter)
+    if order is PaperOrder.RELEVANCE and by_terms(scope, paper_filter):
+        # The window's cursor and limit are inside the FROM item: the outer query orders its rows.
+        query, ordering = _term_query(parents, paper_filter, window), TERM_RELEVANCE
+        window = Window(first=window.first)
+    else:
+        query = _query(scope, parents, paper_filter)
     return await fetch_pages(
         db, query, parents, columns=PAPER_COLUMNS, ordering=ordering, window=window, convert=PaperRecord.from_row
     )
@@ -189,6 +282,8 @@ async def count_papers(
     db: Database, scope: PaperScope, parents: Sequence[Parent], paper_filter: PaperFilter
 ) -> dict[Parent, int]:
     """How many papers each parent's filtered list holds, exactly."""
+    if by_terms(scope, paper_filter):
+        return await fetch_counts(db, _term_query(parents, paper_filter, None))
     return await fetch_counts(db, _query(scope, parents, paper_filter))
 
 

@@ -94,18 +94,26 @@ SELECT json_build_object(
 FROM papers p WHERE p.id = $1
 """
 
-# Matched once (a CTE used twice is computed once), then counted and ranked.
+# As Scholar Graph searches all papers (api/db/papers.py, PaperFilter.search_page and search_matches): a query
+# of one lexeme reads its page in rank order and counts its matches from the index of paper_terms; any other
+# ranks and counts its matches from papers.search_vector.
+_Q = "websearch_to_tsquery('english', sg_fold($1))"
 SEARCH = f"""
-WITH q AS (SELECT websearch_to_tsquery('english', sg_fold($1)) AS query),
-matched AS (
-  SELECT p.id, p.title, p.published_on, ts_rank_cd(p.search_vector, q.query)::float8 AS rank
-  FROM papers p, q WHERE p.search_vector @@ q.query AND p.published_on >= $2::date)
+WITH page AS (
+  (SELECT t.paper_id AS id, t.score AS rank FROM paper_terms t
+   WHERE t.lexeme = sg_query_lexeme({_Q}) AND t.published_on >= $2::date ORDER BY t.score DESC, t.paper_id DESC LIMIT 20)
+  UNION ALL
+  (SELECT p.id, ts_rank_cd(p.search_vector, {_Q}) FROM papers p
+   WHERE sg_query_lexeme({_Q}) IS NULL AND p.search_vector @@ {_Q} AND p.published_on >= $2::date
+   ORDER BY 2 DESC, 1 DESC LIMIT 20))
 SELECT json_build_object(
-  'total', (SELECT count(*) FROM matched),
+  'total', (SELECT count(*) FROM paper_terms t WHERE t.lexeme = sg_query_lexeme({_Q}) AND t.published_on >= $2::date)
+         + (SELECT count(*) FROM papers p
+            WHERE sg_query_lexeme({_Q}) IS NULL AND p.search_vector @@ {_Q} AND p.published_on >= $2::date),
   'papers', (
     SELECT coalesce(json_agg(json_build_object('id', t.id, 'title', t.title, 'published_on', t.published_on,
-                                               'authors', {BYLINE.format(p="t")}) ORDER BY t.rank DESC, t.id DESC), '[]')
-    FROM (SELECT * FROM matched ORDER BY rank DESC, id DESC LIMIT 20) t)
+                                               'authors', {BYLINE.format(p="t")}) ORDER BY page.rank DESC, t.id DESC), '[]')
+    FROM page JOIN papers t ON t.id = page.id)
 )::text
 """  # noqa: E501
 

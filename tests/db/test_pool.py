@@ -169,6 +169,40 @@ async def test_a_read_in_a_scope_retries_once_on_a_new_connection_when_its_conne
     assert not db.outage.down
 
 
+async def test_connections_are_handed_out_first_come_first_served(database_url: str) -> None:
+    """A request arriving while others wait for a connection queues behind them. asyncpg's pool alone hands
+    a connection given back to whoever asks before the first waiter wakes up (and the waiter queues again
+    at the back): under load some requests waited tens of ms. The newcomer here asks at exactly that
+    moment, as soon as the pool holds a free connection."""
+    db = await Database.connect(database_url, min_size=1, max_size=1)
+    served: list[str] = []
+
+    async def use(name: str) -> None:
+        async with db.connection():
+            served.append(name)
+            await asyncio.sleep(0)
+
+    async def newcomer() -> None:
+        while db._pool._queue.empty():  # noqa: ASYNC110 (polls asyncpg's free connections, the moment it has one)
+            await asyncio.sleep(0)
+        await use("newcomer")
+
+    try:
+        for _ in range(10):
+            served.clear()
+            async with db.connection():  # the one connection is taken: the waiters below queue in order
+                waiters = []
+                for i in range(3):
+                    waiters.append(asyncio.create_task(use(f"waiter {i}")))
+                    await asyncio.sleep(0.005)
+                arriving = asyncio.create_task(newcomer())
+                await asyncio.sleep(0.005)
+            await asyncio.gather(*waiters, arriving)
+            assert served == ["waiter 0", "waiter 1", "waiter 2", "newcomer"]
+    finally:
+        await db.close()
+
+
 async def test_a_transaction_inside_a_scope_has_a_connection_of_its_own(db: Database) -> None:
     async with request_scope():
         pid = await db.fetchval(PID)

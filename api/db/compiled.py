@@ -222,13 +222,14 @@ class _Statement:
             raise Unsupported("paper list without its arguments")
         ordering = papers.ordering_for(args.order, args.filter)
         parents = f"(SELECT {parent}::bigint AS parent, {other}::bigint AS other) x"
+        columns = _paper_columns(field)
         if args.order is papers.PaperOrder.RELEVANCE and papers.by_terms(scope, args.filter):
             # A search of all papers: the page and the total as list_papers and count_papers read them
             # (paper_terms), on the same parameters (so that either may be left out).
             ordering = papers.TERM_RELEVANCE
             page, matches = args.filter.search_sources(self.params, args.window)
             rows = (
-                f"SELECT {PAPER_COLUMNS}, {ordering.select_keys()} FROM {parents}, {page} JOIN papers p ON p.id = r.id"
+                f"SELECT {columns}, {ordering.select_keys()} FROM {parents}, {page} JOIN papers p ON p.id = r.id"
                 f" ORDER BY {ordering.order_by()} LIMIT {int(args.window.first) + 1}"
             )
             total = f"(SELECT count(*) FROM {parents}, {matches})"
@@ -236,7 +237,7 @@ class _Statement:
             source, condition = papers.list_sql(scope, args.filter, self.params)
             after = ordering.after_predicate(args.window, self.params)
             rows = (
-                f"SELECT {PAPER_COLUMNS}, {ordering.select_keys()} FROM {parents}, {source} "
+                f"SELECT {columns}, {ordering.select_keys()} FROM {parents}, {source} "
                 f"WHERE {condition} AND {after} ORDER BY {ordering.order_by()} LIMIT {int(args.window.first) + 1}"
             )
             total = f"(SELECT count(*) FROM {parents}, {source} WHERE {condition})"
@@ -413,6 +414,32 @@ class _Statement:
 
 
 # --- fields of each type --------------------------------------------------------------------------------
+
+# The paper columns each field reads (the others read only the id): a page of papers carries only what
+# its nodes show, so that sorting the citing papers of a much-cited paper does not carry their abstracts.
+_PAPER_FIELD_COLUMNS = {
+    "title": "title",
+    "abstract": "abstract",
+    "primaryCategory": "primary_category",
+    "categories": "categories",
+    "publishedOn": "published_on",
+    "publishedPrecision": "published_precision",
+    "hasCode": "has_code",
+    "codeUrl": "code_url",
+    "citationCount": "citation_count",
+    "reportedCitationCount": "reported_citation_count",
+    "authorsComplete": "authors_complete",
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+}
+
+
+def _paper_columns(connection: Field) -> str:
+    """The columns of `p` the nodes of a paper connection read, the id first."""
+    nodes = [f for s in connection.fields if s.name == "nodes" for f in s.fields]
+    nodes += [f for s in connection.fields if s.name == "edges" for e in s.fields if e.name == "node" for f in e.fields]
+    wanted = dict.fromkeys(["id", *(_PAPER_FIELD_COLUMNS[f.name] for f in nodes if f.name in _PAPER_FIELD_COLUMNS)])
+    return ", ".join(f"p.{column}" for column in wanted)
 
 
 def _column(name: str) -> Handler:

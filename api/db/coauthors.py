@@ -45,6 +45,11 @@ SHARED_PAPERS = """
 """
 
 
+# A page of coauthors over `x(author_id)`: each edge's author and what the two share.
+SHARED_SOURCE = f"({SHARED_PAPERS}) shared JOIN authors a ON a.id = shared.author_id"
+EDGE_COLUMNS = f"{AUTHOR_COLUMNS}, shared.n, shared.first_year, shared.last_year"
+
+
 def ordering_for(order: CoauthorOrder) -> Ordering:
     return _ORDERINGS[order]
 
@@ -72,12 +77,7 @@ async def coauthors_of_authors(
         SELECT x.author_id AS of_author, edge.*, {ordering.cursor("edge")} AS cursor
         FROM unnest({authors}) AS x(author_id)
         CROSS JOIN LATERAL (
-            SELECT {AUTHOR_COLUMNS}, shared.n, shared.first_year, shared.last_year, {ordering.select_keys()}
-            FROM ({SHARED_PAPERS}) shared
-            JOIN authors a ON a.id = shared.author_id
-            WHERE {after}
-            ORDER BY {ordering.order_by()}
-            LIMIT {limit}
+            {ordering.page_sql(EDGE_COLUMNS, SHARED_SOURCE, after, limit)}
         ) edge
         """,
         *params.values,

@@ -222,24 +222,18 @@ class _Statement:
             raise Unsupported("paper list without its arguments")
         ordering = papers.ordering_for(args.order, args.filter)
         parents = f"(SELECT {parent}::bigint AS parent, {other}::bigint AS other) x"
-        columns = _paper_columns(field)
+        columns, limit = _paper_columns(field), _limit(args.window)
         if args.order is papers.PaperOrder.RELEVANCE and papers.by_terms(scope, args.filter):
             # A search of all papers: the page and the total as list_papers and count_papers read them
             # (paper_terms), on the same parameters (so that either may be left out).
             ordering = papers.TERM_RELEVANCE
             page, matches = args.filter.search_sources(self.params, args.window)
-            rows = (
-                f"SELECT {columns}, {ordering.select_keys()} FROM {parents}, {page} JOIN papers p ON p.id = r.id"
-                f" ORDER BY {ordering.order_by()} LIMIT {int(args.window.first) + 1}"
-            )
+            rows = ordering.page_sql(columns, f"{parents}, {page} JOIN papers p ON p.id = r.id", "TRUE", limit)
             total = f"(SELECT count(*) FROM {parents}, {matches})"
         else:
             source, condition = papers.list_sql(scope, args.filter, self.params)
             after = ordering.after_predicate(args.window, self.params)
-            rows = (
-                f"SELECT {columns}, {ordering.select_keys()} FROM {parents}, {source} "
-                f"WHERE {condition} AND {after} ORDER BY {ordering.order_by()} LIMIT {int(args.window.first) + 1}"
-            )
+            rows = ordering.page_sql(columns, f"{parents}, {source}", f"{condition} AND {after}", limit)
             total = f"(SELECT count(*) FROM {parents}, {source} WHERE {condition})"
 
         def facets(selected: Field) -> str:  # its own parameters, added only when facets are asked
@@ -295,9 +289,8 @@ class _Statement:
         parents = f"(SELECT {parent}::bigint AS parent, 0::bigint AS other) x"
         source, condition = authors.list_sql(scope, args.filter, self.params)
         after = ordering.after_predicate(args.window, self.params)
-        rows = (
-            f"SELECT {AUTHOR_COLUMNS}, {ordering.select_keys()} FROM {parents}, {source} "
-            f"WHERE {condition} AND {after} ORDER BY {ordering.order_by()} LIMIT {int(args.window.first) + 1}"
+        rows = ordering.page_sql(
+            AUTHOR_COLUMNS, f"{parents}, {source}", f"{condition} AND {after}", _limit(args.window)
         )
         return self.connection(
             "AuthorConnection",
@@ -315,11 +308,11 @@ class _Statement:
             raise Unsupported("coauthor list without its arguments")
         ordering = coauthors.ordering_for(args.order)
         after = ordering.after_predicate(args.window, self.params)
-        rows = (
-            f"SELECT {AUTHOR_COLUMNS}, shared.n, shared.first_year, shared.last_year, {author} AS of_author, "
-            f"{ordering.select_keys()} FROM (SELECT {author} AS author_id) x "
-            f"CROSS JOIN LATERAL ({coauthors.SHARED_PAPERS}) shared JOIN authors a ON a.id = shared.author_id "
-            f"WHERE {after} ORDER BY {ordering.order_by()} LIMIT {int(args.window.first) + 1}"
+        rows = ordering.page_sql(
+            f"{coauthors.EDGE_COLUMNS}, {author} AS of_author",
+            f"(SELECT {author} AS author_id) x CROSS JOIN LATERAL {coauthors.SHARED_SOURCE}",
+            after,
+            _limit(args.window),
         )
         return self.connection(
             "CoauthorConnection",
@@ -338,9 +331,8 @@ class _Statement:
         ordering = institutions.BY_NAME
         condition = institutions.search_condition(args.search, self.params)
         after = ordering.after_predicate(args.window, self.params)
-        rows = (
-            f"SELECT i.id, i.name, i.country_code, {ordering.select_keys()} FROM institutions i "
-            f"WHERE {condition} AND {after} ORDER BY {ordering.order_by()} LIMIT {int(args.window.first) + 1}"
+        rows = ordering.page_sql(
+            "i.id, i.name, i.country_code", "institutions i", f"{condition} AND {after}", _limit(args.window)
         )
         return self.connection(
             "InstitutionConnection",
@@ -411,6 +403,11 @@ class _Statement:
             f"FROM unnest({kinds}, {rows}, {schemes}, {values}) WITH ORDINALITY AS {x}(kind, row_id, scheme, value, n) "
             f"{' '.join(joins)})"
         )
+
+
+def _limit(window: Window) -> str:
+    """A page reads one row more than it shows: that row only tells that a next page exists."""
+    return str(int(window.first) + 1)
 
 
 # --- fields of each type --------------------------------------------------------------------------------

@@ -66,8 +66,7 @@ async def list_institutions(db: Database, search: str | None, window: Window) ->
     rows = await db.fetch(
         f"""
         SELECT page.*, {_BY_NAME.cursor("page")} AS cursor FROM (
-            SELECT i.id, i.name, i.country_code, {_BY_NAME.select_keys()} FROM institutions i
-            WHERE {condition} AND {after} ORDER BY {_BY_NAME.order_by()} LIMIT {limit}
+            {_BY_NAME.page_sql("i.id, i.name, i.country_code", "institutions i", f"{condition} AND {after}", limit)}
         ) page ORDER BY {_BY_NAME.order_by("page")}
         """,
         *params.values,

@@ -60,6 +60,14 @@ class Ordering:
     def select_keys(self) -> str:
         return ", ".join(f"{key.expression} AS k{i}" for i, key in enumerate(self.keys))
 
+    def page_sql(self, columns: str, source: str, condition: str, limit: str) -> str:
+        """SQL of a page: the rows of `source` meeting `condition`, at most `limit` (SQL: a number or a
+        placeholder), with `columns` and their keys k0..kn, in this ordering."""
+        return (
+            f"SELECT {columns}, {self.select_keys()} FROM {source} WHERE {condition} "
+            f"ORDER BY {self.order_by()} LIMIT {limit}"
+        )
+
     def cursor(self, alias: str = "") -> str:
         """SQL of the cursor of a row whose keys were selected by `select_keys` (as `alias`.k0, ...).
 
@@ -173,11 +181,7 @@ async def fetch_pages(
         SELECT x.parent AS of_parent, x.other AS of_other, page.*, {ordering.cursor("page")} AS cursor
         FROM {query.parents}
         CROSS JOIN LATERAL (
-            SELECT {columns}, {ordering.select_keys()}
-            FROM {query.source}
-            WHERE {query.condition} AND {after}
-            ORDER BY {ordering.order_by()}
-            LIMIT {limit}
+            {ordering.page_sql(columns, query.source, f"{query.condition} AND {after}", limit)}
         ) page
         """,
         *query.params.values,

@@ -223,7 +223,12 @@ def test_a_wait_for_the_lock_is_the_live_line_until_the_progress_replaces_it(clo
     progress.advance(10)
 
     waited, running = frames(stream)
-    started = HOLDER.since.astimezone().strftime("%H:%M:%S") if HOLDER.since else ""
+    assert HOLDER.since is not None
+    since = HOLDER.since.astimezone()
+    # A start on another day than today (this test run just after midnight) is shown with its date.
+    started = (
+        f"{since:%H:%M:%S}" if since.date() == dt.datetime.now().astimezone().date() else f"{since:%Y-%m-%d %H:%M:%S}"
+    )
     assert waited == f"waiting for the import run by pid 4242 (started at {started}, 2m05s ago)"
     assert running.startswith("20 records | 20/s")  # the time spent waiting is not the import's
 

@@ -456,9 +456,10 @@ WITH cites AS (
     WHERE r.scheme = n.scheme AND r.value = n.value
     RETURNING n.paper_id AS citing, r.cited_paper_id AS cited
 ), linked AS (
-    INSERT INTO citations (citing_paper_id, cited_paper_id)
-    SELECT DISTINCT citing, cited FROM (SELECT * FROM cites UNION ALL SELECT * FROM cited_by) AS l
-    WHERE citing <> cited
+    INSERT INTO citations (citing_paper_id, cited_paper_id, citing_newest_key)
+    SELECT DISTINCT l.citing, l.cited, coalesce(p.published_on, '-infinity'::date)
+    FROM (SELECT * FROM cites UNION ALL SELECT * FROM cited_by) AS l LEFT JOIN papers p ON p.id = l.citing
+    WHERE l.citing <> l.cited
     ON CONFLICT DO NOTHING
     RETURNING cited_paper_id
 ), marked AS (
@@ -800,15 +801,15 @@ WITH reference AS (
     SELECT c.w, c.scheme, c.value, e.paper_id AS citing
     FROM bulk_cited_by c LEFT JOIN paper_external_ids e ON e.scheme = c.scheme AND e.value = c.value
 ), linked AS (
-    INSERT INTO citations (citing_paper_id, cited_paper_id)
-    SELECT DISTINCT citing, cited FROM (
+    INSERT INTO citations (citing_paper_id, cited_paper_id, citing_newest_key)
+    SELECT DISTINCT l.citing, l.cited, coalesce(p.published_on, '-infinity'::date) FROM (
         SELECT wp.paper_id AS citing, ref.cited FROM reference ref JOIN bulk_work_paper wp ON wp.w = ref.w
         WHERE ref.cited IS NOT NULL
         UNION ALL
         SELECT c.citing, wp.paper_id FROM citer c JOIN bulk_work_paper wp ON wp.w = c.w
         WHERE c.citing IS NOT NULL
-    ) AS l
-    WHERE citing <> cited
+    ) AS l LEFT JOIN papers p ON p.id = l.citing
+    WHERE l.citing <> l.cited
     ON CONFLICT DO NOTHING
     RETURNING cited_paper_id
 ), marked AS (

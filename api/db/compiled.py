@@ -220,7 +220,7 @@ class _Statement:
         args = field.args
         if not isinstance(args, PaperListArgs):
             raise Unsupported("paper list without its arguments")
-        ordering = papers.ordering_for(args.order, args.filter)
+        ordering = papers.ordering_for(args.order, args.filter, scope)
         parents = f"(SELECT {parent}::bigint AS parent, {other}::bigint AS other) x"
         columns, limit = _paper_columns(field), _limit(args.window)
         if args.order is papers.PaperOrder.RELEVANCE and papers.by_terms(scope, args.filter):

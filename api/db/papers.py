@@ -251,9 +251,24 @@ def _term_query(parents: Sequence[Parent], paper_filter: PaperFilter, window: Wi
     return list_query(parents, build)
 
 
-def ordering_for(order: PaperOrder, paper_filter: PaperFilter) -> Ordering:
+# NEWEST over the citations of a paper: the same order and cursors, read from the citing paper's key as
+# its citation carries it (migration 0007), so that the index on (cited_paper_id, citing_newest_key DESC,
+# citing_paper_id DESC) yields the page in order.
+_NEWEST_CITING = Ordering(
+    _ORDERINGS[PaperOrder.NEWEST].name,
+    (
+        SortKey("c.citing_newest_key", True, dt.date, "date"),
+        SortKey("c.citing_paper_id", True, int, "bigint"),
+    ),
+)
+
+
+def ordering_for(order: PaperOrder, paper_filter: PaperFilter, scope: PaperScope = PaperScope.ALL) -> Ordering:
+    """The ordering of a list of `scope`; the same order, whatever the scope, as the same cursors."""
     if order is PaperOrder.RELEVANCE and not paper_filter.search:
         raise InvalidInputError("ordering papers by RELEVANCE needs a `search`")
+    if order is PaperOrder.NEWEST and scope is PaperScope.CITED_BY:
+        return _NEWEST_CITING
     return _ORDERINGS[order]
 
 
@@ -266,7 +281,7 @@ async def list_papers(
     window: Window,
 ) -> dict[Parent, Page[PaperRecord]]:
     """One page of each parent's papers, filtered and ordered: one statement for all the parents."""
-    ordering = ordering_for(order, paper_filter)
+    ordering = ordering_for(order, paper_filter, scope)
     if order is PaperOrder.RELEVANCE and by_terms(scope, paper_filter):
         # The window's cursor and limit are inside the FROM item: the outer query orders its rows.
         query, ordering = _term_query(parents, paper_filter, window), TERM_RELEVANCE

@@ -287,8 +287,10 @@ async def add_citations(connection: Connection, stats: WriteStats, pairs: Sequen
     whose counts changed, for the caller to refresh (`metrics.refresh_paper_citation_counts`)."""
     rows = await connection.fetch(
         """
-        INSERT INTO citations (citing_paper_id, cited_paper_id)
-        SELECT citing, cited FROM unnest($1::bigint[], $2::bigint[]) AS link(citing, cited) WHERE citing <> cited
+        INSERT INTO citations (citing_paper_id, cited_paper_id, citing_newest_key)
+        SELECT link.citing, link.cited, coalesce(p.published_on, '-infinity'::date)
+        FROM unnest($1::bigint[], $2::bigint[]) AS link(citing, cited) LEFT JOIN papers p ON p.id = link.citing
+        WHERE link.citing <> link.cited
         ON CONFLICT DO NOTHING
         RETURNING cited_paper_id
         """,

@@ -376,6 +376,43 @@ async def test_cited_by_ids_link_the_citing_paper_now_or_when_it_arrives(db: Dat
     assert await db.fetchval("SELECT citation_count FROM papers WHERE title = 'Cited'") == 2
 
 
+async def stale_citing_keys(db: Database) -> int:
+    """Citations whose `citing_newest_key` is not their citing paper's NEWEST key (migration 0007)."""
+    stale: int = await db.fetchval(
+        "SELECT count(*) FROM citations c JOIN papers p ON p.id = c.citing_paper_id"
+        " WHERE c.citing_newest_key <> coalesce(p.published_on, '-infinity'::date)"
+    )
+    return stale
+
+
+async def test_citations_carry_their_citing_papers_date_however_they_are_written(db: Database) -> None:
+    await write_records(db, [work("Cited", ("doi", "10.1/c")), work("Undated citer", ("doi", "10.1/u"), year=None)])
+    await write_records(
+        db,
+        [
+            work("At once", ("doi", "10.1/a"), year=2019, references=(cites(("doi", "10.1/c")),)),
+            work("Waiting", ("doi", "10.1/w"), year=2021, references=(cites(("doi", "10.1/later")),)),
+            work("Later", ("doi", "10.1/later"), year=2018, cited_by=(("doi", "10.1/u"), ("doi", "10.1/x"))),
+        ],
+        batch_size=1,
+    )
+    await write_records(db, [work("Citer by id", ("doi", "10.1/x"), year=2022)])
+    # a re-import moves a date; a merge moves citations onto the older paper
+    await write_records(db, [work("At once", ("doi", "10.1/a"), year=2024, references=(cites(("doi", "10.1/c")),))])
+    await write_records(db, [work("Merged citer", ("doi", "10.1/w"), ("doi", "10.1/x"), year=2023)])
+
+    keys = await db.fetch(
+        "SELECT p.title, c.citing_newest_key FROM citations c JOIN papers p ON p.id = c.citing_paper_id"
+        " ORDER BY c.citing_newest_key, p.title"
+    )
+    assert [(row["title"], row["citing_newest_key"]) for row in keys] == [
+        ("Undated citer", dt.date.min),  # asyncpg reads '-infinity' as date.min
+        ("Merged citer", dt.date(2023, 3, 1)),  # Waiting's and Citer by id's, one citation of Later
+        ("At once", dt.date(2024, 3, 1)),
+    ]
+    assert await stale_citing_keys(db) == 0
+
+
 async def test_text_only_references_are_counted_not_stored(db: Database) -> None:
     summary = await write_records(db, [work("P", ("doi", "10.1/p"), references=(Reference(text="Someone, 1999"),))])
     assert summary.skipped["text_references"] == 1

@@ -234,7 +234,8 @@ class _Statement:
             source, condition = papers.list_sql(scope, args.filter, self.params)
             after = ordering.after_predicate(args.window, self.params)
             rows = ordering.page_sql(columns, f"{parents}, {source}", f"{condition} AND {after}", limit)
-            total = f"(SELECT count(*) FROM {parents}, {source} WHERE {condition})"
+            counted, condition = papers.count_sql(scope, args.filter, self.params, (source, condition))
+            total = f"(SELECT count(*) FROM {parents}, {counted} WHERE {condition})"
 
         def facets(selected: Field) -> str:  # its own parameters, added only when facets are asked
             source, condition = papers.list_sql(scope, args.filter, self.params)

@@ -72,6 +72,9 @@ MAX_ROW_NUMBER = 2**63 - 1
 """Rows are numbered by bigint identities, from 1: a global id of a larger number was never issued."""
 
 
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def decode_id(global_id: str) -> tuple[TypeName, int]:
     """The type and row number inside a global id; InvalidInputError if it is not one of ours.
 
@@ -82,7 +85,9 @@ def decode_id(global_id: str) -> tuple[TypeName, int]:
     if len(global_id) > MAX_ID_LENGTH:
         raise InvalidInputError(f"{_show(global_id)} is not an id issued by this service")
     try:
-        raw = base64.urlsafe_b64decode((global_id + "=" * (-len(global_id) % 4)).encode("ascii")).decode()
+        # base64.urlsafe_b64decode's steps, inline: a batch look-up decodes up to 100 ids per request
+        padded = global_id.encode("ascii").translate(_FROM_URLSAFE) + b"=" * (-len(global_id) % 4)
+        raw = binascii.a2b_base64(padded).decode()
         type_name, _, number = raw.partition(":")
         row = int(number)
     except (ValueError, UnicodeError, binascii.Error) as error:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib.util
 import logging
 import multiprocessing
@@ -97,6 +98,7 @@ async def serve(settings: Settings, *, sockets: list[socket.socket] | None = Non
         _check_address(settings.host, settings.port)  # before the database work, which takes seconds
     runtime = await open_runtime(settings)
     server = uvicorn.Server(_config(settings, create_app(settings, runtime=runtime)))
+    _freeze_startup_objects()
     watch = asyncio.create_task(_stop_when_given_up(runtime.supervisor, server))
     try:
         await server.serve(sockets=sockets)
@@ -109,6 +111,15 @@ async def serve(settings: Settings, *, sockets: list[socket.socket] | None = Non
             await watch
     if runtime.supervisor is not None and runtime.supervisor.failure is not None:
         raise EmbeddedServerError(runtime.supervisor.failure)
+
+
+def _freeze_startup_objects() -> None:
+    """Keep what start-up made (the schema, the app, about 100,000 objects that live as long as the process)
+    out of the collector's full passes. Each full pass walked them all, 50 ms of a stopped event loop,
+    about once a second under load: the p99 of a busy service was those pauses (Q2 of the serving
+    benchmark: 80-86 ms, 45-49 with this)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _check_address(host: str, port: int) -> None:

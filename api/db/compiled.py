@@ -373,6 +373,8 @@ class _Statement:
         ids (unnest WITH ORDINALITY), each type's rows joined where the id names that type."""
         if not refs:
             return "'[]'::json"
+        if all(ref.row is not None and ref.type_name == refs[0].type_name for ref in refs):
+            return self._many_rows(field, refs[0].type_name, [ref.row for ref in refs])
         kinds = self.params.add([ref.type_name for ref in refs], "text[]")
         rows = self.params.add([ref.row for ref in refs], "bigint[]")
         schemes = self.params.add([ref.external.scheme if ref.external else None for ref in refs], "text[]")
@@ -403,6 +405,20 @@ class _Statement:
             f"(SELECT json_agg(CASE {' '.join(cases)} END ORDER BY {x}.n) "
             f"FROM unnest({kinds}, {rows}, {schemes}, {values}) WITH ORDINALITY AS {x}(kind, row_id, scheme, value, n) "
             f"{' '.join(joins)})"
+        )
+
+    def _many_rows(self, field: Field, type_name: str, row_ids: list[int | None]) -> str:
+        """`many` where every id is a global id of one type (a batch look-up's usual request): one array
+        to bind and a plain join, no external ids to resolve."""
+        rows = self.params.add(row_ids, "bigint[]")
+        x, row = self.alias(), self.alias()
+        table, columns, handlers = _TABLES[type_name]
+        fields = field.by_type.get(type_name, ()) if field.by_type else field.fields
+        built = self.object(type_name, fields, row, handlers)
+        return (
+            f"(SELECT json_agg(CASE WHEN {row}.id IS NOT NULL THEN {built} END ORDER BY {x}.n) "
+            f"FROM unnest({rows}) WITH ORDINALITY AS {x}(row_id, n) "
+            f"LEFT JOIN LATERAL (SELECT {columns} FROM {table} WHERE id = {x}.row_id) {row} ON true)"
         )
 
 

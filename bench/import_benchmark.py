@@ -334,6 +334,16 @@ async def _counts(url: str) -> dict[str, int]:
 _SETTINGS = ("server_version", "shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_buffers", "work_mem")
 
 
+# Checkpoints, and buffers that backends had to write themselves; PostgreSQL 17 moved these counters out of
+# pg_stat_bgwriter (checkpoints to pg_stat_checkpointer, backend writes to pg_stat_io, there since 16).
+_WRITER_COUNTERS = "SELECT checkpoints_timed, checkpoints_req, buffers_backend FROM pg_stat_bgwriter"
+_WRITER_COUNTERS_17 = """
+SELECT c.num_timed AS checkpoints_timed, c.num_requested AS checkpoints_req,
+       (SELECT coalesce(sum(writes), 0)::bigint FROM pg_stat_io WHERE backend_type = 'client backend') AS buffers_backend
+FROM pg_stat_checkpointer c
+"""
+
+
 async def _server(server_url: str) -> dict[str, Any]:
     """The server settings that shape a large load, and its WAL and checkpoint counters (server-wide: the
     difference over a run is that run's only when nothing else writes)."""
@@ -342,7 +352,7 @@ async def _server(server_url: str) -> dict[str, Any]:
         settings = {name: await connection.fetchval(f"SHOW {name}") for name in _SETTINGS}
         wal = await connection.fetchrow("SELECT wal_records, wal_fpi, wal_bytes::bigint AS wal_bytes FROM pg_stat_wal")
         writer = await connection.fetchrow(
-            "SELECT checkpoints_timed, checkpoints_req, buffers_backend FROM pg_stat_bgwriter"
+            _WRITER_COUNTERS_17 if connection.get_server_version().major >= 17 else _WRITER_COUNTERS
         )
     finally:
         await connection.close()

@@ -50,3 +50,19 @@ def test_generated_dumps_are_kept_in_a_folder_of_the_repository_that_git_ignores
         ["git", "check-ignore", "--quiet", "bench/cache/openalex-works-1000-seed42-v1.jsonl.gz"], cwd=ROOT, check=False
     )
     assert ignored.returncode == 0
+
+
+async def test_the_server_counters_are_read_on_the_server_the_tests_run_against(server_url: str) -> None:
+    """PostgreSQL 17 moved the checkpoint and backend-write counters out of pg_stat_bgwriter; the suite runs
+    on the embedded server (18) and on the machine's (15) in CI, so both ways are read here."""
+    server = await benchmark._server(server_url)
+    assert set(server["counters"]) == {
+        "wal_records",
+        "wal_fpi",
+        "wal_bytes",
+        "checkpoints_timed",
+        "checkpoints_req",
+        "buffers_backend",
+    }
+    assert all(isinstance(value, int) and value >= 0 for value in server["counters"].values())
+    assert server["settings"]["server_version"]

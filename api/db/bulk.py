@@ -253,17 +253,25 @@ WITH by_id AS (
     -- the schemes of which a work has one id: two DOIs (or two arXiv ids) name two works
     SELECT DISTINCT w, scheme FROM bulk_work_id WHERE scheme IN ('doi', 'arxiv')
 )
-SELECT w.w, w.title_key, b.ids AS by_id,
-       CASE WHEN b.ids IS NULL AND w.title_key <> '' THEN (
-           SELECT min(p.id) FROM papers p
-           WHERE p.title_key = w.title_key
-             AND (w.year IS NULL OR p.published_year IS NULL OR p.published_year = w.year)
-             -- never a paper with another DOI or arXiv id, however alike the titles (had it the same
-             -- one, the record would have been found by id)
-             AND NOT EXISTS (SELECT 1 FROM exclusive x JOIN paper_external_ids e ON e.scheme = x.scheme
-                             WHERE x.w = w.w AND e.paper_id = p.id)
-       ) END AS by_title
+SELECT w.w, w.title_key, b.ids AS by_id, t.id AS by_title,
+       -- the DOIs and arXiv ids of the stored papers found, as 'scheme:value' (the planner keeps a match by
+       -- title from joining papers that hold different ones)
+       (SELECT array_agg(e.scheme || ':' || e.value) FROM paper_external_ids e
+        WHERE e.paper_id = ANY (b.ids) AND e.scheme IN ('doi', 'arxiv')) AS by_id_exclusive,
+       (SELECT array_agg(e.scheme || ':' || e.value) FROM paper_external_ids e
+        WHERE e.paper_id = t.id AND e.scheme IN ('doi', 'arxiv')) AS by_title_exclusive
 FROM bulk_work w LEFT JOIN by_id b ON b.w = w.w
+LEFT JOIN LATERAL (
+    SELECT CASE WHEN b.ids IS NULL AND w.title_key <> '' THEN (
+        SELECT min(p.id) FROM papers p
+        WHERE p.title_key = w.title_key
+          AND (w.year IS NULL OR p.published_year IS NULL OR p.published_year = w.year)
+          -- never a paper with another DOI or arXiv id, however alike the titles (had it the same
+          -- one, the record would have been found by id)
+          AND NOT EXISTS (SELECT 1 FROM exclusive x JOIN paper_external_ids e ON e.scheme = x.scheme
+                          WHERE x.w = w.w AND e.paper_id = p.id)
+    ) END AS id
+) t ON true
 ORDER BY w.w
 """
 
@@ -271,7 +279,8 @@ ORDER BY w.w
 async def match_papers(connection: Connection) -> list[Row]:
     """For each staged record (w): its title key, the stored papers any of its ids names (`by_id`, an
     array or NULL), and when none, the lowest stored paper with its title key and a compatible year
-    (`by_title`: same year, or either year unknown; never one carrying another DOI or arXiv id)."""
+    (`by_title`: same year, or either year unknown; never one carrying another DOI or arXiv id); and the
+    DOIs and arXiv ids those stored papers hold (`by_id_exclusive`, `by_title_exclusive`: 'scheme:value')."""
     return await connection.fetch(_MATCH_PAPERS)
 
 

@@ -233,18 +233,29 @@ def best_spelling(names: Iterable[str]) -> str:
 
 class _Components:
     """Union-find over small integers; the root of a set is its lowest member. Each set carries two
-    flags, OR-ed on union: whether it holds a stored row, and whether it holds an external id."""
+    flags, OR-ed on union: whether it holds a stored row, and whether it holds an external id; and the
+    exclusive ids (a paper's DOIs and arXiv ids) its members hold, united on union."""
 
     def __init__(self) -> None:
         self.parent: list[int] = []
         self.stored: list[bool] = []
         self.ided: list[bool] = []
+        self.exclusive: list[frozenset[IdKey]] = []
 
-    def add(self, *, stored: bool = False, ided: bool = False) -> int:
+    def add(self, *, stored: bool = False, ided: bool = False, exclusive: frozenset[IdKey] = frozenset()) -> int:
         self.parent.append(len(self.parent))
         self.stored.append(stored)
         self.ided.append(ided)
+        self.exclusive.append(exclusive)
         return len(self.parent) - 1
+
+    def exclusive_of(self, node: int) -> frozenset[IdKey]:
+        return self.exclusive[self.find(node)]
+
+    def hold(self, node: int, keys: frozenset[IdKey]) -> None:
+        """Add `keys` to the exclusive ids of `node`'s set."""
+        root = self.find(node)
+        self.exclusive[root] = self.exclusive[root] | keys
 
     def find(self, node: int) -> int:
         parent = self.parent
@@ -262,6 +273,8 @@ class _Components:
         self.parent[rb] = ra
         self.stored[ra] = self.stored[ra] or self.stored[rb]
         self.ided[ra] = self.ided[ra] or self.ided[rb]
+        if self.exclusive[rb]:
+            self.exclusive[ra] = self.exclusive[ra] | self.exclusive[rb]
 
     def union_sharing(self, keyed: Iterable[tuple[int, Iterable[Hashable]]]) -> None:
         """Union the nodes that share any key: (node, its keys) pairs."""
@@ -272,11 +285,12 @@ class _Components:
                 if other != node:
                     self.union(other, node)
 
-    def stored_node(self, nodes: dict[int, int], row_id: int) -> int:
-        """The node standing for the stored row `row_id` in `nodes` (row id -> node), added on first use."""
+    def stored_node(self, nodes: dict[int, int], row_id: int, exclusive: frozenset[IdKey] = frozenset()) -> int:
+        """The node standing for the stored row `row_id` in `nodes` (row id -> node), added on first use
+        (holding `exclusive`, the row's exclusive ids)."""
         node = nodes.get(row_id)
         if node is None:
-            node = nodes[row_id] = self.add(stored=True)
+            node = nodes[row_id] = self.add(stored=True, exclusive=exclusive)
         return node
 
 
@@ -523,28 +537,42 @@ def _different_ids(a: frozenset[IdKey], b: frozenset[IdKey]) -> bool:
     return bool({scheme for scheme, _ in a} & {scheme for scheme, _ in b})
 
 
+def _exclusive_keys(texts: Sequence[str] | None) -> frozenset[IdKey]:
+    """Exclusive ids written 'scheme:value' (as the match query returns them)."""
+    return frozenset((scheme, value) for scheme, _, value in (text.partition(":") for text in texts or ()))
+
+
 def _plan_papers(batch: _Batch, matches: Sequence[Row]) -> tuple[_Components, dict[int, int]]:
     """Union the batch's records into papers: shared ids, stored papers named by id, title key and year
-    within the batch, then the stored paper found by title for a paper found no other way."""
+    within the batch, then the stored paper found by title for a paper found no other way.
+
+    Ids are strong evidence: records sharing one are one paper. A title is weak evidence: it joins two
+    papers only if their DOIs and arXiv ids, all of those gathered so far on each side (its records' and
+    those of the stored papers it holds), do not conflict. So a title match is never transitive across
+    conflicting ids: a record without ids titled "Introduction" joins one of two "Introduction" papers
+    with different DOIs, never both."""
     n = batch.size
     components = _Components()
-    for _ in range(n):
-        components.add()
+    for ids in batch.work_ids:
+        components.add(exclusive=frozenset((s, v) for s, v in ids if s in _EXCLUSIVE_SCHEMES))
     node_of_paper: dict[int, int] = {}
     components.union_sharing(enumerate(batch.work_ids))
     title_keys: list[str] = [""] * n
     by_title: list[int | None] = [None] * n
+    by_title_exclusive: list[frozenset[IdKey]] = [frozenset()] * n
     matched = [False] * n
     for row in matches:
         w = row["w"]
         title_keys[w] = row["title_key"]
         by_title[w] = row["by_title"]
+        by_title_exclusive[w] = _exclusive_keys(row["by_title_exclusive"])
         for paper_id in row["by_id"] or ():
             matched[w] = True
             components.union(w, components.stored_node(node_of_paper, paper_id))
+        if row["by_id"]:
+            components.hold(w, _exclusive_keys(row["by_id_exclusive"]))
     # Within the batch, by title key and a compatible year; never two records both found by id (their
-    # ids decide), never two records with different DOIs or arXiv ids.
-    exclusive = [frozenset((s, v) for s, v in ids if s in _EXCLUSIVE_SCHEMES) for ids in batch.work_ids]
+    # ids decide), never two papers with different DOIs or arXiv ids.
     seen: dict[str, list[int]] = {}
     for w in range(n):
         title_key = title_keys[w]
@@ -555,17 +583,21 @@ def _plan_papers(batch: _Batch, matches: Sequence[Row]) -> tuple[_Components, di
             if (
                 (batch.years[w] is None or batch.years[other] is None or batch.years[w] == batch.years[other])
                 and not (matched[w] and matched[other])
-                and not _different_ids(exclusive[w], exclusive[other])
+                and not _different_ids(components.exclusive_of(w), components.exclusive_of(other))
             ):
                 components.union(other, w)
                 break
         else:
             earlier.append(w)
-    # A paper found no other way: the stored paper with its title.
+    # A paper found no other way: the stored paper with its title, unless what the paper holds by now
+    # conflicts with it (the query checked the record's own ids only).
     for w in range(n):
         candidate = by_title[w]
-        if candidate is not None and not components.stored[components.find(w)]:
-            components.union(w, components.stored_node(node_of_paper, candidate))
+        if candidate is None or components.stored[components.find(w)]:
+            continue
+        node = components.stored_node(node_of_paper, candidate, by_title_exclusive[w])
+        if not _different_ids(components.exclusive_of(w), components.exclusive_of(node)):
+            components.union(w, node)
     return components, node_of_paper
 
 

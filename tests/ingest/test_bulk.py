@@ -7,6 +7,7 @@ from the tables.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 
@@ -175,6 +176,57 @@ async def test_a_record_naming_two_stored_papers_merges_them_into_the_older(db: 
     assert [row["name_as_written"] for row in names] == ["Ada Lovelace", "Bob Babbage"]
     assert await db.fetchval("SELECT citation_count FROM papers WHERE id = $1", older) == 1
     assert await db.fetchval("SELECT new_id FROM paper_redirects WHERE old_id = $1", newer) == older
+
+
+async def dois_by_paper(db: Database) -> list[list[str]]:
+    """Each paper's DOIs, sorted, the papers in the order of their DOIs."""
+    rows = await db.fetch(
+        "SELECT coalesce(array_agg(e.value ORDER BY e.value) FILTER (WHERE e.scheme = 'doi'), '{}') AS dois"
+        " FROM papers p LEFT JOIN paper_external_ids e ON e.paper_id = p.id GROUP BY p.id"
+    )
+    return sorted(list(row["dois"]) for row in rows)
+
+
+_INTRODUCTIONS = {
+    "none": work("Introduction", ("openalex", "W3")),
+    "first": work("Introduction", ("doi", "10.1/first")),
+    "second": work("Introduction", ("doi", "10.1/second")),
+}
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(_INTRODUCTIONS)), ids="-".join)
+@pytest.mark.parametrize("batch_size", [1, 1000])
+async def test_a_title_never_joins_two_dois_through_a_record_without_one(
+    db: Database, order: tuple[str, ...], batch_size: int
+) -> None:
+    """Three works titled "Introduction" in one year, two with different DOIs: the third joins one of them
+    by title (or stays apart), never both."""
+    await write_records(db, [_INTRODUCTIONS[name] for name in order], batch_size=batch_size)
+    papers = await dois_by_paper(db)
+    assert sorted(doi for dois in papers for doi in dois) == ["10.1/first", "10.1/second"]
+    assert all(len(dois) <= 1 for dois in papers)
+
+
+async def test_a_title_never_joins_a_doi_to_a_stored_paper_found_by_another_id(db: Database) -> None:
+    await write_records(db, [work("Introduction", ("doi", "10.1/first"), ("openalex", "W1"))])
+    # the first record finds the stored paper by its OpenAlex id, which holds another DOI than the second's
+    await write_records(db, [work("Introduction", ("openalex", "W1")), work("Introduction", ("doi", "10.1/second"))])
+    assert await dois_by_paper(db) == [["10.1/first"], ["10.1/second"]]
+
+
+async def test_a_title_never_joins_two_stored_dois_through_a_new_record(db: Database) -> None:
+    await write_records(db, [work("Introduction", ("doi", "10.1/first"))])
+    await write_records(db, [work("Introduction", ("openalex", "W3")), work("Introduction", ("doi", "10.1/second"))])
+    assert await dois_by_paper(db) == [["10.1/first"], ["10.1/second"]]
+    assert await count(db, "papers") == 2
+
+
+async def test_records_sharing_an_arxiv_id_are_one_paper_whatever_their_dois(db: Database) -> None:
+    """Ids are strong evidence: a preprint's DataCite DOI and its journal version's DOI, on records sharing
+    the arXiv id, are two DOIs of one paper."""
+    await write_records(db, [work("A result", ("arxiv", "2001.01234"), ("doi", "10.48550/arXiv.2001.01234"))])
+    await write_records(db, [work("A result, revised", ("arxiv", "2001.01234"), ("doi", "10.1103/physrev.1"))])
+    assert await dois_by_paper(db) == [["10.1103/physrev.1", "10.48550/arXiv.2001.01234"]]
 
 
 # --- authors --------------------------------------------------------------------------------------------

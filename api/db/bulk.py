@@ -32,6 +32,7 @@ from typing import Any
 from api.db.bulk_load import SetAside, database_is_empty, delete_dependents, restore, set_aside
 from api.db.import_lock import LockWait, take_import_lock
 from api.db.metrics import refresh_computed_metrics, refresh_staged_citation_counts
+from api.db.papers import NEWEST_KEY
 from api.db.pool import Connection, current_counter
 from api.db.records import Row
 from api.ids import SCHEMES_OF
@@ -455,7 +456,7 @@ async def attach_paper_ids(connection: Connection, stats: BulkStats) -> None:
     stats.inserted["paper_external_ids"] += await connection.fetchval(_ATTACH_PAPER_IDS)
 
 
-_LINK_PENDING = """
+_LINK_PENDING = f"""
 WITH cites AS (
     DELETE FROM pending_references r USING bulk_new_paper_id n
     WHERE r.scheme = n.scheme AND r.value = n.value
@@ -466,7 +467,7 @@ WITH cites AS (
     RETURNING n.paper_id AS citing, r.cited_paper_id AS cited
 ), linked AS (
     INSERT INTO citations (citing_paper_id, cited_paper_id, citing_newest_key)
-    SELECT DISTINCT l.citing, l.cited, coalesce(p.published_on, '-infinity'::date)
+    SELECT DISTINCT l.citing, l.cited, {NEWEST_KEY}
     FROM (SELECT * FROM cites UNION ALL SELECT * FROM cited_by) AS l LEFT JOIN papers p ON p.id = l.citing
     WHERE l.citing <> l.cited
     ON CONFLICT DO NOTHING
@@ -800,7 +801,7 @@ async def link_paper_institutions(connection: Connection, stats: BulkStats) -> N
     stats.inserted["paper_institutions"] += _count(await connection.execute(_LINK_PAPER_INSTITUTIONS))
 
 
-_WRITE_CITATIONS = """
+_WRITE_CITATIONS = f"""
 WITH reference AS (
     -- a reference is one cited work, whichever of its ids names a stored paper
     SELECT r.w, r.r, min(e.paper_id) AS cited
@@ -811,7 +812,7 @@ WITH reference AS (
     FROM bulk_cited_by c LEFT JOIN paper_external_ids e ON e.scheme = c.scheme AND e.value = c.value
 ), linked AS (
     INSERT INTO citations (citing_paper_id, cited_paper_id, citing_newest_key)
-    SELECT DISTINCT l.citing, l.cited, coalesce(p.published_on, '-infinity'::date) FROM (
+    SELECT DISTINCT l.citing, l.cited, {NEWEST_KEY} FROM (
         SELECT wp.paper_id AS citing, ref.cited FROM reference ref JOIN bulk_work_paper wp ON wp.w = ref.w
         WHERE ref.cited IS NOT NULL
         UNION ALL

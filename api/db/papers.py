@@ -76,12 +76,16 @@ class PaperOrder(Enum):
     UPDATED = "updated"
 
 
+# A paper `p`'s NEWEST sort key: its date, undated papers last. The index papers_newest is on it, and each
+# citation carries its citing paper's (citations.citing_newest_key, migration 0007), written with it.
+NEWEST_KEY = "coalesce(p.published_on, '-infinity'::date)"
+
 _ID_DESC = SortKey("p.id", descending=True, kind=int, cast="bigint")
 _ORDERINGS: dict[PaperOrder, Ordering] = {
     # Undated papers last in both directions of date order.
     PaperOrder.NEWEST: Ordering(
         "papers:newest",
-        (SortKey("coalesce(p.published_on, '-infinity'::date)", True, dt.date, "date"), _ID_DESC),
+        (SortKey(NEWEST_KEY, True, dt.date, "date"), _ID_DESC),
     ),
     PaperOrder.OLDEST: Ordering(
         "papers:oldest",

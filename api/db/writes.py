@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from api.db.papers import NEWEST_KEY
 from api.db.pool import Connection
 
 
@@ -286,9 +287,9 @@ async def add_citations(connection: Connection, stats: WriteStats, pairs: Sequen
     """Store `(citing paper, cited paper)` links (a paper citing itself is ignored); returns the cited papers
     whose counts changed, for the caller to refresh (`metrics.refresh_paper_citation_counts`)."""
     rows = await connection.fetch(
-        """
+        f"""
         INSERT INTO citations (citing_paper_id, cited_paper_id, citing_newest_key)
-        SELECT link.citing, link.cited, coalesce(p.published_on, '-infinity'::date)
+        SELECT link.citing, link.cited, {NEWEST_KEY}
         FROM unnest($1::bigint[], $2::bigint[]) AS link(citing, cited) LEFT JOIN papers p ON p.id = link.citing
         WHERE link.citing <> link.cited
         ON CONFLICT DO NOTHING

@@ -23,7 +23,8 @@ What the data looks like (the knobs are the module's constants):
   of the same person ("split profile") that shares the ORCID. Home institution by naming culture's
   countries; some people move once in their career; some authorships have no or two institutions.
 - Institutions (about 500): OpenAlex id, a valid ROR id (ISO 7064 mod 97-10 check digits), country,
-  type, raw affiliation strings. Journals (300) with ISSN-L and their publisher's DOI style.
+  type, raw affiliation strings. Journals (300) with ISSN-L and their publisher's DOI style. Both are the
+  same for every seed, as two real dumps share them.
 - Citations: each reference is, with probability 0.6, preferential attachment (a uniform draw from a
   reservoir sample of every citation made so far: Price's model, P ~ citations received) and otherwise a
   recency-biased draw among the earlier works; about 12% of works cite nothing. The in-degree is heavy-tailed.
@@ -31,6 +32,10 @@ What the data looks like (the knobs are the module's constants):
 - Ids: DOIs for about 70% of works (Elsevier, Springer, IEEE, APS, PLOS, Nature, Wiley with old SICI DOIs,
   ACS and small publishers), arXiv ids for about 15% (old-style archive/YYMMNNN before April 2007,
   YYMM.NNNN(N) after; in arxiv.org locations, some as the 10.48550/arXiv DataCite DOI), MAG ids.
+- Each seed's works, people and ids are its own: a second seed's file is new data, so an import of it
+  into a database holding the first measures growth. arXiv numbers, a small space, are dealt out in 16
+  lanes by seed % 16 (seeds in different lanes never share one); the other ids are scrambled by a key
+  drawn from the seed.
 - Titles are unique by construction up to 157M works (a bijection from the work's number to a template and
   words), except about 0.1% of generic titles ("Editorial", "Erratum") as real dumps have. Abstracts
   (65% of works, 30 to 400 words) come from a Zipf vocabulary as abstract_inverted_index.
@@ -71,7 +76,7 @@ import orjson
 from api.errors import ConfigurationError
 from api.ids import orcid_check_digit
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bumped whenever the output for a given (papers, seed) changes: cached files name it."""
 
 FIRST_DAY = dt.date(1990, 1, 1)
@@ -104,7 +109,10 @@ ABSTRACT_SHARE = 0.65
 ABSTRACT_MEDIAN_WORDS = 150
 GENERIC_TITLES = 0.001
 
+ARXIV_LANES = 16  # seeds s and t with s % 16 != t % 16 never share an arXiv id
+
 _MASK = (1 << 64) - 1
+_SHARED_KEY = 0x5EED0FA11  # the key of what all seeds share: institutions, journals
 _DAYS = (LAST_DAY - FIRST_DAY).days + 1
 _GROWTH_PER_DAY = GROWTH_PER_YEAR / 365.25
 _TIME_SPAN = math.expm1(_GROWTH_PER_DAY * _DAYS)
@@ -597,7 +605,10 @@ class _Generator:
         self.citations = 0
         self.month = (0, 0)
         self.arxiv_counters: dict[str, int] = {}
-        setup = random.Random(key ^ 5)
+        self.arxiv_lane = seed % ARXIV_LANES
+        # Institutions and journals are one universe whatever the seed (files of two seeds share them, as
+        # two real dumps do); people, works and their ids are the seed's own.
+        setup = random.Random(_SHARED_KEY ^ 5)
         self.institutions = self._institutions(setup)
         self.by_country: dict[str, list[int]] = {}
         for number, place in enumerate(self.institutions):
@@ -620,11 +631,11 @@ class _Generator:
             for city in cities:
                 for template in _UNIVERSITY.get(country, _UNIVERSITY_DEFAULT):
                     number = len(places)
-                    ident = f"{_OPENALEX}I{(number * 7_919_891 + self.key % 97_000_000) % 999_000_000 + 1_000_000}"
+                    ident = f"{_OPENALEX}I{(number * 7_919_891 + _SHARED_KEY % 97_000_000) % 999_000_000 + 1_000_000}"
                     places.append({
                         "id": ident,
                         "display_name": template.format(c=city),
-                        "ror": _ror((number * 48_271 + self.key) % (1 << 30)),
+                        "ror": _ror((number * 48_271 + _SHARED_KEY) % (1 << 30)),
                         "country_code": country,
                         "type": setup.choice(_INSTITUTION_TYPES) if "Universit" not in template else "education",
                         "lineage": [ident],
@@ -893,7 +904,9 @@ class _Generator:
         return authorships, lead_id
 
     def _arxiv(self, date: dt.date) -> str | None:
-        """A new arXiv id for a work of this date (unique: a counter per month, per archive before 2007-04)."""
+        """A new arXiv id for a work of this date, or None when the month's numbers of this seed's lane are
+        used up. A month's numbers (per archive before 2007-04) are dealt out in `ARXIV_LANES` lanes: the
+        seed's lane takes every ARXIV_LANES-th number, so seeds in different lanes never share an id."""
         month = (date.year, date.month)
         if month != self.month:
             self.month = month
@@ -902,11 +915,12 @@ class _Generator:
         if date >= dt.date(2007, 4, 1):
             digits = 4 if date.year < 2015 else 5
             count = self.arxiv_counters["new"] = self.arxiv_counters.get("new", 0) + 1
-            number = 1 + (count - 1) * 3 + int(self.rng.random() * 3)
+            number = 1 + (count - 1) * ARXIV_LANES + self.arxiv_lane
             return f"{yymm}.{number:0{digits}d}" if number < 10**digits else None
         archive = _ARXIV_ARCHIVES[int(self.rng.random() ** 2 * len(_ARXIV_ARCHIVES))]
         count = self.arxiv_counters[archive] = self.arxiv_counters.get(archive, 0) + 1
-        return f"{archive}/{yymm}{count:03d}" if count < 1000 else None
+        number = 1 + (count - 1) * ARXIV_LANES + self.arxiv_lane
+        return f"{archive}/{yymm}{number:03d}" if number < 1000 else None
 
     def _doi(self, index: int, journal: dict[str, Any], date: dt.date) -> str:
         u = (index * 3_486_784_401 + self.doi_offset) % 1_000_000_000

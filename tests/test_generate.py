@@ -470,3 +470,30 @@ def stored_counts(url: str) -> dict[str, int]:
             await connection.close()
 
     return asyncio.run(read())
+
+
+def test_two_seeds_share_institutions_and_no_work_or_arxiv_id() -> None:
+    def gather(seed: int) -> tuple[set[str], set[str], set[str], set[tuple[str, str]]]:
+        work_ids: set[str] = set()
+        arxiv: set[str] = set()
+        dois: set[str] = set()
+        institutions: set[tuple[str, str]] = set()
+        for work in generate_openalex_works(20_000, seed=seed):
+            work_ids.add(work["id"])
+            if work["doi"]:
+                dois.add(work["doi"])
+            for place in work["locations"]:
+                if "arxiv.org/abs/" in place["landing_page_url"]:
+                    arxiv.add(place["landing_page_url"].rsplit("/abs/", 1)[1].split("v")[0])
+            for authorship in work["authorships"]:
+                for institution in authorship["institutions"]:
+                    institutions.add((institution["id"], institution["ror"]))
+        return work_ids, arxiv, dois, institutions
+
+    first, second = gather(42), gather(43)
+    assert len(first[1]) > 500 and len(second[1]) > 500, "both files carry arXiv ids"
+    assert not first[0] & second[0], "work ids"
+    assert not first[1] & second[1], "arXiv ids"
+    assert not first[2] & second[2], "DOIs"
+    shared = first[3] & second[3]
+    assert len(shared) > 0.9 * min(len(first[3]), len(second[3])), "the same institutions, with the same ids"

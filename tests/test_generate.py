@@ -491,7 +491,8 @@ def test_two_seeds_share_institutions_and_no_work_or_arxiv_id() -> None:
         return work_ids, arxiv, dois, institutions
 
     first, second = gather(42), gather(43)
-    assert len(first[1]) > 500 and len(second[1]) > 500, "both files carry arXiv ids"
+    assert len(first[1]) > 500, "the first file carries arXiv ids"
+    assert len(second[1]) > 500, "the second file carries arXiv ids"
     assert not first[0] & second[0], "work ids"
     assert not first[1] & second[1], "arXiv ids"
     assert not first[2] & second[2], "DOIs"

@@ -157,24 +157,15 @@ SELECT setval(pg_get_serial_sequence('papers', 'id'),
 # of such a scheme cannot be a namesake's (each namesake has another id of that scheme), so author matching
 # skips the name look-up for it: in an import from one source whose authors all carry its ids (OpenAlex,
 # Semantic Scholar), the namesakes of new authors, which grow with the database, are never read.
-# `attach_author_ids` keeps the table true as a batch adds authors (`_PRUNE_UNIVERSAL_SCHEMES`); merges
-# only gather ids, and every other writer of authors waits for the import lock.
+# The writer keeps the table true as batches add authors (`drop_universal_schemes`: it knows the schemes of
+# the ids each new author gets, all of them its mentions'); merges only gather ids, and every other writer of
+# authors waits for the import lock.
 _UNIVERSAL_SCHEMES = """
 INSERT INTO bulk_universal_scheme (scheme)
 SELECT s.scheme FROM unnest($1::text[]) AS s(scheme)
 WHERE NOT EXISTS (SELECT 1 FROM authors a
                   WHERE NOT EXISTS (SELECT 1 FROM author_external_ids x
                                     WHERE x.author_id = a.id AND x.scheme = s.scheme))
-"""
-
-# Per new author, by the index on author ids (an aggregate in LATERAL stays a subquery: as an anti-join it
-# would scan every stored id at each batch).
-_PRUNE_UNIVERSAL_SCHEMES = """
-DELETE FROM bulk_universal_scheme u
-WHERE EXISTS (SELECT 1 FROM bulk_author b
-              CROSS JOIN LATERAL (SELECT count(*) AS n FROM author_external_ids x
-                                  WHERE x.author_id = b.author_id AND x.scheme = u.scheme) AS held
-              WHERE b.is_new AND held.n = 0)
 """
 
 
@@ -663,10 +654,18 @@ ON CONFLICT (scheme, value) DO NOTHING
 
 
 async def attach_author_ids(connection: Connection, stats: BulkStats) -> None:
-    """Store the ids of the batch's authors; then a scheme some new author lacks is no longer one every
-    stored author holds (`bulk_universal_scheme`)."""
+    """Store the ids of the batch's authors."""
     stats.inserted["author_external_ids"] += _count(await connection.execute(_ATTACH_AUTHOR_IDS))
-    await connection.execute(_PRUNE_UNIVERSAL_SCHEMES)
+
+
+async def universal_schemes(connection: Connection) -> set[str]:
+    """The author id schemes every stored author holds, as `begin_import` found them."""
+    return {row["scheme"] for row in await connection.fetch("SELECT scheme FROM bulk_universal_scheme")}
+
+
+async def drop_universal_schemes(connection: Connection, schemes: Iterable[str]) -> None:
+    """Forget `schemes` as held by every stored author: a new author lacks them."""
+    await connection.execute("DELETE FROM bulk_universal_scheme WHERE scheme = ANY ($1::text[])", sorted(schemes))
 
 
 # --- institutions -------------------------------------------------------------------------------------

@@ -642,6 +642,7 @@ class _AuthorPlan:
     mention_authors: list[tuple[int, int]]
     author_rows: list[tuple[Any, ...]]
     merges: list[tuple[int, int]]
+    new_author_schemes: list[frozenset[str]]  # per new author, the schemes of the ids it gets
 
 
 async def _decide_authors(
@@ -717,6 +718,7 @@ async def _decide_authors(
     mention_authors: list[tuple[int, int]] = []
     author_rows: list[tuple[Any, ...]] = []
     merges: list[tuple[int, int]] = []
+    new_author_schemes: list[frozenset[str]] = []
     for root, ms in members.items():
         person = next((batch.person_names[m] for m in ms if m in batch.person_names), None)
         found = stored_of.get(root)
@@ -730,19 +732,24 @@ async def _decide_authors(
             names = [batch.mention_names[m] for m in named[root]]
             name = person if person is not None else (names[0] if len(names) == 1 else best_spelling(names))
             author_rows.append((author_id, True, name))
+            new_author_schemes.append(frozenset(scheme for m in ms for scheme, _ in batch.mention_ids[m]))
         else:
             batch.unknown_merge_targets += len(ms)
             continue
         mention_authors.extend((m, author_id) for m in ms)
-    return _AuthorPlan(mention_authors=mention_authors, author_rows=author_rows, merges=merges)
+    return _AuthorPlan(
+        mention_authors=mention_authors, author_rows=author_rows, merges=merges, new_author_schemes=new_author_schemes
+    )
 
 
 # --- the import ---------------------------------------------------------------------------------------
 
 
 async def _write_batch(
-    connection: Connection, batch: _Batch, stats: bulk.BulkStats, set_aside: SetAside | None
+    connection: Connection, batch: _Batch, stats: bulk.BulkStats, set_aside: SetAside | None, universal: set[str]
 ) -> None:
+    """Write one batch. `universal`: the author id schemes every stored author holds (`bulk_universal_scheme`),
+    kept in step with that table here."""
     await bulk.clear_batch(connection)
     for table, rows in batch.rows.items():
         await bulk.copy(connection, table, rows)
@@ -766,6 +773,11 @@ async def _write_batch(
         await bulk.merge_authors(connection, stats, set_aside)
     await bulk.write_authors(connection, stats)
     await bulk.attach_author_ids(connection, stats)
+    # a scheme some new author lacks is no longer one every stored author holds
+    lacking = {scheme for scheme in universal if any(scheme not in held for held in authors.new_author_schemes)}
+    if lacking:
+        universal -= lacking
+        await bulk.drop_universal_schemes(connection, lacking)
     await bulk.write_institutions(connection, stats)
     await bulk.write_authorships(connection, stats)
     await bulk.link_paper_institutions(connection, stats)
@@ -858,12 +870,13 @@ async def write_records(
     cutter = _Cutter(batch_size, on_reject)
     async with db.transaction() as connection:
         set_aside = await bulk.begin_import(connection, bulk_load=bulk_load, on_lock_wait=on_lock_wait)
+        universal = await bulk.universal_schemes(connection)
         batches = (
             _cut_async(records, cutter) if isinstance(records, AsyncIterable) else read_ahead(_cut(records, cutter))
         )
         async with aclosing(batches):
             async for batch in batches:
-                await _finish_batch(connection, batch, stats, summary, on_progress, set_aside)
+                await _finish_batch(connection, batch, stats, summary, on_progress, set_aside, universal)
         await bulk.finish_import(connection, set_aside)
     return summary
 
@@ -875,11 +888,12 @@ async def _finish_batch(
     summary: ImportSummary,
     on_progress: ProgressCallback | None,
     set_aside: SetAside | None,
+    universal: set[str],
 ) -> None:
     summary.read.update(batch.read)
     summary.rejected.update(batch.rejected)
     if batch.units:
-        await _write_batch(connection, batch, stats, set_aside)
+        await _write_batch(connection, batch, stats, set_aside, universal)
         summary.batches += 1
         # After batches 1, 2, 4, 8, …: the tables have doubled, the plans of the next look-ups may change.
         if summary.batches & (summary.batches - 1) == 0:

@@ -54,6 +54,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from api.db.embedded import EmbeddedPostgres  # noqa: E402
 from api.generate import GENERATOR_VERSION, GenerateStats, write_openalex_works  # noqa: E402
 
 REPORT = ROOT / "bench" / "REPORT.md"
@@ -339,7 +340,8 @@ _SETTINGS = ("server_version", "shared_buffers", "max_wal_size", "checkpoint_tim
 _WRITER_COUNTERS = "SELECT checkpoints_timed, checkpoints_req, buffers_backend FROM pg_stat_bgwriter"
 _WRITER_COUNTERS_17 = """
 SELECT c.num_timed AS checkpoints_timed, c.num_requested AS checkpoints_req,
-       (SELECT coalesce(sum(writes), 0)::bigint FROM pg_stat_io WHERE backend_type = 'client backend') AS buffers_backend
+       (SELECT coalesce(sum(writes), 0)::bigint FROM pg_stat_io WHERE backend_type = 'client backend')
+           AS buffers_backend
 FROM pg_stat_checkpointer c
 """
 
@@ -364,6 +366,14 @@ def _difference(before: dict[str, int], after: dict[str, int]) -> dict[str, int]
 
 
 # --- the report ----------------------------------------------------------------------------------------
+
+
+def _where(embedded: bool, before: dict[str, int]) -> str:
+    """What the result cell adds about the target: the embedded server, a database that held papers."""
+    notes = ["embedded PostgreSQL"] if embedded else []
+    if before:
+        notes.append(f"into a database of {before.get('papers', 0):,} papers")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def append_report(row: dict[str, Any]) -> None:
@@ -403,6 +413,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("SCHOLARGRAPH_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
         help="PostgreSQL server to make the scratch database on (default: $SCHOLARGRAPH_BENCH_DATABASE_URL)",
     )
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="use the embedded PostgreSQL (the default a user gets), its data in CACHE_DIR/embedded, instead of"
+        " --server-url",
+    )
+    parser.add_argument(
+        "--onto",
+        metavar="DATABASE",
+        help="import into this existing database (one a run left with --keep) instead of a fresh one; it is kept",
+    )
     parser.add_argument("--batch-size", type=int, help="passed to the importer's --batch-size")
     parser.add_argument(
         "--no-bulk-load", action="store_true", help="passed to the importer: write row by row into the empty database"
@@ -422,14 +443,19 @@ def main(argv: list[str] | None = None) -> int:
 
     commit = _commit()  # now: the code the import runs, whatever is committed while it does
     path, generated, made_now = dump_file(args.papers, args.seed, args.cache_dir)
-    name = f"sg_bench_import_{uuid.uuid4().hex[:8]}"
-    url = _with_database(args.server_url, name)
+    server_url = args.server_url
+    if args.embedded:
+        server_url = EmbeddedPostgres(args.cache_dir / "embedded").start()
+    name = args.onto or f"sg_bench_import_{uuid.uuid4().hex[:8]}"
+    url = _with_database(server_url, name)
+    before: dict[str, int] = asyncio.run(_counts(url)) if args.onto else {}
     command = [_scholargraph(), "ingest", "openalex", str(path), "--json", "--database-url", url]
     if args.batch_size:
         command += ["--batch-size", str(args.batch_size)]
     if args.no_bulk_load:
         command += ["--no-bulk-load"]
-    asyncio.run(_admin(args.server_url, f'CREATE DATABASE "{name}"'))
+    if not args.onto:
+        asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
     try:
         migrated = subprocess.run(
             [_scholargraph(), "migrate", "--database-url", url], capture_output=True, text=True, check=False
@@ -438,13 +464,13 @@ def main(argv: list[str] | None = None) -> int:
             print(migrated.stderr, file=sys.stderr)
             return 1
         print(f"importing {path.name} into {name}", file=sys.stderr, flush=True)
-        server_before = asyncio.run(_server(args.server_url))
-        done = run_import(command, args.server_url, name, path, args.py_spy, args.timeout)
-        server_after = asyncio.run(_server(args.server_url))
+        server_before = asyncio.run(_server(server_url))
+        done = run_import(command, server_url, name, path, args.py_spy, args.timeout)
+        server_after = asyncio.run(_server(server_url))
         counts = asyncio.run(_counts(url)) if done["exit_code"] == 0 else {}
     finally:
-        if not args.keep:
-            asyncio.run(_admin(args.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not args.keep and not args.onto:
+            asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     summary: dict[str, Any] = {}
     for line in reversed(done["stdout"].splitlines()):
@@ -482,13 +508,17 @@ def main(argv: list[str] | None = None) -> int:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "exit_code": done["exit_code"],
         "input_read_percent": round(100 * done["input_read_bytes"] / generated["bytes"], 1),
-        "result": "ok" if ok else error[:200] if done["timed_out"] else f"failed: {error[:200]}",
+        "result": ("ok" if ok else error[:200] if done["timed_out"] else f"failed: {error[:200]}")
+        + _where(args.embedded, before),
         "summary": summary,
         "postgres_samples": {
             label: f"{count / total:.0%}"
             for total in [sum(done["statements"].values()) or 1]
             for label, count in done["statements"].most_common(8)
         },
+        "database": name if args.keep or args.onto else None,
+        "server": "embedded" if args.embedded else _shown_url(server_url),
+        "rows_before": before,
         "rows": counts,
         "server_settings": server_before["settings"],
         "server_during_import": _difference(server_before["counters"], server_after["counters"]),

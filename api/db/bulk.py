@@ -59,6 +59,8 @@ STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
     "bulk_paper_institution": ("w", "i"),
     "bulk_reference": ("w", "r", "scheme", "value"),
     "bulk_cited_by": ("w", "scheme", "value"),
+    # import-wide: references of one id each, resolved once at the end (`resolve_deferred_references`)
+    "bulk_deferred_reference": ("citing_paper_id", "scheme", "value"),
     "bulk_reported": (
         "m",
         "source",
@@ -134,6 +136,8 @@ CREATE TEMP TABLE bulk_touched (paper_id bigint PRIMARY KEY) ON COMMIT DROP;
 CREATE TEMP TABLE bulk_cited (paper_id bigint PRIMARY KEY) ON COMMIT DROP;
 CREATE TEMP TABLE bulk_refresh (author_id bigint PRIMARY KEY) ON COMMIT DROP;
 CREATE TEMP TABLE bulk_universal_scheme (scheme text PRIMARY KEY) ON COMMIT DROP;
+CREATE TEMP TABLE bulk_deferred_reference (citing_paper_id bigint NOT NULL, scheme text NOT NULL, value text NOT NULL)
+    ON COMMIT DROP;
 """
 
 _PER_BATCH = (
@@ -891,6 +895,69 @@ async def write_reported(connection: Connection, stats: BulkStats) -> None:
 
 # --- after the last batch -----------------------------------------------------------------------------
 
+# A reference given by one id is resolved once, after every batch, by one join of all of them with the
+# stored ids (where each batch probed the id index for each of its references): the citation of the paper
+# holding that id, else a pending reference. The citing paper is the one the record was written to, or the
+# paper that absorbed it since (redirects are kept one hop deep). The same citations result as from
+# resolving batch by batch: an id never leaves the paper it names, except to the paper that absorbs it.
+_RESOLVE_DEFERRED = f"""
+WITH given AS (
+    SELECT DISTINCT coalesce(rd.new_id, d.citing_paper_id) AS citing, d.scheme, d.value
+    FROM bulk_deferred_reference d LEFT JOIN paper_redirects rd ON rd.old_id = d.citing_paper_id
+), resolved AS (
+    SELECT g.citing, g.scheme, g.value, e.paper_id AS cited
+    FROM given g LEFT JOIN paper_external_ids e ON e.scheme = g.scheme AND e.value = g.value
+), linked AS (
+    INSERT INTO citations (citing_paper_id, cited_paper_id, citing_newest_key)
+    SELECT DISTINCT r.citing, r.cited, {NEWEST_KEY}
+    FROM resolved r JOIN papers p ON p.id = r.citing
+    WHERE r.cited IS NOT NULL AND r.citing <> r.cited
+    ON CONFLICT DO NOTHING
+    RETURNING cited_paper_id
+), marked AS (
+    INSERT INTO bulk_cited (paper_id) SELECT DISTINCT cited_paper_id FROM linked ON CONFLICT DO NOTHING
+), kept AS (
+    INSERT INTO pending_references (citing_paper_id, scheme, value)
+    SELECT citing, scheme, value FROM resolved WHERE cited IS NULL
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM linked) AS linked, (SELECT count(*) FROM kept) AS kept
+"""
+
+# Rebuilt rather than maintained row by row when the resolution adds this many citations or more (in a bulk
+# load, whose readers wait for its commit anyway): one sort beats as many random insertions.
+_REBUILD_AT = 200_000
+_CITATION_INDEXES = ("citations_cited_newest",)
+
+
+async def resolve_deferred_references(connection: Connection, stats: BulkStats, *, rebuild_index: bool) -> None:
+    """Store the deferred references (`bulk_deferred_reference`) as citations or pending references.
+    With `rebuild_index` (a bulk load) and many of them, the index of citations by cited paper is dropped
+    for the insertion and built again after it."""
+    await connection.execute("ANALYZE bulk_deferred_reference")
+    many = rebuild_index and await connection.fetchval(
+        "SELECT count(*) >= $1 FROM (SELECT 1 FROM bulk_deferred_reference LIMIT $1) AS d", _REBUILD_AT
+    )
+    dropped: list[str] = []
+    if many:
+        for row in await connection.fetch(
+            "SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS definition FROM pg_index"
+            " WHERE indexrelid::regclass::text = ANY ($1::text[])",
+            list(_CITATION_INDEXES),
+        ):
+            await connection.execute(f'DROP INDEX "{row["name"]}"')
+            dropped.append(row["definition"])
+    resolved = await connection.fetchrow(_RESOLVE_DEFERRED)
+    assert resolved is not None
+    stats.inserted["citations"] += resolved["linked"]
+    stats.inserted["pending_references"] += resolved["kept"]
+    if dropped:
+        await connection.execute("SELECT set_config('maintenance_work_mem', '512MB', true)")
+        for definition in dropped:
+            await connection.execute(definition)
+
+
 # Authors whose computed figures may have changed: the authors of papers whose byline or date changed,
 # of the papers those cite (their citations' years and self-citation status), and of papers whose
 # citations changed; and the authors others were merged into.
@@ -919,11 +986,15 @@ def _refresh_chunk(total: int) -> int:
     return max(_MIN_REFRESH_CHUNK, -(-total // _REFRESH_STATEMENTS))
 
 
-async def finish_import(connection: Connection, set_aside: SetAside | None = None) -> int:
-    """Recount the citations of the papers whose citations changed (one statement) and refresh the
-    computed metrics of the touched authors (`_refresh_chunk` authors per statement); then, in bulk-load
-    mode, restore what `begin_import` set aside (after the refresh, whose updates then maintain fewer
-    indexes). Returns the number of authors refreshed."""
+async def finish_import(
+    connection: Connection, set_aside: SetAside | None = None, stats: BulkStats | None = None
+) -> int:
+    """Resolve the deferred references (`resolve_deferred_references`), recount the citations of the
+    papers whose citations changed (one statement) and refresh the computed metrics of the touched
+    authors (`_refresh_chunk` authors per statement); then, in bulk-load mode, restore what
+    `begin_import` set aside (after the refresh, whose updates then maintain fewer indexes). Returns the
+    number of authors refreshed."""
+    await resolve_deferred_references(connection, stats or BulkStats(), rebuild_index=set_aside is not None)
     await refresh_staged_citation_counts(connection, "bulk_cited")
     await connection.execute(_COLLECT_AUTHORS)
     total = await connection.fetchval("SELECT count(*) FROM bulk_refresh")

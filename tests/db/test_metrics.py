@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import itertools
 import json
+import random
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ from api.db.metrics import (
     fill_years,
     m_quotient,
     preferred,
+    refresh_all_computed_metrics,
     refresh_computed_metrics,
     refresh_paper_citation_counts,
     reported_metrics_of_authors,
@@ -507,6 +509,27 @@ async def test_self_citations_are_left_out_per_author(db: Database) -> None:
     assert figures(bo.without_self_citations) == {"papers": 2, "citations": 3, "h": 1, "g": 1, "i10": 0}
     # Per year, self-citations count (the series is the ALL set): P3 and X each cite two of A's papers.
     assert series(ada.counts_by_year) == [(2020, 1, 0), (2021, 1, 1), (2022, 1, 3), (2023, 0, 2)]
+
+
+async def test_a_refresh_of_all_authors_at_once_stores_what_one_by_one_stores(db: Database) -> None:
+    # A graph with every case: undated papers, papers of every year of the windows, coauthors, self-citations,
+    # authors without papers; built at random (fixed seed), citing only earlier papers.
+    chooser = random.Random(20261207)
+    async with db.transaction() as c:
+        authors = [await add_author(c, f"Graph author {n}") for n in range(24)]
+        papers: list[int] = []
+        for _ in range(90):
+            year = chooser.choice([None, 2012, 2018, 2021, 2022, 2023, 2024, 2025, 2026])
+            cited = chooser.sample(papers, min(len(papers), chooser.randint(0, 9)))
+            papers.append(await add_paper(c, year, chooser.sample(authors[:20], chooser.randint(1, 4)), cited))
+        await refresh(c, authors)
+    one_by_one = await computed_metrics_of_authors(db, authors)
+    async with db.transaction() as c:
+        await c.execute("DELETE FROM author_computed_metrics")
+        await c.execute("CREATE TEMP TABLE all_targets ON COMMIT DROP AS SELECT id AS author_id FROM authors")
+        await refresh_all_computed_metrics(c, "all_targets", at=AT)
+    assert await computed_metrics_of_authors(db, authors) == one_by_one
+    assert {record.paper_count for record in one_by_one.values()} != {0}, "the graph has papers"
 
 
 async def test_migration_backfill_stores_what_refresh_stores(empty_database_url: str) -> None:

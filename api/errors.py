@@ -24,7 +24,7 @@ Clients branch on the code, never on the message.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class ScholarGraphError(Exception):
@@ -95,6 +95,10 @@ class InputFormatError(IngestError):
         self.reason = reason
         super().__init__(f"{path}:{line}: {reason}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # made again from its fields: it crosses from the reading process to the writer (pickled)
+        return (type(self), (self.path, self.line, self.reason))
+
 
 class DamagedInputError(InputFormatError):
     """An input cannot be read past a line: a gzip stream cut short or corrupt, or a file whose last line
@@ -103,3 +107,10 @@ class DamagedInputError(InputFormatError):
     def __init__(self, path: str, line: int, reason: str, *, record: bytes = b"") -> None:
         super().__init__(path, line, reason)
         self.record = record
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_damaged, (type(self), self.path, self.line, self.reason, self.record))
+
+
+def _damaged(kind: type[DamagedInputError], path: str, line: int, reason: str, record: bytes) -> DamagedInputError:
+    return kind(path, line, reason, record=record)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import pickle
 import re
 
 from api import errors
+from api.errors import DamagedInputError, IngestError, InputFormatError
 
 
 def _drawn_tree() -> dict[str, str | None]:
@@ -40,3 +42,13 @@ def test_input_format_error_names_file_line_and_reason() -> None:
     assert (error.path, error.line, error.reason) == ("data/profile.txt", 12, "unknown category code 'XX'")
     assert isinstance(error, errors.IngestError)
     assert isinstance(error, errors.ScholarGraphError)
+
+
+def test_import_errors_cross_a_process_boundary_whole() -> None:
+    # The reading process (api/ingest/reading_process.py) sends its error to the writer pickled.
+    damaged = DamagedInputError("works.jsonl.gz", 7, "the gzip stream is cut short", record=b'{"id": ')
+    for error in (InputFormatError("works.jsonl", 3, "not JSON"), damaged, IngestError("no such file")):
+        copy = pickle.loads(pickle.dumps(error))  # noqa: S301 (our own bytes)
+        assert type(copy) is type(error)
+        assert str(copy) == str(error)
+        assert vars(copy) == vars(error)

@@ -34,13 +34,14 @@ metrics for the authors touched (of papers written, of the papers they cite, of 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Hashable, Iterable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from api.db import bulk
 from api.db.bulk_load import SetAside
@@ -303,11 +304,28 @@ def _id_keys(ids: Iterable[Any]) -> tuple[IdKey, ...]:
     return tuple(dict.fromkeys((given.scheme, given.value) for given in ids))
 
 
-class _Batch:
+class _Fields(NamedTuple):
+    """What the decisions read of a work beyond its staged rows: the fields merged into its paper (named
+    as Work's). A batch keeps these rather than the Work itself, so that it crosses to the writing
+    process cheaply (api/ingest/reading_process.py)."""
+
+    title: str
+    abstract: str | None
+    primary_category: str | None
+    categories: tuple[str, ...]
+    published_on: dt.date | None
+    published_precision: str | None
+    code_url: str | None
+    authors_complete: bool
+    reported_citation_count: int | None
+    ids_only: bool
+
+
+class Batch:
     """One batch of records as rows of the staging tables, plus what the decisions need."""
 
     def __init__(self) -> None:
-        self.works: list[Work] = []
+        self.works: list[_Fields] = []
         self.years: list[int | None] = []
         self.work_ids: list[tuple[IdKey, ...]] = []
         self.mention_w: list[int | None] = []
@@ -354,7 +372,13 @@ class _Batch:
 
     def _add_work(self, work: Work) -> list[int]:
         w = len(self.works)
-        self.works.append(work)
+        self.works.append(
+            _Fields(
+                work.title, work.abstract, work.primary_category, work.categories, work.published_on,
+                work.published_precision, work.code_url, work.authors_complete, work.reported_citation_count,
+                work.ids_only,
+            )
+        )  # fmt: skip
         year = work.published_on.year if work.published_on is not None else None
         self.years.append(year)
         ids = _id_keys((*work.ids, *work.merged_ids))
@@ -499,7 +523,7 @@ class _PaperPlan:
     merges: list[tuple[int, int]]
 
 
-def _fold_fields(works: Sequence[Work]) -> tuple[Any, ...]:
+def _fold_fields(works: Sequence[_Fields]) -> tuple[Any, ...]:
     """The fields of records of one paper, merged in order as the database merges a record into a row."""
     last = works[-1]
     if len(works) == 1:
@@ -548,7 +572,7 @@ def _exclusive_keys(texts: Sequence[str] | None) -> frozenset[IdKey]:
     return frozenset((scheme, value) for scheme, _, value in (text.partition(":") for text in texts or ()))
 
 
-def _plan_papers(batch: _Batch, matches: Sequence[Row]) -> tuple[_Components, dict[int, int]]:
+def _plan_papers(batch: Batch, matches: Sequence[Row]) -> tuple[_Components, dict[int, int]]:
     """Union the batch's records into papers: shared ids, stored papers named by id, title key and year
     within the batch, then the stored paper found by title for a paper found no other way.
 
@@ -607,7 +631,7 @@ def _plan_papers(batch: _Batch, matches: Sequence[Row]) -> tuple[_Components, di
     return components, node_of_paper
 
 
-async def _decide_papers(connection: Connection, batch: _Batch, matches: Sequence[Row]) -> _PaperPlan:
+async def _decide_papers(connection: Connection, batch: Batch, matches: Sequence[Row]) -> _PaperPlan:
     components, node_of_paper = _plan_papers(batch, matches)
     stored_of: dict[int, list[int]] = {}
     for paper_id, node in sorted(node_of_paper.items()):
@@ -652,7 +676,7 @@ class _AuthorPlan:
 
 
 async def _decide_authors(
-    connection: Connection, batch: _Batch, work_papers: Sequence[int], matches: Sequence[Row]
+    connection: Connection, batch: Batch, work_papers: Sequence[int], matches: Sequence[Row]
 ) -> _AuthorPlan:
     count = len(batch.mention_w)
     components = _Components()
@@ -752,7 +776,7 @@ async def _decide_authors(
 
 
 async def _write_batch(
-    connection: Connection, batch: _Batch, stats: bulk.BulkStats, set_aside: SetAside | None, universal: set[str]
+    connection: Connection, batch: Batch, stats: bulk.BulkStats, set_aside: SetAside | None, universal: set[str]
 ) -> None:
     """Write one batch. `universal`: the author id schemes every stored author holds (`bulk_universal_scheme`),
     kept in step with that table here."""
@@ -797,17 +821,17 @@ async def _write_batch(
     await bulk.write_reported(connection, stats)
 
 
-class _Cutter:
+class Cutter:
     """Records into batches of about `batch_size` units: each record checked, counted, and on failing
     the check passed to `on_reject` (or, without it, the import fails)."""
 
     def __init__(self, batch_size: int, on_reject: RejectCallback | None) -> None:
         self.batch_size = batch_size
         self.on_reject = on_reject
-        self.batch = _Batch()
+        self.batch = Batch()
         self.number = 0
 
-    def add(self, record: Record) -> _Batch | None:
+    def add(self, record: Record) -> Batch | None:
         """Take a record; return the batch it completed, if it did."""
         self.number += 1
         kind = "works" if isinstance(record, Work) else "persons"
@@ -823,15 +847,16 @@ class _Cutter:
         self.batch.add(record)
         if self.batch.units < self.batch_size:
             return None
-        full, self.batch = self.batch, _Batch()
+        full, self.batch = self.batch, Batch()
         return full
 
-    def rest(self) -> _Batch | None:
+    def rest(self) -> Batch | None:
         """The last batch: records, or only rejected ones to count."""
         return self.batch if self.batch.units or self.batch.read else None
 
 
-def _cut(records: Iterable[Record], cutter: _Cutter) -> Generator[_Batch, None, None]:
+def cut_into_batches(records: Iterable[Record], cutter: Cutter) -> Generator[Batch, None, None]:
+    """The batches `cutter` cuts `records` into, the last one (records, or only rejected ones) included."""
     for record in records:
         full = cutter.add(record)
         if full is not None:
@@ -841,7 +866,7 @@ def _cut(records: Iterable[Record], cutter: _Cutter) -> Generator[_Batch, None, 
         yield rest
 
 
-async def _cut_async(records: AsyncIterable[Record], cutter: _Cutter) -> AsyncGenerator[_Batch, None]:
+async def _cut_async(records: AsyncIterable[Record], cutter: Cutter) -> AsyncGenerator[Batch, None]:
     async for record in records:
         full = cutter.add(record)
         if full is not None:
@@ -869,7 +894,8 @@ async def write_records(
 
     Records given as a plain (blocking) iterable are read, checked and cut into batches in a worker
     thread one batch ahead of the writing (api/ingest/ahead.py), so parsing overlaps the database's
-    work; `records` and `on_reject` then run in that thread.
+    work; `records` and `on_reject` then run in that thread. (An import of files reads them in a process
+    of its own instead: api/ingest/reading_process.py, through `write_batches`.)
 
     `bulk_load` (default: when the database is empty) sets foreign keys and secondary indexes aside
     for the import and rebuilds them at its end (api/db/bulk_load.py). `on_lock_wait` is told who holds
@@ -877,17 +903,33 @@ async def write_records(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    cutter = Cutter(batch_size, on_reject)
+
+    def batches() -> AsyncGenerator[Batch, None]:
+        if isinstance(records, AsyncIterable):
+            return _cut_async(records, cutter)
+        return read_ahead(cut_into_batches(records, cutter))
+
+    return await write_batches(db, batches, on_progress=on_progress, bulk_load=bulk_load, on_lock_wait=on_lock_wait)
+
+
+async def write_batches(
+    db: Database,
+    batches: Callable[[], AsyncGenerator[Batch, None]],
+    *,
+    on_progress: ProgressCallback | None = None,
+    bulk_load: bool | None = None,
+    on_lock_wait: LockWait | None = None,
+) -> ImportSummary:
+    """Write the batches `batches()` yields (called once the import holds its lock), in one transaction;
+    see `write_records`."""
     summary = ImportSummary()
     stats = bulk.BulkStats(inserted=summary.inserted, updated=summary.updated, merged=summary.merged)
-    cutter = _Cutter(batch_size, on_reject)
     async with db.transaction() as connection:
         set_aside = await bulk.begin_import(connection, bulk_load=bulk_load, on_lock_wait=on_lock_wait)
         universal = await bulk.universal_schemes(connection)
-        batches = (
-            _cut_async(records, cutter) if isinstance(records, AsyncIterable) else read_ahead(_cut(records, cutter))
-        )
-        async with aclosing(batches):
-            async for batch in batches:
+        async with aclosing(batches()) as stream:
+            async for batch in stream:
                 await _finish_batch(connection, batch, stats, summary, on_progress, set_aside, universal)
         await bulk.finish_import(connection, set_aside, stats)
     return summary
@@ -895,7 +937,7 @@ async def write_records(
 
 async def _finish_batch(
     connection: Connection,
-    batch: _Batch,
+    batch: Batch,
     stats: bulk.BulkStats,
     summary: ImportSummary,
     on_progress: ProgressCallback | None,

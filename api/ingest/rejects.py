@@ -63,6 +63,7 @@ class Rejects:
         self.left_out: Counter[str] = Counter()  # incomplete records, by kind
         self._file: IO[str] | None = None
         self._closed = False
+        self.created = False  # whether this run has made the file
 
     @classmethod
     def for_inputs(
@@ -97,7 +98,7 @@ class Rejects:
     @property
     def written(self) -> bool:
         """Whether this run writes the reject file (under `skip` always; under `fail` once a record is left out)."""
-        return self.policy is ErrorPolicy.SKIP or self._file is not None
+        return self.policy is ErrorPolicy.SKIP or self.created
 
     def _write(self, error: InputFormatError, kind: str, record: bytes | str) -> None:
         raw = record.encode("utf-8", "surrogateescape") if isinstance(record, str) else record
@@ -112,6 +113,7 @@ class Rejects:
             if self._closed:
                 raise ValueError(f"{self.path}: the reject file is closed")
             self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 (closed by close())
+            self.created = True
         return self._file
 
     def close(self) -> None:

@@ -15,35 +15,26 @@ one line saying so (api/ingest/wrong_format.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from api.db.pool import Database
 from api.errors import ConfigurationError
-from api.ingest import arxiv, crossref, openalex, semanticscholar
-from api.ingest.bulk import BATCH_SIZE, ImportSummary, write_records
-from api.ingest.limits import fit_record
-from api.ingest.model import IncompleteRecord, Read, Record, RecordError, Skipped
+from api.ingest.bulk import BATCH_SIZE, ImportSummary, write_batches, write_records
 from api.ingest.progress import Progress
-from api.ingest.reading import JsonReader, JsonRecord
-from api.ingest.rejects import ErrorPolicy, Rejects, default_rejects_path
-from api.ingest.wrong_format import FormatCheck
+from api.ingest.reading_process import (
+    FORMATS,
+    ProcessReading,
+    Reading,
+    ReadJob,
+    ReadOutcome,
+    can_read_apart,
+    remove_rejects_after_failure,
+)
+from api.ingest.rejects import ErrorPolicy, default_rejects_path
 
-FORMATS = ("arxiv", "semanticscholar", "crossref", "openalex")
-
-
-def _reader(name: str, as_of: dt.date) -> Callable[[object], Read]:
-    """The function turning one decoded JSON value of format `name` into records."""
-    if name == "arxiv":
-        return lambda value: [arxiv.read_arxiv(value)]
-    if name == "crossref":
-        return crossref.read_crossref_value
-    if name == "semanticscholar":
-        return lambda value: semanticscholar.read_s2(value, as_of=as_of)
-    if name == "openalex":
-        return openalex.read_openalex
-    raise ConfigurationError(f"unknown format {name!r}: expected one of {', '.join(FORMATS)}")
+__all__ = ["FORMATS", "ImportRun", "run_import"]
 
 
 @dataclass
@@ -69,61 +60,70 @@ async def run_import(
     bulk_load: bool | None = None,
 ) -> ImportRun:
     """Import `paths` (files, gzip files, folders of parts, `-`) of one format; see the module.
-    `bulk_load`: see api/ingest/bulk.write_records (default: into an empty database)."""
-    read = _reader(format_name, as_of or dt.datetime.now(dt.UTC).date())
-    reject_file = Path(rejects_path) if rejects_path is not None else default_rejects_path(paths)
-    check = FormatCheck(format_name, failing=policy is ErrorPolicy.FAIL, rejects_path=str(reject_file))
-    with Rejects(reject_file, policy=policy, watch=check.rejected) as rejects:
-        reader = JsonReader(paths, rejects=rejects)
+    `bulk_load`: see api/ingest/bulk.write_records (default: into an empty database).
+
+    Files are read in a process of their own (api/ingest/reading_process.py); standard input in a thread
+    of this one."""
+    job = _job(format_name, paths, policy, rejects_path, as_of, batch_size)
+    on_lock_wait = progress.waiting_for if progress is not None else None
+    if can_read_apart(paths):
+        apart = ProcessReading(job)
         if progress is not None:
-            progress.track_bytes(reader.total_bytes, lambda: reader.bytes_read)
-        current: list[JsonRecord] = []  # the JSON record the writer is on, to name it in a reject
-        not_papers = 0
+            progress.track_bytes(apart.total_bytes, lambda: apart.bytes_read)
+        counted = 0
 
-        def records() -> Iterator[Record]:
-            nonlocal not_papers
-            for item in reader:
-                current[:] = [item]
-                if progress is not None:
-                    progress.advance()
-                try:
-                    produced = read(item.value)
-                except IncompleteRecord as error:
-                    produced = [Skipped(error.kind, error.reason)]
-                except RecordError as error:
-                    rejects.reject(item.error(str(error)), item.raw)
-                    continue
-                check.accepted(item.path, item.line)
-                for found in produced:
-                    record, left_out = (None, [found]) if isinstance(found, Skipped) else fit_record(found)
-                    for skipped in left_out:
-                        if skipped.kind == crossref.NOT_PAPERS:
-                            not_papers += 1
-                        else:
-                            rejects.leave_out(item.error(skipped.reason), skipped.kind, item.raw)
-                    if record is not None:
-                        yield record
-            check.finish()
+        def on_batch(_: ImportSummary) -> None:
+            nonlocal counted
+            if progress is not None:
+                progress.advance(apart.records - counted)
+                counted = apart.records
 
-        def reject(record: Record, reason: str) -> None:
-            # Under `fail` this raises, naming the file and line; the import's transaction rolls back.
-            item = current[0]
-            rejects.reject(item.error(reason), item.raw)
+        try:
+            summary = await write_batches(db, apart.batches, on_progress=on_batch, bulk_load=bulk_load,
+                                          on_lock_wait=on_lock_wait)  # fmt: skip
+        except BaseException:
+            remove_rejects_after_failure(job, apart.outcome)
+            raise
+        assert apart.outcome is not None, "the reading process sent its outcome before the last batch ended"
+        outcome = apart.outcome
+    else:
+        with Reading(job, on_record=progress.advance if progress is not None else None) as reading:
+            if progress is not None:
+                progress.track_bytes(reading.reader.total_bytes, lambda: reading.reader.bytes_read)
+            summary = await write_records(
+                db, reading.records(), batch_size=job.batch_size, on_reject=reading.reject, bulk_load=bulk_load,
+                on_lock_wait=on_lock_wait,
+            )  # fmt: skip
+        outcome = reading.outcome()
+    return _finished(summary, outcome, job)
 
-        summary = await write_records(
-            db,
-            records(),
-            batch_size=batch_size or BATCH_SIZE,
-            on_reject=reject,
-            bulk_load=bulk_load,
-            on_lock_wait=progress.waiting_for if progress is not None else None,
-        )
-        summary.skipped.update(rejects.left_out)
-        rejected = rejects.count
-        written = rejects.written
+
+def _job(
+    format_name: str,
+    paths: Sequence[str],
+    policy: ErrorPolicy,
+    rejects_path: str | None,
+    as_of: dt.date | None,
+    batch_size: int | None,
+) -> ReadJob:
+    if format_name not in FORMATS:
+        raise ConfigurationError(f"unknown format {format_name!r}: expected one of {', '.join(FORMATS)}")
+    return ReadJob(
+        format_name=format_name,
+        paths=tuple(paths),
+        policy=ErrorPolicy(policy),
+        # absolute: the reading process writes it wherever its folder
+        rejects_path=os.path.abspath(rejects_path) if rejects_path is not None else str(default_rejects_path(paths)),
+        as_of=as_of or dt.datetime.now(dt.UTC).date(),
+        batch_size=batch_size or BATCH_SIZE,
+    )
+
+
+def _finished(summary: ImportSummary, outcome: ReadOutcome, job: ReadJob) -> ImportRun:
+    summary.skipped.update(outcome.left_out)
     return ImportRun(
         summary=summary,
-        rejected=rejected,
-        not_papers=not_papers,
-        rejects_path=str(rejects.path) if written else None,
+        rejected=outcome.rejected,
+        not_papers=outcome.not_papers,
+        rejects_path=job.rejects_path if outcome.rejects_written else None,
     )

@@ -11,8 +11,9 @@ Run it from the repository's root: the report names files relative to it.
 2. Creates a scratch database on the server (--server-url, default $SCHOLARGRAPH_BENCH_DATABASE_URL,
    else postgresql://postgres@127.0.0.1:5432/postgres) and migrates it (not timed).
 3. Runs `scholargraph ingest openalex FILE --json --database-url URL` as a subprocess and measures its
-   wall time (start to exit: reading, writing, the final refresh and commit), its peak RSS (the kernel's
-   ru_maxrss of that process, from wait4) and CPU time, and samples the PostgreSQL backends serving
+   wall time (start to exit: reading, writing, the final refresh and commit), its peak RSS (the RSS of
+   the importer and its reading process together, sampled every 0.5 s, or the kernel's ru_maxrss from
+   wait4 if larger) and CPU time (its reading process's included), and samples the PostgreSQL backends serving
    the scratch database (RSS, CPU time) every 0.5 s, and what they are doing (pg_stat_activity: the
    running statement, or "idle in transaction": waiting for the importer); reads the server's settings
    that shape a large load, and its WAL and checkpoint counters before and after (the difference: WAL
@@ -65,7 +66,7 @@ Rows appended by `bench/import_benchmark.py` (see its docstring): one import of 
 works file (`api/generate.py`, deterministic by seed) into a fresh, migrated database on the local
 PostgreSQL, timed from the start to the exit of `scholargraph ingest openalex FILE --json`. Papers/s and
 authorships/s are the file's works and authorships over that wall time; peak RSS is the importing
-process's (ru_maxrss); CPU % is CPU time over wall time (100% = one core) for the importer and for the
+processes' together (the importer and its reading process); CPU % is CPU time over wall time (100% = one core) for the importer and for the
 PostgreSQL backends serving the import. Target (issue 4): 20,000 papers/s with their authorships for a
 1M-paper file, under 2 GB, on the 2-core machine. Commands are written as run from the repository's root,
 generated files as cached in `bench/cache/`. Notes on a run go above "Runs"; the script appends rows.
@@ -187,7 +188,13 @@ class Watch:
 
     def sample(self, importer: psutil.Process) -> None:
         with contextlib.suppress(psutil.Error):
-            self.importer_peak_rss = max(self.importer_peak_rss, importer.memory_info().rss)
+            # the importer and its reading process, together (api/ingest/reading_process.py)
+            tree = [importer, *importer.children(recursive=True)]
+            rss = 0
+            for process in tree:
+                with contextlib.suppress(psutil.Error):
+                    rss += process.memory_info().rss
+            self.importer_peak_rss = max(self.importer_peak_rss, rss)
             for opened in importer.open_files():
                 if opened.path == self.input_path:
                     self.input_read = max(self.input_read, opened.position)
@@ -295,6 +302,7 @@ def run_import(
         "stdout": stdout,
         "stderr": stderr,
         "wall_seconds": wall,
+        # the sampled peak of the importer's processes together; the kernel's, of the largest one alone
         "peak_rss_bytes": max(usage.ru_maxrss * 1024, watch.importer_peak_rss),
         "importer_cpu_seconds": usage.ru_utime + usage.ru_stime,
         "backend_cpu_seconds": sum(watch.backend_cpu.values()),

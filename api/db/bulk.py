@@ -40,6 +40,7 @@ from api.db.metrics import (
 from api.db.papers import NEWEST_KEY
 from api.db.pool import Connection, current_counter
 from api.db.records import Row
+from api.db.write_policy import PAPER_FIELDS, merged_paper_sql
 from api.ids import SCHEMES_OF
 
 
@@ -384,31 +385,17 @@ async def merge_papers(connection: Connection, stats: BulkStats, set_aside: SetA
     stats.merged["papers"] += _count(await connection.execute(_MERGE_PAPERS[-1]))
 
 
-_PAPER_FIELDS = (
-    "title, abstract, primary_category, categories, published_on, published_precision, code_url, has_code, "
-    "authors_complete, reported_citation_count"
-)
-_STORED_FIELDS = ", ".join("p." + name.strip() for name in _PAPER_FIELDS.split(","))
-# How a source's fields merge into a stored paper, as api/db/writes.update_paper: what the source gives
-# wins, what it lacks is kept, categories accumulate (the source's first), a code link or a complete
-# byline once known stays, and the source's citation count is kept beside the computed one.
-_MERGED_PAPER = """(
-    s.title,
-    coalesce(s.abstract, p.abstract),
-    coalesce(s.primary_category, p.primary_category),
-    ARRAY(SELECT c FROM unnest(s.categories || p.categories) WITH ORDINALITY AS u(c, i) GROUP BY c ORDER BY min(i)),
-    coalesce(s.published_on, p.published_on),
-    CASE WHEN s.published_on IS NULL THEN p.published_precision ELSE s.published_precision END,
-    coalesce(s.code_url, p.code_url),
-    p.has_code OR s.has_code,
-    p.authors_complete OR s.authors_complete,
-    coalesce(s.reported_citation_count, p.reported_citation_count)
-)"""
+_PAPER_FIELDS = ", ".join(PAPER_FIELDS)
+_STORED_FIELDS = ", ".join("p." + name for name in PAPER_FIELDS)
+# A staged paper (s) merged into the stored row (p): the write policy (api/db/write_policy.py).
+_MERGED_PAPER = merged_paper_sql({name: "s." + name for name in PAPER_FIELDS}, "p.")
 
 _WRITE_PAPERS = f"""
 WITH added AS (
-    INSERT INTO papers (id, {_PAPER_FIELDS}) OVERRIDING SYSTEM VALUE
-    SELECT paper_id, {_PAPER_FIELDS} FROM bulk_paper WHERE is_new ORDER BY paper_id
+    -- the search vector computed here rather than by the row trigger (migration 0008): no call per row
+    INSERT INTO papers (id, {_PAPER_FIELDS}, search_vector) OVERRIDING SYSTEM VALUE
+    SELECT paper_id, {_PAPER_FIELDS}, sg_paper_search_vector(title, abstract)
+    FROM bulk_paper WHERE is_new ORDER BY paper_id
     RETURNING id
 ), changed AS (
     UPDATE papers p SET ({_PAPER_FIELDS}) = {_MERGED_PAPER}

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from api.db.papers import NEWEST_KEY
 from api.db.pool import Connection
+from api.db.write_policy import PAPER_FIELDS, merged_paper_sql
 
 
 @dataclass
@@ -114,15 +115,14 @@ class PaperFields:
     has_code: bool
     authors_complete: bool
     code_url: str | None = None
+    reported_citation_count: int | None = None
 
 
-_PAPER_VALUES = (
-    "title, abstract, primary_category, categories, published_on, published_precision, has_code, "
-    "authors_complete, code_url"
-)
+_PAPER_VALUES = ", ".join(PAPER_FIELDS)
 
 
 def _paper_args(fields: PaperFields) -> tuple[object, ...]:
+    """The fields' values in PAPER_FIELDS order."""
     return (
         fields.title,
         fields.abstract,
@@ -130,34 +130,28 @@ def _paper_args(fields: PaperFields) -> tuple[object, ...]:
         list(fields.categories),
         fields.published_on,
         fields.published_precision,
+        fields.code_url,
         fields.has_code,
         fields.authors_complete,
-        fields.code_url,
+        fields.reported_citation_count,
     )
 
 
 async def insert_paper(connection: Connection, stats: WriteStats, fields: PaperFields) -> int:
     paper_id: int = await connection.fetchval(
-        f"INSERT INTO papers ({_PAPER_VALUES}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        f"INSERT INTO papers ({_PAPER_VALUES}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         *_paper_args(fields),
     )
     stats.inserted["papers"] += 1
     return paper_id
 
 
-# How a source's fields merge into a stored paper: what the source gives wins, what it lacks is kept,
-# categories accumulate (the source's first), and a code link or a complete byline once known stays.
-_MERGED_PAPER = """(
-    $2::text,
-    coalesce($3::text, abstract),
-    coalesce($4::text, primary_category),
-    ARRAY(SELECT c FROM unnest($5::text[] || categories) WITH ORDINALITY AS u(c, i) GROUP BY c ORDER BY min(i)),
-    coalesce($6::date, published_on),
-    CASE WHEN $6::date IS NULL THEN published_precision ELSE $7::text END,
-    has_code OR $8::boolean,
-    authors_complete OR $9::boolean,
-    coalesce($10::text, code_url)
-)"""
+# The source's fields ($2 …, in PAPER_FIELDS order) merged into the stored row: the write policy
+# (api/db/write_policy.py), the bulk writer's too.
+_SOURCE_TYPES = ("text", "text", "text", "text[]", "date", "text", "text", "boolean", "boolean", "int")
+_MERGED_PAPER = merged_paper_sql(
+    {name: f"${number}::{kind}" for number, (name, kind) in enumerate(zip(PAPER_FIELDS, _SOURCE_TYPES, strict=True), 2)}
+)
 
 
 async def update_paper(connection: Connection, stats: WriteStats, paper_id: int, fields: PaperFields) -> None:

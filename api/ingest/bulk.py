@@ -19,8 +19,9 @@ Identity, the same whichever order or batch records arrive in:
   new author. Name matches never take an author with a different id of a scheme the byline has.
   A byline entry with ids that also matches an id-less author of the same paper by name merges that
   author into it (the same person, first stored from a source without ids).
-- Fields merge as api/db/writes.update_paper: what the source gives wins, what it lacks is kept,
-  categories accumulate, `authors_complete` and a code link once known stay.
+- Fields merge by the write policy every writer shares (api/db/write_policy.py): what the source gives
+  wins, what it lacks is kept, categories accumulate, `authors_complete` and a code link once known stay;
+  an author new to the store takes the best spelling of the names its mentions give.
 
 References with ids become citations when one of the ids names a stored paper, else they wait in
 `pending_references` until such a paper arrives (in this import or a later one); a work's `cited_by`
@@ -38,7 +39,17 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Hashable, Iterable, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Callable,
+    Generator,
+    Hashable,
+    Iterable,
+    Mapping,
+    Sequence,
+    Set,
+)
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -48,6 +59,7 @@ from api.db.bulk_load import SetAside
 from api.db.import_lock import LockWait
 from api.db.pool import Connection, Database
 from api.db.records import Row
+from api.db.write_policy import best_spelling, fold_papers
 from api.errors import IngestError
 from api.ingest.ahead import read_ahead
 from api.ingest.limits import MAX_COUNT, MAX_ID_CHARS, MAX_NAME_BYTES, MAX_TEXT_BYTES, MAX_TITLE_BYTES
@@ -223,15 +235,6 @@ def _country(value: str | None) -> str | None:
     return code if _COUNTRY.fullmatch(code) else None
 
 
-def _accents(name: str) -> int:
-    return sum(1 for c in unicodedata.normalize("NFD", name) if unicodedata.combining(c))
-
-
-def best_spelling(names: Iterable[str]) -> str:
-    """The spelling with the most accented letters, then the longest, then the first alphabetically."""
-    return min(names, key=lambda name: (-_accents(name), -len(name), name))
-
-
 class _Components:
     """Union-find over small integers; the root of a set is its lowest member. Each set carries two
     flags, OR-ed on union: whether it holds a stored row, and whether it holds an external id; and the
@@ -306,8 +309,8 @@ def _id_keys(ids: Iterable[Any]) -> tuple[IdKey, ...]:
 
 class _Fields(NamedTuple):
     """What the decisions read of a work beyond its staged rows: the fields merged into its paper (named
-    as Work's). A batch keeps these rather than the Work itself, so that it crosses to the writing
-    process cheaply (api/ingest/reading_process.py)."""
+    as Work's: a `write_policy.PaperView`). A batch keeps these rather than the Work itself, so that it
+    crosses from the reading process cheaply (api/ingest/reading_process.py)."""
 
     title: str
     abstract: str | None
@@ -523,39 +526,6 @@ class _PaperPlan:
     merges: list[tuple[int, int]]
 
 
-def _fold_fields(works: Sequence[_Fields]) -> tuple[Any, ...]:
-    """The fields of records of one paper, merged in order as the database merges a record into a row."""
-    last = works[-1]
-    if len(works) == 1:
-        categories = list(dict.fromkeys(last.categories))
-        abstract, primary, code_url = last.abstract, last.primary_category, last.code_url
-        cited = last.reported_citation_count
-        dated = last if last.published_on is not None else None
-        complete = last.authors_complete
-    else:
-        categories = []
-        for work in works:
-            categories = list(dict.fromkeys([*work.categories, *categories]))
-        abstract = _last(work.abstract for work in works)
-        primary = _last(work.primary_category for work in works)
-        code_url = _last(work.code_url for work in works)
-        cited = _last(work.reported_citation_count for work in works)
-        dated = next((work for work in reversed(works) if work.published_on is not None), None)
-        complete = any(work.authors_complete for work in works)
-    published_on = dated.published_on if dated is not None else None
-    precision = (dated.published_precision or "day") if dated is not None else None
-    return (last.title, abstract, primary, categories, published_on, precision, code_url, code_url is not None,
-            complete, cited)  # fmt: skip
-
-
-def _last(values: Iterable[Any]) -> Any:
-    found = None
-    for value in values:
-        if value is not None:
-            found = value
-    return found
-
-
 # A work has at most one id of each of these schemes: two different ones name two works.
 _EXCLUSIVE_SCHEMES = frozenset({"doi", "arxiv"})
 
@@ -631,37 +601,70 @@ def _plan_papers(batch: Batch, matches: Sequence[Row]) -> tuple[_Components, dic
     return components, node_of_paper
 
 
-async def _decide_papers(connection: Connection, batch: Batch, matches: Sequence[Row]) -> _PaperPlan:
-    components, node_of_paper = _plan_papers(batch, matches)
+@dataclass
+class Clusters:
+    """Which of a batch's records are one paper (or which mentions one author), before any id is issued:
+    each cluster's members by its root, the stored rows it holds (ascending: the first survives, the others
+    merge into it), and the members that describe it (not merged-ids rows: a cluster of those alone is
+    nothing to create)."""
+
+    members: dict[int, list[int]]
+    stored_of: dict[int, list[int]]
+    described: dict[int, list[int]]
+
+    @property
+    def new_count(self) -> int:
+        """How many new rows the clusters need: those holding no stored row, described by some member."""
+        return sum(1 for root in self.members if root not in self.stored_of and self.described[root])
+
+
+def _clusters(components: _Components, node_of_row: dict[int, int], count: int, aliases: Set[int]) -> Clusters:
     stored_of: dict[int, list[int]] = {}
-    for paper_id, node in sorted(node_of_paper.items()):
-        stored_of.setdefault(components.find(node), []).append(paper_id)
+    for row_id, node in sorted(node_of_row.items()):
+        stored_of.setdefault(components.find(node), []).append(row_id)
     members: dict[int, list[int]] = {}
-    for w in range(batch.size):
-        members.setdefault(components.find(w), []).append(w)
-    # A paper made only of merged-ids rows is none we know: nothing to create, nothing to name.
-    described = {root: [batch.works[w] for w in ws if not batch.works[w].ids_only] for root, ws in members.items()}
-    new_roots = [root for root in members if root not in stored_of and described[root]]
-    new_ids = iter(await bulk.allocate_ids(connection, "papers", len(new_roots)))
+    for item in range(count):
+        members.setdefault(components.find(item), []).append(item)
+    described = {root: [item for item in items if item not in aliases] for root, items in members.items()}
+    return Clusters(members=members, stored_of=stored_of, described=described)
+
+
+def cluster_papers(batch: Batch, matches: Sequence[Mapping[str, Any]]) -> Clusters:
+    """The batch's records grouped into papers, given the match query's rows (`bulk.match_papers`); no
+    database needed (see `_plan_papers` for the rule)."""
+    components, node_of_paper = _plan_papers(batch, matches)
+    aliases = {w for w, fields in enumerate(batch.works) if fields.ids_only}
+    return _clusters(components, node_of_paper, batch.size, aliases)
+
+
+def assign_papers(batch: Batch, clusters: Clusters, new_ids: Sequence[int]) -> _PaperPlan:
+    """Each cluster its paper id (the oldest stored one it holds, else the next of `new_ids`, which holds
+    `clusters.new_count` ids, ascending), the rows to write and the merges to make; no database needed."""
+    issued = iter(new_ids)
     work_papers = [0] * batch.size  # 0: the record names no paper (an unknown merge target)
     paper_rows: list[tuple[Any, ...]] = []
     merges: list[tuple[int, int]] = []
-    for root, ws in members.items():
-        found = stored_of.get(root)
-        works = described[root]
+    for root, ws in clusters.members.items():
+        found = clusters.stored_of.get(root)
+        works = [batch.works[w] for w in clusters.described[root]]
         if found:
             paper_id, is_new = found[0], False
             merges.extend((other, paper_id) for other in found[1:])
         elif works:
-            paper_id, is_new = next(new_ids), True
+            paper_id, is_new = next(issued), True
         else:
             batch.unknown_merge_targets += len(ws)
             continue
         for w in ws:
             work_papers[w] = paper_id
         if works:
-            paper_rows.append((paper_id, is_new, *_fold_fields(works)))
+            paper_rows.append((paper_id, is_new, *fold_papers(works)))
     return _PaperPlan(paper_rows=paper_rows, work_papers=work_papers, merges=merges)
+
+
+async def _decide_papers(connection: Connection, batch: Batch, matches: Sequence[Row]) -> _PaperPlan:
+    clusters = cluster_papers(batch, matches)
+    return assign_papers(batch, clusters, await bulk.allocate_ids(connection, "papers", clusters.new_count))
 
 
 # --- deciding which byline entries are which author ---------------------------------------------------
@@ -675,9 +678,12 @@ class _AuthorPlan:
     new_author_schemes: list[frozenset[str]]  # per new author, the schemes of the ids it gets
 
 
-async def _decide_authors(
-    connection: Connection, batch: Batch, work_papers: Sequence[int], matches: Sequence[Row]
-) -> _AuthorPlan:
+def cluster_authors(batch: Batch, work_papers: Sequence[int], matches: Sequence[Mapping[str, Any]]) -> Clusters:
+    """The batch's mentions grouped into authors, given the papers their records were put on and the match
+    query's rows (`bulk.match_authors`); no database needed. The rule, in order: the same ids, the same
+    person; a person record and its byline entries; stored authors named by id; by name, a stored author
+    of the same paper, else a stored coauthor of an author matched by id; within the batch, by name on
+    another record of the same paper, then among the coauthors of an author with ids on both records."""
     count = len(batch.mention_w)
     components = _Components()
     for m in range(count):
@@ -735,31 +741,29 @@ async def _decide_authors(
             if other != m and batch.mention_w[other] != w:
                 components.union(other, m)
 
-    stored_of: dict[int, list[int]] = {}
-    for author_id, node in sorted(node_of_author.items()):
-        stored_of.setdefault(components.find(node), []).append(author_id)
-    members: dict[int, list[int]] = {}
-    for m in range(count):
-        members.setdefault(components.find(m), []).append(m)
-    # An author named only by merged-ids rows is none we know: nothing to create.
-    named = {root: [m for m in ms if m not in batch.alias_mentions] for root, ms in members.items()}
-    new_roots = [root for root in members if root not in stored_of and named[root]]
-    new_ids = iter(await bulk.allocate_ids(connection, "authors", len(new_roots)))
+    return _clusters(components, node_of_author, count, batch.alias_mentions)
+
+
+def assign_authors(batch: Batch, clusters: Clusters, new_ids: Sequence[int]) -> _AuthorPlan:
+    """Each cluster its author id (the oldest stored one it holds, else the next of `new_ids`), its name,
+    and the merges to make; no database needed. A new author is named by its person record, else by the
+    best spelling of its mentions' names."""
+    issued = iter(new_ids)
     mention_authors: list[tuple[int, int]] = []
     author_rows: list[tuple[Any, ...]] = []
     merges: list[tuple[int, int]] = []
     new_author_schemes: list[frozenset[str]] = []
-    for root, ms in members.items():
+    for root, ms in clusters.members.items():
         person = next((batch.person_names[m] for m in ms if m in batch.person_names), None)
-        found = stored_of.get(root)
+        found = clusters.stored_of.get(root)
         if found:
             author_id = found[0]
             merges.extend((other, author_id) for other in found[1:])
             if person is not None:
                 author_rows.append((author_id, False, person))
-        elif named[root]:
-            author_id = next(new_ids)
-            names = [batch.mention_names[m] for m in named[root]]
+        elif clusters.described[root]:
+            author_id = next(issued)
+            names = [batch.mention_names[m] for m in clusters.described[root]]
             name = person if person is not None else (names[0] if len(names) == 1 else best_spelling(names))
             author_rows.append((author_id, True, name))
             new_author_schemes.append(frozenset(scheme for m in ms for scheme, _ in batch.mention_ids[m]))
@@ -770,6 +774,13 @@ async def _decide_authors(
     return _AuthorPlan(
         mention_authors=mention_authors, author_rows=author_rows, merges=merges, new_author_schemes=new_author_schemes
     )
+
+
+async def _decide_authors(
+    connection: Connection, batch: Batch, work_papers: Sequence[int], matches: Sequence[Row]
+) -> _AuthorPlan:
+    clusters = cluster_authors(batch, work_papers, matches)
+    return assign_authors(batch, clusters, await bulk.allocate_ids(connection, "authors", clusters.new_count))
 
 
 # --- the import ---------------------------------------------------------------------------------------

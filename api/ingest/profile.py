@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from api.db import writes
 from api.db.import_lock import LockWait, take_import_lock
 from api.db.metrics import refresh_computed_metrics
 from api.db.pool import Connection, Database
+from api.db.write_policy import best_spelling
 from api.db.writes import PaperFields, WriteStats
 from api.errors import IngestError, InputFormatError
 from api.ingest.profile_format import Profile, ProfilePaper, parse_profile
@@ -108,7 +108,7 @@ async def write_profile(
         spellings[author_id].add(stored)
     for author_id, names in spellings.items():
         category = profile.primary_category if author_id == owner_id else None
-        await writes.update_author(connection, stats, author_id, name=_best_spelling(names), primary_category=category)
+        await writes.update_author(connection, stats, author_id, name=best_spelling(names), primary_category=category)
 
     reported = profile.reported
     figures = (reported.h_index, reported.citation_count, reported.paper_count, reported.novelty, reported.ai_score)
@@ -172,12 +172,3 @@ async def _upsert_paper(connection: Connection, stats: WriteStats, paper: Profil
             fields = dataclasses.replace(fields, published_on=stored_on, published_precision=stored_precision)
     await writes.update_paper(connection, stats, chosen, fields)
     return chosen
-
-
-def _best_spelling(names: set[str]) -> str:
-    """The spelling with the most accented letters, then the longest, then the first alphabetically."""
-
-    def accents(name: str) -> int:
-        return sum(1 for c in unicodedata.normalize("NFD", name) if unicodedata.combining(c))
-
-    return sorted(names, key=lambda name: (-accents(name), -len(name), name))[0]

@@ -109,8 +109,15 @@ def shown_command(words: Sequence[str]) -> str:
 
 
 def report_command(command: Sequence[str], url: str) -> str:
-    """The importer's command line for the report: paths relative to the root, no password."""
-    return shown_command(command).replace(url, _shown_url(url))
+    """The importer's command line for the report: paths relative to the root (the embedded server's socket
+    folder in its URL too), no password."""
+    shown = _shown_url(url)
+    query = urlsplit(shown).query
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if name == "host" and value.startswith("/"):
+            shown = shown.replace(part, f"host={shown_path(value)}")
+    return shown_command(command).replace(url, shown)
 
 
 def _scholargraph() -> str:

@@ -39,6 +39,14 @@ def test_a_report_row_names_the_importer_and_the_dump_from_the_repository_root()
     )
 
 
+def test_the_embedded_servers_socket_folder_is_shown_from_the_repository_root() -> None:
+    url = f"postgresql://postgres@/sg_bench_import_0123abcd?host={ROOT / 'bench' / 'cache' / 'embedded' / 'run'}"
+    command = [".venv/bin/scholargraph", "ingest", "openalex", "works.jsonl.gz", "--database-url", url]
+    assert benchmark.report_command(command, url).endswith(
+        "--database-url postgresql://postgres@/sg_bench_import_0123abcd?host=bench/cache/embedded/run"
+    )
+
+
 def test_a_path_outside_the_repository_is_shown_as_given() -> None:
     assert benchmark.shown_path("/srv/dumps/works.jsonl.gz") == "/srv/dumps/works.jsonl.gz"
 

@@ -17,7 +17,8 @@ rolls back. Records and bytes read are counted in shared memory, for the progres
 writer stops early (an error, an interruption), the child is terminated.
 
 Standard input cannot be handed to a child process: an import from `-` reads in the writer's process
-(`Reading` in a worker thread, as `write_records` does).
+(`Reading` in a worker thread, as `write_records` does); so do inputs under `READ_APART_FROM` bytes, for
+which starting a process costs more than it saves.
 """
 
 from __future__ import annotations
@@ -147,9 +148,18 @@ class Reading:
         )
 
 
+# Below this many bytes of input, a child process's start (about a second: a new interpreter importing the
+# readers) costs more than reading in a thread saves.
+READ_APART_FROM = 16 * 2**20
+
+
 def can_read_apart(paths: Sequence[str]) -> bool:
-    """Whether the inputs can be read in a child process (not standard input)."""
-    return STDIN not in paths
+    """Whether the inputs are worth reading in a child process: files (not standard input) of at least
+    `READ_APART_FROM` bytes in all."""
+    if STDIN in paths:
+        return False
+    total = JsonReader(paths).total_bytes
+    return total is not None and total >= READ_APART_FROM
 
 
 @dataclass
@@ -193,6 +203,7 @@ def _read(job: ReadJob, pipe: Connection, counts: SharedCounts) -> None:
         except Exception:  # an error that does not pickle: its text
             pipe.send(("error", IngestError(f"{type(error).__name__}: {error}")))
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # its work over, a stop is silent
         pipe.close()
 
 
@@ -225,6 +236,7 @@ class ProcessReading:
         )
         child.start()
         sending.close()
+        finished = False  # the child sent its last word: it ends by itself
         try:
             while True:
                 try:
@@ -236,13 +248,14 @@ class ProcessReading:
                     ) from None
                 if kind == "batch":
                     yield payload
-                elif kind == "done":
+                    continue
+                finished = True
+                if kind == "done":
                     self.outcome = payload
                     return
-                else:
-                    raise payload
+                raise payload
         finally:
-            if child.is_alive() and self.outcome is None:
+            if not finished and child.is_alive():
                 child.terminate()
             await asyncio.to_thread(child.join)
             receiving.close()

@@ -15,7 +15,6 @@ one line saying so (api/ingest/wrong_format.py).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -112,8 +111,8 @@ def _job(
         format_name=format_name,
         paths=tuple(paths),
         policy=ErrorPolicy(policy),
-        # absolute: the reading process writes it wherever its folder
-        rejects_path=os.path.abspath(rejects_path) if rejects_path is not None else str(default_rejects_path(paths)),
+        # as given: the reading process starts in this process's folder
+        rejects_path=rejects_path if rejects_path is not None else str(default_rejects_path(paths)),
         as_of=as_of or dt.datetime.now(dt.UTC).date(),
         batch_size=batch_size or BATCH_SIZE,
     )

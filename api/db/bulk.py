@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.db.bulk_load import SetAside, database_is_empty, delete_dependents, restore, set_aside
+from api.db.bulk_load import SetAside, database_is_empty, delete_dependents, restore, set_aside, set_indexes_aside
 from api.db.import_lock import LockWait, take_import_lock
 from api.db.metrics import (
     refresh_all_computed_metrics,
@@ -78,20 +78,7 @@ STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
         "two_year_mean_citedness",
     ),
     # decisions, copied back after the look-ups
-    "bulk_paper": (
-        "paper_id",
-        "is_new",
-        "title",
-        "abstract",
-        "primary_category",
-        "categories",
-        "published_on",
-        "published_precision",
-        "code_url",
-        "has_code",
-        "authors_complete",
-        "reported_citation_count",
-    ),
+    "bulk_paper": ("paper_id", "is_new", *PAPER_FIELDS),
     "bulk_work_paper": ("w", "paper_id"),
     "bulk_paper_merge": ("old_id", "new_id"),
     "bulk_mention_author": ("m", "author_id"),
@@ -921,37 +908,26 @@ WITH given AS (
 SELECT (SELECT count(*) FROM linked) AS linked, (SELECT count(*) FROM kept) AS kept
 """
 
-# Rebuilt rather than maintained row by row when the resolution adds this many citations or more (in a bulk
-# load, whose readers wait for its commit anyway): one sort beats as many random insertions.
-_REBUILD_AT = 200_000
+# Built once at the end of a bulk load rather than maintained row by row when the resolution adds this many
+# citations or more (the bulk load's readers wait for its commit anyway): one sort beats as many random
+# insertions. The batches' merges read it, so it is set aside only now.
+_SET_ASIDE_FROM = 200_000
 _CITATION_INDEXES = ("citations_cited_newest",)
 
 
-async def resolve_deferred_references(connection: Connection, stats: BulkStats, *, rebuild_index: bool) -> None:
+async def resolve_deferred_references(connection: Connection, stats: BulkStats, set_aside: SetAside | None) -> None:
     """Store the deferred references (`bulk_deferred_reference`) as citations or pending references.
-    With `rebuild_index` (a bulk load) and many of them, the index of citations by cited paper is dropped
-    for the insertion and built again after it."""
+    In a bulk load (`set_aside`) with many of them, the index of citations by cited paper is set aside
+    too, for `restore` to build with the others."""
     await connection.execute("ANALYZE bulk_deferred_reference")
-    many = rebuild_index and await connection.fetchval(
-        "SELECT count(*) >= $1 FROM (SELECT 1 FROM bulk_deferred_reference LIMIT $1) AS d", _REBUILD_AT
-    )
-    dropped: list[str] = []
-    if many:
-        for row in await connection.fetch(
-            "SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS definition FROM pg_index"
-            " WHERE indexrelid::regclass::text = ANY ($1::text[])",
-            list(_CITATION_INDEXES),
-        ):
-            await connection.execute(f'DROP INDEX "{row["name"]}"')
-            dropped.append(row["definition"])
+    if set_aside is not None and await connection.fetchval(
+        "SELECT count(*) >= $1 FROM (SELECT 1 FROM bulk_deferred_reference LIMIT $1) AS d", _SET_ASIDE_FROM
+    ):
+        await set_indexes_aside(connection, set_aside, _CITATION_INDEXES)
     resolved = await connection.fetchrow(_RESOLVE_DEFERRED)
     assert resolved is not None
     stats.inserted["citations"] += resolved["linked"]
     stats.inserted["pending_references"] += resolved["kept"]
-    if dropped:
-        await connection.execute("SELECT set_config('maintenance_work_mem', '512MB', true)")
-        for definition in dropped:
-            await connection.execute(definition)
 
 
 # Authors whose computed figures may have changed: the authors of papers whose byline or date changed,
@@ -981,7 +957,7 @@ async def finish_import(
     papers whose citations changed (one statement) and refresh the computed metrics of the touched
     authors; then, in bulk-load mode, restore what `begin_import` set aside (after the refresh, whose
     updates then maintain fewer indexes). Returns the number of authors refreshed."""
-    await resolve_deferred_references(connection, stats or BulkStats(), rebuild_index=set_aside is not None)
+    await resolve_deferred_references(connection, stats or BulkStats(), set_aside)
     await refresh_staged_citation_counts(connection, "bulk_cited")
     await connection.execute(_COLLECT_AUTHORS)
     await connection.execute("ANALYZE bulk_refresh")

@@ -23,6 +23,7 @@ indexes, title and name keys, authorships by author, citations by cited paper).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from api.db.pool import Connection
@@ -99,6 +100,13 @@ async def set_aside(connection: Connection) -> SetAside:
         key = _ForeignKey(**dict(row))
         await connection.execute(f'ALTER TABLE {key.table} DROP CONSTRAINT "{key.name}"')
         dropped.foreign_keys.append(key)
+    await set_indexes_aside(connection, dropped, SET_ASIDE_INDEXES)
+    return dropped
+
+
+async def set_indexes_aside(connection: Connection, dropped: SetAside, names: Sequence[str]) -> None:
+    """Drop the secondary indexes `names` (those that exist), keeping their definitions in `dropped` for
+    `restore`."""
     indexes = await connection.fetch(
         """
         SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
@@ -106,12 +114,11 @@ async def set_aside(connection: Connection) -> SetAside:
         WHERE i.indexrelid::regclass::text = ANY($1::text[]) AND NOT i.indisprimary AND NOT i.indisunique
         ORDER BY 1
         """,
-        list(SET_ASIDE_INDEXES),
+        list(names),
     )
     for index in indexes:
         await connection.execute(f'DROP INDEX "{index["name"]}"')
         dropped.indexes.append((index["name"], index["definition"]))
-    return dropped
 
 
 async def delete_dependents(connection: Connection, dropped: SetAside, parent: str, ids_query: str) -> None:

@@ -21,7 +21,11 @@ Run it from the repository's root: the report names files relative to it.
    the import's own only on an otherwise idle server). --py-spy OUT attaches
    `py-spy record` to the importer (OUT.svg: flame graph, OUT.txt: collapsed stacks, OUT.json:
    speedscope), idle time included so that waiting on the database shows.
-4. Counts the rows written, drops the database (unless --keep), prints the figures as JSON and appends
+4. With --floor, times the floor beside the import on the same server: restoring the database the import
+   made from a dump (bench/restore_floor.py), or, with --onto, storing only the rows it added into a copy of
+   the database as it was before (bench/growth_floor.py): what PostgreSQL alone must spend on the result,
+   with nothing read, matched or computed. The result cell gives the floor in works/s and the run's share.
+5. Counts the rows written, drops the database (unless --keep), prints the figures as JSON and appends
    a dated row to bench/REPORT.md (unless --no-report) with the exact command, its paths relative to the
    repository's root (a report names no folder of the machine it ran on).
 """
@@ -391,6 +395,15 @@ def _where(embedded: bool, before: dict[str, int]) -> str:
     return f" ({'; '.join(notes)})" if notes else ""
 
 
+def _beside(floor: dict[str, Any] | None, works_per_second: float) -> str:
+    """The floor beside the result: the least PostgreSQL alone spent storing what the import made."""
+    if floor is None or not floor["floor_works_per_second"]:
+        return ""
+    kind = "restoring what it made" if floor["kind"] == "restore" else "storing the rows it added"
+    share = works_per_second / floor["floor_works_per_second"]
+    return f"; floor {floor['floor_works_per_second']:,} works/s ({kind}), this run at {share:.0%} of it"
+
+
 def append_report(row: dict[str, Any]) -> None:
     if not REPORT.exists():
         REPORT.write_text(REPORT_HEADER)
@@ -445,12 +458,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--py-spy", metavar="OUT", help="profile the importer with py-spy into OUT (.svg/.txt/.json)")
     parser.add_argument("--timeout", type=float, help="interrupt the import after this many seconds (reported)")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time the floor beside the import: restoring what it made (bench/restore_floor.py), or with"
+        " --onto storing the rows it added into a copy of the database as it was (bench/growth_floor.py)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--no-report", action="store_true", help="do not append to bench/REPORT.md")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench import growth_floor, restore_floor  # here: they import this module's helpers
+
     args = build_parser().parse_args(argv)
     bench_command = shown_command(
         [".venv/bin/python", "bench/import_benchmark.py", *(argv if argv is not None else sys.argv[1:])]
@@ -471,6 +492,10 @@ def main(argv: list[str] | None = None) -> int:
         command += ["--no-bulk-load"]
     if not args.onto:
         asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    base = f"{name}_floor_base"
+    if args.floor and args.onto:
+        asyncio.run(growth_floor.copy_database(server_url, base, name))
+    floor: dict[str, Any] | None = None
     try:
         migrated = subprocess.run(
             [_scholargraph(), "migrate", "--database-url", url], capture_output=True, text=True, check=False
@@ -483,7 +508,14 @@ def main(argv: list[str] | None = None) -> int:
         done = run_import(command, server_url, name, path, args.py_spy, args.timeout)
         server_after = asyncio.run(_server(server_url))
         counts = asyncio.run(_counts(url)) if done["exit_code"] == 0 else {}
+        if args.floor and done["exit_code"] == 0:
+            if args.onto:
+                floor = {"kind": "growth", **growth_floor.measure(server_url, base, name, work_dir=args.cache_dir)}
+            else:
+                floor = {"kind": "restore", **restore_floor.measure(server_url, name, work_dir=args.cache_dir)}
     finally:
+        if args.floor and args.onto:
+            asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{base}" WITH (FORCE)'))
         if not args.keep and not args.onto:
             asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -524,7 +556,8 @@ def main(argv: list[str] | None = None) -> int:
         "exit_code": done["exit_code"],
         "input_read_percent": round(100 * done["input_read_bytes"] / generated["bytes"], 1),
         "result": ("ok" if ok else error[:200] if done["timed_out"] else f"failed: {error[:200]}")
-        + _where(args.embedded, before),
+        + _where(args.embedded, before) + _beside(floor, args.papers / wall),
+        "floor": floor,
         "summary": summary,
         "postgres_samples": {
             label: f"{count / total:.0%}"

@@ -5,10 +5,10 @@
 Times, per work of an OpenAlex works file (plain or gzip; e.g. one bench/import_benchmark.py cached in
 bench/cache/), each step the importer's reading thread runs: decompressing and splitting lines, decoding
 JSON (orjson), the OpenAlex reader into normalised records (api/ingest/openalex.py), fitting them to the
-store (api/ingest/limits.py), the record checks and the flattening into staging rows (api/ingest/bulk.py). Each step runs over a batch of lines (5,000,
-as the importer's) before the next, so that the figures do not mix; the sum is the reading thread's time
-per work, and 1e6 / sum the papers per second one core can read, whatever the database does. Prints
-JSON.
+store (api/ingest/limits.py), the record checks and the flattening into staging rows (api/ingest/bulk.py).
+Each step runs over a batch of lines (5,000, as the importer's) before the next, so that the figures do not
+mix; the sum is the reading thread's time per work, and 1e6 / sum the papers per second one core can read,
+whatever the database does. Prints JSON.
 """
 
 from __future__ import annotations

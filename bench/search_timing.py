@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.db import papers  # noqa: E402
-from api.db.keyset import Window  # noqa: E402
-from api.db.listing import ALL  # noqa: E402
-from api.db.pool import Database  # noqa: E402
-from bench.servebench import inputs  # noqa: E402
+from api.db import papers
+from api.db.keyset import Window
+from api.db.listing import ALL
+from api.db.pool import Database
+from bench.servebench import inputs
 
 
 async def _main(url: str, count: int, seed: int, warmup: int) -> None:

@@ -84,7 +84,7 @@ STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
     "bulk_mention_author": ("m", "author_id"),
     "bulk_author": ("author_id", "is_new", "name"),
     "bulk_author_merge": ("old_id", "new_id"),
-    "bulk_search": ("paper_id", "vector", "lexemes", "scores"),
+    "bulk_search": ("paper_id", "vector", "scores"),
 }
 
 # w: a record's number in its batch; m: a byline entry's (or a person's) number; i: an institution's;
@@ -119,9 +119,9 @@ CREATE TEMP TABLE bulk_paper (
     code_url text, has_code boolean NOT NULL, authors_complete boolean NOT NULL, reported_citation_count int
 ) ON COMMIT DROP;
 CREATE TEMP TABLE bulk_work_paper (w int NOT NULL, paper_id bigint NOT NULL) ON COMMIT DROP;
--- a new paper's search vector (as text) and terms, computed on the importer's second connection
-CREATE TEMP TABLE bulk_search (paper_id bigint NOT NULL, vector text NOT NULL, lexemes text[] NOT NULL,
-                               scores real[] NOT NULL) ON COMMIT DROP;
+-- a new paper's search vector and its lexemes' scores in the vector's order (as text: they cross the importer
+-- as two strings a paper), computed on the importer's second connection
+CREATE TEMP TABLE bulk_search (paper_id bigint NOT NULL, vector text NOT NULL, scores text NOT NULL) ON COMMIT DROP;
 CREATE TEMP TABLE bulk_paper_merge (old_id bigint NOT NULL, new_id bigint NOT NULL) ON COMMIT DROP;
 CREATE TEMP TABLE bulk_new_paper_id (scheme text NOT NULL, value text NOT NULL, paper_id bigint NOT NULL)
     ON COMMIT DROP;
@@ -425,7 +425,7 @@ _WRITE_PAPER_TERMS = """
 INSERT INTO paper_terms (lexeme, paper_id, score, published_on)
 SELECT u.lexeme, b.paper_id, u.score, b.published_on
 FROM bulk_paper b JOIN bulk_search g ON g.paper_id = b.paper_id
-CROSS JOIN LATERAL unnest(g.lexemes, g.scores) AS u(lexeme, score)
+CROSS JOIN LATERAL unnest(tsvector_to_array(g.vector::tsvector), g.scores::real[]) AS u(lexeme, score)
 WHERE b.is_new
 UNION ALL
 SELECT t.lexeme, p.id, t.score, p.published_on
@@ -444,19 +444,18 @@ async def write_paper_terms(connection: Connection) -> None:
 # otherwise compute for each new paper (`sg_paper_search_vector` and the terms' `ts_rank_cd`, about 200 µs a
 # paper), computed there while it does the batch's other work. Immutable functions of the texts alone.
 _SEARCH_DATA = """
-SELECT s.v::text AS vector, t.lexemes, t.scores
+SELECT s.v::text AS vector, t.scores::text AS scores
 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(title, abstract, n)
-CROSS JOIN LATERAL (SELECT sg_paper_search_vector(w.title, w.abstract) AS v) AS s
-CROSS JOIN LATERAL (SELECT coalesce(array_agg(x.lexeme), '{}') AS lexemes,
-                           coalesce(array_agg(x.score), '{}') AS scores
-                    FROM sg_paper_terms(s.v) AS x) AS t
+CROSS JOIN LATERAL (SELECT sg_paper_search_vector(w.title, w.abstract) AS v OFFSET 0) AS s
+CROSS JOIN LATERAL (SELECT coalesce(array_agg(x.score ORDER BY x.n), '{}') AS scores
+                    FROM sg_paper_terms(s.v) WITH ORDINALITY AS x(lexeme, score, n)) AS t
 ORDER BY w.n
 """
 
 
 async def search_data(connection: Connection, texts: Sequence[tuple[str, str | None]]) -> list[Row]:
-    """For each (title, abstract): the search vector a paper of them has (as text), its lexemes and their
-    scores, as `paper_terms` holds them."""
+    """For each (title, abstract): the search vector a paper of them has, and the scores of its lexemes in
+    the vector's order, as `paper_terms` holds them (both as text)."""
     return await connection.fetch(_SEARCH_DATA, [title for title, _ in texts], [abstract for _, abstract in texts])
 
 

@@ -800,7 +800,7 @@ def _search_rows(
         if paper[1]:  # is_new; then title, abstract (PAPER_FIELDS)
             found = by_text.get((paper[2], paper[3]))
             if found is not None:
-                yield (paper[0], found["vector"], found["lexemes"], found["scores"])
+                yield (paper[0], found["vector"], found["scores"])
 
 
 async def _write_batch(

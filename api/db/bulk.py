@@ -84,7 +84,6 @@ STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
     "bulk_mention_author": ("m", "author_id"),
     "bulk_author": ("author_id", "is_new", "name"),
     "bulk_author_merge": ("old_id", "new_id"),
-    "bulk_search": ("paper_id", "vector", "scores"),
 }
 
 # w: a record's number in its batch; m: a byline entry's (or a person's) number; i: an institution's;
@@ -119,9 +118,6 @@ CREATE TEMP TABLE bulk_paper (
     code_url text, has_code boolean NOT NULL, authors_complete boolean NOT NULL, reported_citation_count int
 ) ON COMMIT DROP;
 CREATE TEMP TABLE bulk_work_paper (w int NOT NULL, paper_id bigint NOT NULL) ON COMMIT DROP;
--- a new paper's search vector and its lexemes' scores in the vector's order (as text: they cross the importer
--- as two strings a paper), computed on the importer's second connection
-CREATE TEMP TABLE bulk_search (paper_id bigint NOT NULL, vector text NOT NULL, scores text NOT NULL) ON COMMIT DROP;
 CREATE TEMP TABLE bulk_paper_merge (old_id bigint NOT NULL, new_id bigint NOT NULL) ON COMMIT DROP;
 CREATE TEMP TABLE bulk_new_paper_id (scheme text NOT NULL, value text NOT NULL, paper_id bigint NOT NULL)
     ON COMMIT DROP;
@@ -139,7 +135,7 @@ CREATE TEMP TABLE bulk_deferred_reference (citing_paper_id bigint NOT NULL, sche
 
 _PER_BATCH = (
     "bulk_work, bulk_work_id, bulk_mention, bulk_mention_id, bulk_institution, bulk_paper_institution, "
-    "bulk_reference, bulk_cited_by, bulk_reported, bulk_paper, bulk_work_paper, bulk_search, bulk_paper_merge, "
+    "bulk_reference, bulk_cited_by, bulk_reported, bulk_paper, bulk_work_paper, bulk_paper_merge, "
     "bulk_new_paper_id, bulk_mention_author, bulk_author, bulk_author_merge, bulk_reorder"
 )
 
@@ -183,12 +179,9 @@ async def begin_import(
     institution) foreign keys and secondary indexes are set aside until `finish_import`
     (api/db/bulk_load.py); the returned SetAside says what, to pass to the merges and `finish_import`.
     """
-    # scholargraph.paper_terms_given: this transaction writes its new papers' search terms itself
-    # (`write_paper_terms`), the insert trigger skips them (migration 0009)
     await connection.execute(
         "SELECT set_config('synchronous_commit', 'off', true), set_config('statement_timeout', '0', true),"
-        " set_config('work_mem', '64MB', true), set_config('jit', 'off', true),"
-        " set_config('scholargraph.paper_terms_given', 'on', true)"
+        " set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"
     )
     await take_import_lock(connection, on_wait=on_lock_wait)
     await connection.execute(_STAGING)
@@ -386,13 +379,10 @@ _MERGED_PAPER = merged_paper_sql({name: "s." + name for name in PAPER_FIELDS}, "
 
 _WRITE_PAPERS = f"""
 WITH added AS (
-    -- the search vector as the second connection computed it (`search_data`), else computed here rather
-    -- than by the row trigger (migration 0008): no call per row
+    -- the search vector computed here rather than by the row trigger (migration 0008): no call per row
     INSERT INTO papers (id, {_PAPER_FIELDS}, search_vector) OVERRIDING SYSTEM VALUE
-    SELECT b.paper_id, {", ".join("b." + name for name in PAPER_FIELDS)},
-           coalesce(g.vector::tsvector, sg_paper_search_vector(b.title, b.abstract))
-    FROM bulk_paper b LEFT JOIN bulk_search g ON g.paper_id = b.paper_id
-    WHERE b.is_new ORDER BY b.paper_id
+    SELECT paper_id, {_PAPER_FIELDS}, sg_paper_search_vector(title, abstract)
+    FROM bulk_paper WHERE is_new ORDER BY paper_id
     RETURNING id
 ), changed AS (
     UPDATE papers p SET ({_PAPER_FIELDS}) = {_MERGED_PAPER}
@@ -417,46 +407,6 @@ async def write_papers(connection: Connection, stats: BulkStats) -> None:
     assert row is not None
     stats.inserted["papers"] += row["inserted"]
     stats.updated["papers"] += row["updated"]
-
-
-# The insert trigger leaves them to the import (`begin_import`): the new papers' search terms, as the second
-# connection computed them, else computed here from the stored vector (as the trigger would).
-_WRITE_PAPER_TERMS = """
-INSERT INTO paper_terms (lexeme, paper_id, score, published_on)
-SELECT u.lexeme, b.paper_id, u.score, b.published_on
-FROM bulk_paper b JOIN bulk_search g ON g.paper_id = b.paper_id
-CROSS JOIN LATERAL unnest(tsvector_to_array(g.vector::tsvector), g.scores::real[]) AS u(lexeme, score)
-WHERE b.is_new
-UNION ALL
-SELECT t.lexeme, p.id, t.score, p.published_on
-FROM bulk_paper b JOIN papers p ON p.id = b.paper_id
-CROSS JOIN LATERAL sg_paper_terms(p.search_vector || ''::tsvector) AS t
-WHERE b.is_new AND NOT EXISTS (SELECT 1 FROM bulk_search g WHERE g.paper_id = b.paper_id)
-"""
-
-
-async def write_paper_terms(connection: Connection) -> None:
-    """Insert the search terms of the batch's new papers (after `write_papers`)."""
-    await connection.execute(_WRITE_PAPER_TERMS)
-
-
-# Run on a second connection, outside the import's transaction: what the import's own backend would
-# otherwise compute for each new paper (`sg_paper_search_vector` and the terms' `ts_rank_cd`, about 200 µs a
-# paper), computed there while it does the batch's other work. Immutable functions of the texts alone.
-_SEARCH_DATA = """
-SELECT s.v::text AS vector, t.scores::text AS scores
-FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(title, abstract, n)
-CROSS JOIN LATERAL (SELECT sg_paper_search_vector(w.title, w.abstract) AS v OFFSET 0) AS s
-CROSS JOIN LATERAL (SELECT coalesce(array_agg(x.score ORDER BY x.n), '{}') AS scores
-                    FROM sg_paper_terms(s.v) WITH ORDINALITY AS x(lexeme, score, n)) AS t
-ORDER BY w.n
-"""
-
-
-async def search_data(connection: Connection, texts: Sequence[tuple[str, str | None]]) -> list[Row]:
-    """For each (title, abstract): the search vector a paper of them has, and the scores of its lexemes in
-    the vector's order, as `paper_terms` holds them (both as text)."""
-    return await connection.fetch(_SEARCH_DATA, [title for title, _ in texts], [abstract for _, abstract in texts])
 
 
 _ATTACH_PAPER_IDS = """

@@ -175,7 +175,6 @@ class Database:
 
     def __init__(self, pool: asyncpg.Pool, max_size: int = 10) -> None:
         self._pool = pool
-        self.max_size = max_size
         self.outage = OutageTracker()
         # First come, first served: asyncpg's pool hands a released connection to whoever asks first, a
         # new request included, and a waiter woken too late queues again at the back. Under load (requests

@@ -35,8 +35,6 @@ metrics for the authors touched (of papers written, of the papers they cite, of 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import re
 import unicodedata
@@ -48,7 +46,6 @@ from collections.abc import (
     Generator,
     Hashable,
     Iterable,
-    Iterator,
     Mapping,
     Sequence,
     Set,
@@ -789,53 +786,11 @@ async def _decide_authors(
 # --- the import ---------------------------------------------------------------------------------------
 
 
-def _search_rows(
-    batch: Batch, paper_rows: Sequence[tuple[Any, ...]], computed: Sequence[Row]
-) -> Iterator[tuple[Any, ...]]:
-    """`bulk_search` rows: each new paper's search data as computed for a work of the batch with the very
-    title and abstract the paper gets (a paper merged from several works may have another pair: the import's
-    own backend computes its data)."""
-    by_text = {(work.title, work.abstract): found for work, found in zip(batch.works, computed, strict=True)}
-    for paper in paper_rows:
-        if paper[1]:  # is_new; then title, abstract (PAPER_FIELDS)
-            found = by_text.get((paper[2], paper[3]))
-            if found is not None:
-                yield (paper[0], found["vector"], found["scores"])
-
-
 async def _write_batch(
-    connection: Connection,
-    batch: Batch,
-    stats: bulk.BulkStats,
-    set_aside: SetAside | None,
-    universal: set[str],
-    helper: Connection | None,
+    connection: Connection, batch: Batch, stats: bulk.BulkStats, set_aside: SetAside | None, universal: set[str]
 ) -> None:
     """Write one batch. `universal`: the author id schemes every stored author holds (`bulk_universal_scheme`),
-    kept in step with that table here. `helper`: a second connection, which computes the search data of the
-    batch's works while this one matches them."""
-    search = (
-        asyncio.ensure_future(bulk.search_data(helper, [(work.title, work.abstract) for work in batch.works]))
-        if helper is not None
-        else None
-    )
-    try:
-        await _write_batch_rows(connection, batch, stats, set_aside, universal, search)
-    finally:
-        if search is not None and not search.done():
-            search.cancel()
-            with contextlib.suppress(BaseException):
-                await search
-
-
-async def _write_batch_rows(
-    connection: Connection,
-    batch: Batch,
-    stats: bulk.BulkStats,
-    set_aside: SetAside | None,
-    universal: set[str],
-    search: asyncio.Future[list[Row]] | None,
-) -> None:
+    kept in step with that table here."""
     await bulk.clear_batch(connection)
     for table, rows in batch.rows.items():
         await bulk.copy(connection, table, rows)
@@ -843,14 +798,11 @@ async def _write_batch_rows(
 
     papers = await _decide_papers(connection, batch, await bulk.match_papers(connection))
     await bulk.copy(connection, "bulk_paper", papers.paper_rows)
-    if search is not None:
-        await bulk.copy(connection, "bulk_search", _search_rows(batch, papers.paper_rows, await search))
     await bulk.copy(connection, "bulk_work_paper", [(w, p) for w, p in enumerate(papers.work_papers) if p])
     if papers.merges:
         await bulk.copy(connection, "bulk_paper_merge", papers.merges)
         await bulk.merge_papers(connection, stats, set_aside)
     await bulk.write_papers(connection, stats)
-    await bulk.write_paper_terms(connection)
     work_papers = papers.work_papers
     await bulk.copy(
         connection,
@@ -984,15 +936,12 @@ async def write_batches(
     see `write_records`."""
     summary = ImportSummary()
     stats = bulk.BulkStats(inserted=summary.inserted, updated=summary.updated, merged=summary.merged)
-    async with contextlib.AsyncExitStack() as stack:
-        connection = await stack.enter_async_context(db.transaction())
-        # a second connection, where the pool has one, to compute search data beside the transaction's work
-        helper = await stack.enter_async_context(db.connection()) if db.max_size >= 2 else None
+    async with db.transaction() as connection:
         set_aside = await bulk.begin_import(connection, bulk_load=bulk_load, on_lock_wait=on_lock_wait)
         universal = await bulk.universal_schemes(connection)
         async with aclosing(batches()) as stream:
             async for batch in stream:
-                await _finish_batch(connection, batch, stats, summary, on_progress, set_aside, universal, helper)
+                await _finish_batch(connection, batch, stats, summary, on_progress, set_aside, universal)
         await bulk.finish_import(connection, set_aside, stats)
     return summary
 
@@ -1005,12 +954,11 @@ async def _finish_batch(
     on_progress: ProgressCallback | None,
     set_aside: SetAside | None,
     universal: set[str],
-    helper: Connection | None,
 ) -> None:
     summary.read.update(batch.read)
     summary.rejected.update(batch.rejected)
     if batch.units:
-        await _write_batch(connection, batch, stats, set_aside, universal, helper)
+        await _write_batch(connection, batch, stats, set_aside, universal)
         summary.batches += 1
         # After batches 1, 2, 4, 8, …: the tables have doubled, the plans of the next look-ups may change.
         if summary.batches & (summary.batches - 1) == 0:

@@ -617,3 +617,48 @@ async def test_progress_is_reported_after_each_batch(db: Database) -> None:
 
     await write_records(db, _works(5, "p"), batch_size=2, on_progress=progress)
     assert seen == [2, 4, 5]
+
+
+# --- search data -------------------------------------------------------------------------------------
+
+SEARCH_WORKS = [
+    work("Zymurgy of zymurgy", ("doi", "10.1/z1"), abstract="Brewing, zymurgy and the yeasts' ways."),
+    work("Optimal transport", ("doi", "10.1/z2")),
+    work("Optimal transport, again", ("arxiv", "2101.00001"), abstract="Once with an abstract"),
+    # one paper of two works with different abstracts: the merged pair is neither work's own
+    work("Optimal transport, again", ("arxiv", "2101.00001"), ("doi", "10.1/z3"), abstract="Then with another"),
+    work(
+        "\u00dcn\u00efc\u00f6d\u00e9: \u2018quotes\u2019 and \\ backslashes",
+        ("doi", "10.1/z4"),
+        abstract="O'Brien's \"quote\"",
+    ),
+]
+
+
+async def _search_data_is_current(db: Database) -> int:
+    """How many papers' vectors or search terms differ from what their title and abstract give."""
+    vectors = await db.fetchval(
+        "SELECT count(*) FROM papers WHERE search_vector IS DISTINCT FROM sg_paper_search_vector(title, abstract)"
+    )
+    terms = await db.fetchval(
+        """
+        SELECT count(*) FROM (
+            (SELECT t.lexeme, p.id, t.score, p.published_on FROM papers p, sg_paper_terms(p.search_vector) t
+             EXCEPT ALL SELECT lexeme, paper_id, score, published_on FROM paper_terms)
+            UNION ALL
+            (SELECT lexeme, paper_id, score, published_on FROM paper_terms
+             EXCEPT ALL SELECT t.lexeme, p.id, t.score, p.published_on FROM papers p, sg_paper_terms(p.search_vector) t)
+        ) d
+        """
+    )
+    return int(vectors) + int(terms)
+
+
+@pytest.mark.parametrize("bulk_load", [True, False])
+async def test_new_papers_get_their_search_vectors_and_terms(db: Database, bulk_load: bool) -> None:
+    # the bulk writer computes the vectors in its INSERT (migration 0008), the trigger the terms
+    await write_records(db, SEARCH_WORKS[:2], bulk_load=bulk_load)
+    await write_records(db, SEARCH_WORKS[2:], batch_size=2)
+    assert await count(db, "papers") == 4
+    assert await db.fetchval("SELECT count(DISTINCT paper_id) FROM paper_terms") == 4
+    assert await _search_data_is_current(db) == 0

@@ -179,7 +179,7 @@ def measure(server_url: str, base: str, grown: str, *, runs: int = 2, work_dir: 
                 try:
                     started = time.perf_counter()
                     seconds = asyncio.run(store_in_ways(_with_database(server_url, trial), folder, columns, way))
-                    total = round(time.perf_counter() - started, 1)
+                    total = round(time.perf_counter() - started, 2)
                 finally:
                     asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{trial}" WITH (FORCE)'))
                 results.append({"way": way, "total": total, "seconds": seconds})
@@ -188,7 +188,7 @@ def measure(server_url: str, base: str, grown: str, *, runs: int = 2, work_dir: 
     # along, which no split of these tables reaches: the most generous figure)
     measured = min(run["total"] for run in results if run["way"] == "two connections")
     halved = min(run["total"] for run in results if run["way"] == "one transaction") / 2
-    best = round(min(measured, halved), 1)
+    best = round(min(measured, halved), 2)
     return {
         "base_largest_ids": largest,
         "added_rows": counts,

@@ -124,7 +124,7 @@ async def derive(url: str) -> dict[str, float]:
     async def timed(label: str, work: Awaitable[Any]) -> None:
         started = time.perf_counter()
         await work
-        seconds[label] = round(time.perf_counter() - started, 1)
+        seconds[label] = round(time.perf_counter() - started, 2)
 
     try:
         transaction = connection.transaction()
@@ -180,16 +180,16 @@ def measure(server_url: str, database: str, *, jobs: int = 2, runs: int = 2, wor
                 name = f"sg_restore_floor_{run}_{way.replace(' ', '_')}"
                 seconds = restore(binaries, server_url, dump, way, jobs, name)
                 seconds["total"] = sum(seconds.values())
-                results[way].append({step: round(value, 1) for step, value in seconds.items()})
+                results[way].append({step: round(value, 2) for step, value in seconds.items()})
                 print(f"restore floor, {way}, run {run + 1}: {results[way][-1]}", file=sys.stderr, flush=True)
     # the floor: the faster of the parallel way as measured and one transaction halved (both cores busy all
     # along: the most generous figure)
     measured = min(run["total"] for run in results["parallel"])
     halved = min(run["total"] for run in results["one transaction"]) / 2
-    restored = round(min(measured, halved), 1)
+    restored = round(min(measured, halved), 2)
     derived = asyncio.run(derive(_with_database(server_url, database)))
     # computing is CPU work an import cannot skip: on two cores at best half its one-core time, added
-    best = round(restored + sum(derived.values()) / 2, 1)
+    best = round(restored + sum(derived.values()) / 2, 2)
     return {
         **facts,
         "dump_bytes": dump_bytes,

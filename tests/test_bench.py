@@ -8,6 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from api.db.pool import Database
+from api.generate import write_openalex_works
+from api.ingest.run import run_import
+from tests.conftest import _admin, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,3 +83,79 @@ async def test_the_server_counters_are_read_on_the_server_the_tests_run_against(
     }
     assert all(isinstance(value, int) and value >= 0 for value in server["counters"].values())
     assert server["settings"]["server_version"]
+
+
+growth_floor = _load("growth_floor")
+restore_floor = _load("restore_floor")
+
+
+async def _import(url: str, path: Path) -> None:
+    db = await Database.connect(url, min_size=1, max_size=2)
+    try:
+        await run_import(db, "openalex", [str(path)])
+    finally:
+        await db.close()
+
+
+async def _counts(url: str) -> dict[str, int]:
+    connection = await asyncpg.connect(url)
+    try:
+        return {table: await connection.fetchval(f"SELECT count(*) FROM {table}") for table in growth_floor.ADDED}
+    finally:
+        await connection.close()
+
+
+async def test_the_growth_floor_stores_exactly_the_rows_an_import_added(
+    server_url: str, template_database: str, tmp_path: Path
+) -> None:
+    write_openalex_works(tmp_path / "first.jsonl.gz", 40, 42)
+    write_openalex_works(tmp_path / "second.jsonl.gz", 30, 43)
+    async with fresh_database(server_url, template_database) as base_url:
+        await _import(base_url, tmp_path / "first.jsonl.gz")
+        base = urlsplit(base_url).path.lstrip("/")
+        grown = f"{base}_grown"
+        await growth_floor.copy_database(server_url, grown, base)
+        grown_url = base_url.replace(f"/{base}", f"/{grown}")
+        trial = f"{base}_trial"
+        try:
+            await _import(grown_url, tmp_path / "second.jsonl.gz")
+            largest = await growth_floor.largest_ids(base_url)
+            counts, columns = await growth_floor.copy_out(grown_url, largest, tmp_path)
+            assert counts["papers"] == 30
+            assert counts["citations"] > 0
+            assert counts["paper_terms"] > 0
+            await growth_floor.copy_database(server_url, trial, base)
+            trial_url = base_url.replace(f"/{base}", f"/{trial}")
+            both = growth_floor.split_in_two(tmp_path)
+            assert sorted(both[0] + both[1]) == sorted(growth_floor.ADDED)
+            assert all(both)
+            for group in both:
+                await growth_floor.store(trial_url, tmp_path, columns, group)
+            # the copy of the database before, with the rows added, holds what the import left
+            assert await _counts(trial_url) == await _counts(grown_url)
+        finally:
+            await _admin(server_url, f'DROP DATABASE IF EXISTS "{grown}" WITH (FORCE)')
+            await _admin(server_url, f'DROP DATABASE IF EXISTS "{trial}" WITH (FORCE)')
+
+
+async def test_the_restore_floors_computing_runs_the_importers_statements(
+    server_url: str, template_database: str, tmp_path: Path
+) -> None:
+    write_openalex_works(tmp_path / "works.jsonl.gz", 40, 42)
+    async with fresh_database(server_url, template_database) as url:
+        await _import(url, tmp_path / "works.jsonl.gz")
+        before = await _counts(url)
+        seconds = await restore_floor.derive(url)
+        assert set(seconds) == {"search vectors", "search terms", "citation counts", "computed metrics"}
+        assert await _counts(url) == before  # rolled back
+        server_major = int(await _fetchval(url, "SHOW server_version_num")) // 10000
+        binaries = restore_floor.client_binaries(server_major)
+        assert (binaries / "pg_dump").exists()
+
+
+async def _fetchval(url: str, sql: str) -> Any:
+    connection = await asyncpg.connect(url)
+    try:
+        return await connection.fetchval(sql)
+    finally:
+        await connection.close()

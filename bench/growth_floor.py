@@ -34,8 +34,14 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.db.embedded import EmbeddedPostgres  # noqa: E402
-from bench.import_benchmark import CACHE, _admin, _with_database, shown_command  # noqa: E402
+from bench.import_benchmark import (  # noqa: E402
+    CACHE,
+    _admin,
+    _with_database,
+    add_server_arguments,
+    server_url_of,
+    shown_command,
+)
 
 # Each table's rows an import added, by the ids past the base's largest (the importer issues ids in order).
 ADDED = {
@@ -156,8 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("base", help="the database before the import (a copy)")
     parser.add_argument("grown", help="the same database after the import")
-    parser.add_argument("--server-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--embedded", action="store_true", help="the embedded server of bench/cache/embedded")
+    add_server_arguments(parser)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--work-dir", type=Path, default=CACHE, help="where the added rows are written (and removed)")
     return parser
@@ -200,7 +205,7 @@ def measure(server_url: str, base: str, grown: str, *, runs: int = 2, work_dir: 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    server_url = EmbeddedPostgres(CACHE / "embedded").start() if args.embedded else args.server_url
+    server_url = server_url_of(args)
     figures = measure(server_url, args.base, args.grown, runs=args.runs, work_dir=args.work_dir)
     command = shown_command(["bench/growth_floor.py", *(argv if argv is not None else sys.argv[1:])])
     print(json.dumps({"command": command, **figures}, indent=2))

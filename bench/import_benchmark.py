@@ -82,6 +82,29 @@ generated files as cached in `bench/cache/`. Notes on a run go above "Runs"; the
 """  # noqa: E501
 
 
+DEFAULT_SERVER_URL = os.environ.get("SCHOLARGRAPH_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """--server-url and --embedded, as every benchmark of imports takes them."""
+    parser.add_argument(
+        "--server-url",
+        default=DEFAULT_SERVER_URL,
+        help="PostgreSQL server to make the scratch databases on (default: $SCHOLARGRAPH_BENCH_DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="use the embedded PostgreSQL (the default a user gets), its data in CACHE_DIR/embedded, instead of"
+        " --server-url",
+    )
+
+
+def server_url_of(args: argparse.Namespace, cache_dir: Path = CACHE) -> str:
+    """The server the arguments name: the embedded one of `cache_dir` (started if need be), or --server-url."""
+    return EmbeddedPostgres(cache_dir / "embedded").start() if args.embedded else str(args.server_url)
+
+
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
@@ -436,17 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--cache-dir", type=Path, default=CACHE, help="where generated files are kept between runs (bench/cache/)"
     )
-    parser.add_argument(
-        "--server-url",
-        default=os.environ.get("SCHOLARGRAPH_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-        help="PostgreSQL server to make the scratch database on (default: $SCHOLARGRAPH_BENCH_DATABASE_URL)",
-    )
-    parser.add_argument(
-        "--embedded",
-        action="store_true",
-        help="use the embedded PostgreSQL (the default a user gets), its data in CACHE_DIR/embedded, instead of"
-        " --server-url",
-    )
+    add_server_arguments(parser)
     parser.add_argument(
         "--onto",
         metavar="DATABASE",
@@ -479,9 +492,7 @@ def main(argv: list[str] | None = None) -> int:
 
     commit = _commit()  # now: the code the import runs, whatever is committed while it does
     path, generated, made_now = dump_file(args.papers, args.seed, args.cache_dir)
-    server_url = args.server_url
-    if args.embedded:
-        server_url = EmbeddedPostgres(args.cache_dir / "embedded").start()
+    server_url = server_url_of(args, args.cache_dir)
     name = args.onto or f"sg_bench_import_{uuid.uuid4().hex[:8]}"
     url = _with_database(server_url, name)
     before: dict[str, int] = asyncio.run(_counts(url)) if args.onto else {}

@@ -48,8 +48,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.db import metrics  # noqa: E402
-from api.db.embedded import EmbeddedPostgres  # noqa: E402
-from bench.import_benchmark import CACHE, _admin, _with_database, shown_command  # noqa: E402
+from bench.import_benchmark import (  # noqa: E402
+    CACHE,
+    _admin,
+    _with_database,
+    add_server_arguments,
+    server_url_of,
+    shown_command,
+)
 
 
 def client_binaries(server_major: int) -> Path:
@@ -148,8 +154,7 @@ async def derive(url: str) -> dict[str, float]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("database", help="the database an import made (kept by import_benchmark.py --keep)")
-    parser.add_argument("--server-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--embedded", action="store_true", help="the embedded server of bench/cache/embedded")
+    add_server_arguments(parser)
     parser.add_argument("--jobs", type=int, default=2, help="parallel connections of the parallel way")
     parser.add_argument("--runs", type=int, default=2, help="restores per way")
     parser.add_argument("--work-dir", type=Path, default=CACHE, help="where the dump is written (and removed)")
@@ -204,7 +209,7 @@ def measure(server_url: str, database: str, *, jobs: int = 2, runs: int = 2, wor
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    server_url = EmbeddedPostgres(CACHE / "embedded").start() if args.embedded else args.server_url
+    server_url = server_url_of(args)
     figures = measure(server_url, args.database, jobs=args.jobs, runs=args.runs, work_dir=args.work_dir)
     command = shown_command(["bench/restore_floor.py", *(argv if argv is not None else sys.argv[1:])])
     print(json.dumps({"command": command, **figures}, indent=2))

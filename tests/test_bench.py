@@ -12,11 +12,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+from conftest import _admin, fresh_database
 
 from api.db.pool import Database
 from api.generate import write_openalex_works
 from api.ingest.run import run_import
-from tests.conftest import _admin, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 

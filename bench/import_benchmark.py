@@ -10,7 +10,9 @@ Run it from the repository's root: the report names files relative to it.
    carries N, the seed and the generator's version, so a cached file is always the same bytes.
 2. Creates a scratch database on the server (--server-url, default $SCHOLARGRAPH_BENCH_DATABASE_URL,
    else postgresql://postgres@127.0.0.1:5432/postgres) and migrates it (not timed).
-3. Runs `scholargraph ingest openalex FILE --json --database-url URL` as a subprocess and measures its
+3. Brings the server to rest (not timed): with --onto, vacuums and analyses that database (autovacuum would
+   otherwise read all of a freshly loaded one during the run), then waits until no autovacuum worker runs.
+   Runs `scholargraph ingest openalex FILE --json --database-url URL` as a subprocess and measures its
    wall time (start to exit: reading, writing, the final refresh and commit), its peak RSS (the RSS of
    the importer and its reading process together, sampled every 0.5 s, or the kernel's ru_maxrss from
    wait4 if larger) and CPU time (its reading process's included), and samples the PostgreSQL backends serving
@@ -359,6 +361,27 @@ async def _admin(server_url: str, sql: str) -> None:
         await connection.close()
 
 
+async def _settle(url: str, vacuum: bool) -> float:
+    """Bring the server to rest before a timed run; the seconds it took. With `vacuum`, the database the
+    import goes into is vacuumed and analysed first: a database a bulk load just made is read by
+    autovacuum from end to end (every table, 15.7 GB at 1M works), which, left to run during the import
+    on a 2-core machine, made a 100k growth run 425 s against 247. Then waits until no autovacuum worker
+    runs on the server."""
+    started = time.perf_counter()
+    connection = await asyncpg.connect(url)
+    try:
+        if vacuum:
+            await connection.execute("VACUUM (ANALYZE)")
+        busy = "SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+        for _ in range(3600):  # polled each second, for an hour at most
+            if not await connection.fetchval(busy):
+                break
+            await asyncio.sleep(1.0)
+    finally:
+        await connection.close()
+    return time.perf_counter() - started
+
+
 async def _counts(url: str) -> dict[str, int]:
     connection = await asyncpg.connect(url)
     try:
@@ -514,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         if migrated.returncode != 0:
             print(migrated.stderr, file=sys.stderr)
             return 1
+        settled = asyncio.run(_settle(url, vacuum=bool(args.onto)))
         print(f"importing {path.name} into {name}", file=sys.stderr, flush=True)
         server_before = asyncio.run(_server(server_url))
         done = run_import(command, server_url, name, path, args.py_spy, args.timeout)
@@ -578,6 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         "database": name if args.keep or args.onto else None,
         "server": "embedded" if args.embedded else _shown_url(server_url),
         "rows_before": before,
+        "settle_seconds": round(settled, 1),
         "rows": counts,
         "server_settings": server_before["settings"],
         "server_during_import": _difference(server_before["counters"], server_after["counters"]),

@@ -959,7 +959,13 @@ async def finish_import(
     updates then maintain fewer indexes). Returns the number of authors refreshed."""
     await resolve_deferred_references(connection, stats or BulkStats(), set_aside)
     await refresh_staged_citation_counts(connection, "bulk_cited")
-    await connection.execute(_COLLECT_AUTHORS)
+    if set_aside is not None and set_aside.emptied:
+        # Into an empty database every stored author is new: all of them, without looking for the touched
+        # (at 1M works, 27 s to find the 2.3M authors of every paper)
+        await connection.execute("TRUNCATE bulk_refresh")
+        await connection.execute("INSERT INTO bulk_refresh (author_id) SELECT id FROM authors")
+    else:
+        await connection.execute(_COLLECT_AUTHORS)
     await connection.execute("ANALYZE bulk_refresh")
     refreshed: int = await connection.fetchval("SELECT count(*) FROM bulk_refresh")
     if refreshed >= _LARGE_REFRESH:

@@ -59,8 +59,10 @@ class _ForeignKey:
 
 @dataclass
 class SetAside:
-    """What `set_aside` dropped, to restore."""
+    """What `set_aside` dropped, to restore; and whether the database was empty when the import began
+    (`emptied`: every row it holds at the end is then the import's own)."""
 
+    emptied: bool = False
     foreign_keys: list[_ForeignKey] = field(default_factory=list)
     indexes: list[tuple[str, str]] = field(default_factory=list)  # (name, definition)
 
@@ -81,8 +83,8 @@ async def set_aside(connection: Connection) -> SetAside:
     transaction): on a server whose `wal_level` is minimal (the embedded default's), what a transaction
     writes into a table it created or truncated is not written to the WAL row by row, the table's files
     are flushed at commit instead, so the load's rows and index builds are written once, not twice."""
-    dropped = SetAside()
-    if await database_is_empty(connection):
+    dropped = SetAside(emptied=await database_is_empty(connection))
+    if dropped.emptied:
         await connection.execute(f"TRUNCATE {', '.join(_PARENTS)} CASCADE")
     rows = await connection.fetch(
         """

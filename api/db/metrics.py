@@ -388,23 +388,28 @@ WITH targets AS (
     GROUP BY b.author_id, b.paper_id
 """
 
-# The same steps for very many authors (`refresh_all_computed_metrics`): each computed once into a
-# temporary table and analysed, so that the tail is planned on true sizes (hash joins, where the estimates
-# of the CTEs above, made blind to the array's length, pick nested loops and merges); the tail reads them
-# as they are (NOT MATERIALIZED: no copy).
+# The same steps for very many authors (`refresh_all_computed_metrics`): each computed once into a table
+# and analysed, so that the tail is planned on true sizes (hash joins, where the estimates of the CTEs
+# above, made blind to the array's length, pick nested loops and merges); the tail reads them as they are
+# (NOT MATERIALIZED: no copy). Unlogged tables of the transaction, not temporary ones, the targets copied
+# into one first: PostgreSQL's parallel workers cannot read a session's temporary tables, and with them
+# each step runs on both cores (the import's reading is over by then).
+_STAGED_TABLES = ("refresh_targets", "refresh_authored", "refresh_paper_year", "refresh_self")
 _STAGED_STEPS = (
-    "CREATE TEMP TABLE refresh_authored ON COMMIT DROP AS"
+    "CREATE UNLOGGED TABLE refresh_targets AS SELECT DISTINCT author_id FROM {targets}",
+    "ANALYZE refresh_targets",
+    "CREATE UNLOGGED TABLE refresh_authored AS"
     " SELECT s.author_id, p.id AS paper_id, p.published_year AS year"
     " FROM authorships s JOIN papers p ON p.id = s.paper_id"
-    " WHERE s.author_id IN (SELECT author_id FROM {targets})",
+    " WHERE s.author_id IN (SELECT author_id FROM refresh_targets)",
     "ANALYZE refresh_authored",
-    "CREATE TEMP TABLE refresh_paper_year ON COMMIT DROP AS"
+    "CREATE UNLOGGED TABLE refresh_paper_year AS"
     " SELECT c.cited_paper_id AS paper_id, citing.published_year AS citing_year, count(*)::int AS n"
     " FROM (SELECT DISTINCT paper_id FROM refresh_authored) AS d"
     " JOIN citations c ON c.cited_paper_id = d.paper_id"
     " JOIN papers citing ON citing.id = c.citing_paper_id"
     " GROUP BY c.cited_paper_id, citing.published_year",
-    "CREATE TEMP TABLE refresh_self ON COMMIT DROP AS"
+    "CREATE UNLOGGED TABLE refresh_self AS"
     " SELECT b.author_id, b.paper_id, count(*)::int AS n"
     " FROM refresh_authored a"
     " JOIN citations c ON c.citing_paper_id = a.paper_id"
@@ -415,7 +420,7 @@ _STAGED_STEPS = (
 
 _STAGED_HEAD = """
 WITH targets AS NOT MATERIALIZED (
-    SELECT author_id FROM {targets}
+    SELECT author_id FROM refresh_targets
 ), computation AS (
     SELECT at, extract(year FROM at AT TIME ZONE 'UTC')::int AS y
     FROM (SELECT coalesce($1::timestamptz, now()) AS at) AS given
@@ -564,7 +569,7 @@ async def refresh_computed_metrics(
 async def refresh_all_computed_metrics(connection: Connection, targets: str, *, at: dt.datetime | None = None) -> None:
     """`refresh_computed_metrics` for every author of `targets` (a table of this code's with an `author_id`
     column, never a name from outside): the same figures, for hundreds of thousands of authors at once.
-    Each step runs once over all of them, into a temporary table (dropped at commit)."""
+    Each step runs once over all of them, into an unlogged table dropped before the call returns."""
     for step in _STAGED_STEPS:
         await connection.execute(step.format(targets=targets))
     # The tail groups by sorting: the planner cannot estimate how many (author, year) groups `yearly` makes
@@ -573,8 +578,7 @@ async def refresh_all_computed_metrics(connection: Connection, targets: str, *, 
     # Measured at 1M works (2.3M authors): the tail in 91 s against 172.
     hashagg = await connection.fetchval("SELECT current_setting('enable_hashagg')")
     await connection.execute("SELECT set_config('enable_hashagg', 'off', true)")
-    try:
-        await connection.execute(_STAGED_HEAD.format(targets=targets) + _REFRESH_TAIL, at)
-        await connection.execute("SELECT set_config('enable_hashagg', $1, true)", hashagg)  # (a failure aborts)
-    finally:
-        await connection.execute("DROP TABLE refresh_authored, refresh_paper_year, refresh_self")
+    await connection.execute(_STAGED_HEAD + _REFRESH_TAIL, at)
+    await connection.execute("SELECT set_config('enable_hashagg', $1, true)", hashagg)
+    # (a failure above aborts the transaction, whose rollback removes the tables)
+    await connection.execute(f"DROP TABLE {', '.join(_STAGED_TABLES)}")

@@ -530,6 +530,8 @@ async def test_a_refresh_of_all_authors_at_once_stores_what_one_by_one_stores(db
         await refresh_all_computed_metrics(c, "all_targets", at=AT)
         # the planner setting it turns off for its last statement is the transaction's own again
         assert await c.fetchval("SELECT current_setting('enable_hashagg')") == "on"
+        # and the tables of its steps are gone before the transaction ends
+        assert await c.fetchval("SELECT count(*) FROM pg_class WHERE relname LIKE 'refresh\\_%'") == 0
     assert await computed_metrics_of_authors(db, authors) == one_by_one
     assert {record.paper_count for record in one_by_one.values()} != {0}, "the graph has papers"
 

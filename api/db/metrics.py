@@ -392,8 +392,9 @@ WITH targets AS (
 # and analysed, so that the tail is planned on true sizes (hash joins, where the estimates of the CTEs
 # above, made blind to the array's length, pick nested loops and merges); the tail reads them as they are
 # (NOT MATERIALIZED: no copy). Unlogged tables of the transaction, not temporary ones, the targets copied
-# into one first: PostgreSQL's parallel workers cannot read a session's temporary tables, and with them
-# each step runs on both cores (the import's reading is over by then).
+# into one first: PostgreSQL's parallel workers cannot read a session's temporary tables, so over these a
+# step may run on both cores (the import's reading is over by then). Of the steps, the planner runs the
+# self-citations in parallel: at 1M works, 19.8 s against 31.7.
 _STAGED_TABLES = ("refresh_targets", "refresh_authored", "refresh_paper_year", "refresh_self")
 _STAGED_STEPS = (
     "CREATE UNLOGGED TABLE refresh_targets AS SELECT DISTINCT author_id FROM {targets}",

@@ -74,6 +74,24 @@ async def test_the_table_follows_inserts_updates_and_deletes(db: Database) -> No
     assert await db.fetchval("SELECT count(*) FROM paper_terms WHERE paper_id = $1", first) == 0
 
 
+async def test_deleting_papers_removes_exactly_their_terms_and_truncating_removes_all(db: Database) -> None:
+    """No foreign key (migration 0009): the papers' delete and truncate triggers do what its cascade did."""
+    kept = await _insert(db, "Zymurgy kept", "Brewing stays.")
+    gone = [await _insert(db, f"Optimal transport {n}", "Sinkhorn iterations.") for n in range(3)]
+    await _execute(db, "DELETE FROM papers WHERE id = ANY ($1::bigint[])", gone)  # several in one statement
+    assert await _terms_are_current(db)
+    assert await db.fetchval("SELECT count(*) FROM paper_terms WHERE paper_id = ANY ($1::bigint[])", gone) == 0
+    assert await db.fetchval("SELECT count(*) FROM paper_terms WHERE paper_id = $1", kept) == 4
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'paper_terms'::regclass AND contype = 'f'"
+        )
+        == 0
+    )
+    await _execute(db, "TRUNCATE papers CASCADE")
+    assert await db.fetchval("SELECT count(*) FROM paper_terms") == 0
+
+
 @pytest.mark.parametrize("lexeme", ["plain", "it's", "back\\slash", "a'b\\c d", "''", "\\"])
 async def test_a_lexeme_survives_the_round_trip_through_a_query(db: Database, lexeme: str) -> None:
     assert await db.fetchval("SELECT sg_query_lexeme(sg_lexeme_query($1))", lexeme) == lexeme

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 
+from api.db.metrics import refresh_all_computed_metrics
 from api.db.pool import Database, StatementCounter, current_counter
 from api.errors import IngestError
 from api.ingest.bulk import ImportSummary, Record, write_records
@@ -578,6 +579,54 @@ async def test_computed_metrics_are_refreshed_only_for_touched_authors(db: Datab
     row = await db.fetchrow(computed, cited)
     assert row is not None
     assert row["citation_count"] == 1
+
+
+_FIGURES = "SELECT * FROM author_computed_metrics ORDER BY author_id"
+
+
+async def _recomputed_changes(db: Database) -> list[tuple[object, ...]]:
+    """What recomputing every author's figures and every paper's citation count from the stored graph would
+    change (rolled back): nothing, when the imports refreshed all they touched."""
+    async with db.transaction() as connection:
+        before = [tuple(v for k, v in row.items() if k != "computed_at") for row in await connection.fetch(_FIGURES)]
+        await connection.execute("CREATE TEMP TABLE every_author ON COMMIT DROP AS SELECT id AS author_id FROM authors")
+        await refresh_all_computed_metrics(connection, "every_author")
+        after = [tuple(v for k, v in row.items() if k != "computed_at") for row in await connection.fetch(_FIGURES)]
+        miscounted = await connection.fetch(
+            "SELECT p.id, p.citation_count FROM papers p"
+            " WHERE p.citation_count <> (SELECT count(*) FROM citations c WHERE c.cited_paper_id = p.id)"
+        )
+        await connection.execute("ROLLBACK AND CHAIN")
+    return sorted(set(after) ^ set(before), key=repr) + [tuple(row.values()) for row in miscounted]
+
+
+async def test_an_import_into_a_loaded_database_refreshes_every_figure_it_changes(db: Database) -> None:
+    """Only the touched authors are refreshed (above), and all of them: new papers citing stored ones, a
+    stored paper whose year changes (its cited papers' authors count citations by citing year and self-
+    citations), a byline that gains a stored author, and a reference resolved by a paper arriving later."""
+    stored = [
+        work("Optimal transport", ("doi", "10.1/ot"), year=2018, authors=(by("Ada Lovelace", 1, orcid=ORCID_ADA),),
+             references=(cites(("doi", "10.1/sk")),)),
+        # cited by Optimal transport, whose authors it does not share: only that citation ties them
+        work("Sinkhorn distances", ("doi", "10.1/sk"), year=2013, authors=(by("Frank Fourier", 1),)),
+        work("Bob's note", ("doi", "10.1/bn"), year=2016, authors=(by("Bob Babbage", 1, orcid=ORCID_BOB),)),
+        work("Wasserstein GAN", ("doi", "10.1/wg"), year=2017, authors=(by("Carl Gauss", 1),),
+             references=(cites(("doi", "10.1/sk")), cites(("doi", "10.1/later")))),
+    ]  # fmt: skip
+    await write_records(db, stored)
+    assert await _recomputed_changes(db) == []
+    arriving = [
+        work("Citing both", ("doi", "10.1/cb"), year=2021, authors=(by("Dora Noether", 1),),
+             references=(cites(("doi", "10.1/ot")),)),
+        # a stored paper moves to another year, and its byline gains Bob
+        work("Optimal transport", ("doi", "10.1/ot"), year=2019,
+             authors=(by("Ada Lovelace", 1, orcid=ORCID_ADA), by("Bob Babbage", 2, orcid=ORCID_BOB)),
+             references=(cites(("doi", "10.1/sk")),)),
+        work("Later work", ("doi", "10.1/later"), year=2022, authors=(by("Eve Euler", 1),)),
+    ]  # fmt: skip
+    summary = await write_records(db, arriving, batch_size=1, bulk_load=False)
+    assert summary.updated["papers"] >= 1
+    assert await _recomputed_changes(db) == []
 
 
 def _works(count: int, prefix: str) -> Iterator[Work]:

@@ -104,6 +104,13 @@ def database_url(server_url: str, template_database: str) -> Iterator[str]:
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture
+async def second_database(server_url: str, template_database: str) -> AsyncIterator[str]:
+    """Another fresh, migrated, empty database, for tests comparing two imports table by table."""
+    async with fresh_database(server_url, template_database) as url:
+        yield url
+
+
 @contextmanager
 def embedded_server_of_its_own(prefix: str, *, start: bool = True) -> Iterator[EmbeddedPostgres]:
     """An embedded server in a temporary folder of its own, stopped and removed afterwards, so that

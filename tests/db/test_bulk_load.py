@@ -9,7 +9,6 @@ import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from conftest import fresh_database
 from database_state import database_state, differences
 
 from api.db import bulk, bulk_load
@@ -59,12 +58,6 @@ def _merging() -> list[Record]:
         _work("Cited work", ("doi", "10.1/c"), authors=("Ada Lovelace",), cites=("10.1/a",)),
         _work("Sinkhorn distances", ("doi", "10.1/a"), ("openalex", "W99"), authors=("Marco Cuturi",)),
     ]
-
-
-@pytest.fixture
-async def second_database(server_url: str, template_database: str) -> AsyncIterator[str]:
-    async with fresh_database(server_url, template_database) as url:
-        yield url
 
 
 async def test_set_aside_drops_foreign_keys_and_indexes_and_restore_puts_back_the_same(db: Database) -> None:

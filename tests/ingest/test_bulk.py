@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from api.db.metrics import refresh_all_computed_metrics
-from api.db.pool import Database, StatementCounter, current_counter
+from api.db.pool import Connection, Database, StatementCounter, current_counter
 from api.errors import IngestError
 from api.ingest.bulk import ImportSummary, Record, write_records
 from api.ingest.model import (
@@ -581,17 +581,20 @@ async def test_computed_metrics_are_refreshed_only_for_touched_authors(db: Datab
     assert row["citation_count"] == 1
 
 
-_FIGURES = "SELECT * FROM author_computed_metrics ORDER BY author_id"
+async def _figures(connection: Connection) -> list[tuple[object, ...]]:
+    """Every stored author's computed figures, without the time they were computed."""
+    rows = await connection.fetch("SELECT * FROM author_computed_metrics ORDER BY author_id")
+    return [tuple(v for k, v in row.items() if k != "computed_at") for row in rows]
 
 
 async def _recomputed_changes(db: Database) -> list[tuple[object, ...]]:
     """What recomputing every author's figures and every paper's citation count from the stored graph would
     change (rolled back): nothing, when the imports refreshed all they touched."""
     async with db.transaction() as connection:
-        before = [tuple(v for k, v in row.items() if k != "computed_at") for row in await connection.fetch(_FIGURES)]
+        before = await _figures(connection)
         await connection.execute("CREATE TEMP TABLE every_author ON COMMIT DROP AS SELECT id AS author_id FROM authors")
         await refresh_all_computed_metrics(connection, "every_author")
-        after = [tuple(v for k, v in row.items() if k != "computed_at") for row in await connection.fetch(_FIGURES)]
+        after = await _figures(connection)
         miscounted = await connection.fetch(
             "SELECT p.id, p.citation_count FROM papers p"
             " WHERE p.citation_count <> (SELECT count(*) FROM citations c WHERE c.cited_paper_id = p.id)"

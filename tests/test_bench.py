@@ -159,3 +159,72 @@ async def _fetchval(url: str, sql: str) -> Any:
         return await connection.fetchval(sql)
     finally:
         await connection.close()
+
+
+pipeline_ceiling = _load("pipeline_ceiling")
+growth_ceiling = _load("growth_ceiling")
+
+# Per paper (by OpenAlex id): its citation count and how many search terms it has; per author (by OpenAlex
+# id): the computed figures. What the ceilings store must be what the importer stores, or their times
+# would be of less work.
+_PAPER_FIGURES = """
+SELECT x.value, p.citation_count, (SELECT count(*) FROM paper_terms t WHERE t.paper_id = p.id) AS terms,
+       (SELECT count(*) FROM authorships s WHERE s.paper_id = p.id) AS bylines
+FROM papers p JOIN paper_external_ids x ON x.paper_id = p.id AND x.scheme = 'openalex'
+"""
+_AUTHOR_FIGURES = """
+SELECT x.value, m.paper_count, m.citation_count, m.h_index, m.g_index, m.noself_citation_count, m.counts_by_year
+FROM author_computed_metrics m JOIN author_external_ids x ON x.author_id = m.author_id AND x.scheme = 'openalex'
+WHERE (SELECT count(*) FROM author_external_ids o WHERE o.author_id = m.author_id AND o.scheme = 'openalex') = 1
+"""
+
+
+async def _figures(url: str) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+    connection = await asyncpg.connect(url)
+    try:
+        papers = {row[0]: tuple(row[1:]) for row in await connection.fetch(_PAPER_FIGURES)}
+        authors = {row[0]: tuple(row[1:]) for row in await connection.fetch(_AUTHOR_FIGURES)}
+        return papers, authors
+    finally:
+        await connection.close()
+
+
+def _agree(ceiling: dict[str, tuple[Any, ...]], imported: dict[str, tuple[Any, ...]]) -> float:
+    """The share of the import's keys the ceiling holds with the same figures."""
+    same = sum(1 for key, figures in imported.items() if ceiling.get(key) == figures)
+    return same / len(imported)
+
+
+async def test_the_ceilings_store_what_the_importer_stores(
+    server_url: str, template_database: str, tmp_path: Path
+) -> None:
+    write_openalex_works(tmp_path / "first.jsonl.gz", 300, 42)
+    write_openalex_works(tmp_path / "second.jsonl.gz", 200, 43)
+    async with fresh_database(server_url, template_database) as base_url:
+        await _import(base_url, tmp_path / "first.jsonl.gz")
+        loaded = await pipeline_ceiling.load(server_url, tmp_path / "first.jsonl.gz", True, None)
+        loaded_url = base_url.replace(urlsplit(base_url).path, "/" + loaded["database"])
+        grown: dict[str, Any] = {}
+        try:
+            assert loaded["rows"]["papers"] == 300
+            assert set(loaded["steps"]) >= {"staging: read, decode, COPY", "computed metrics", "foreign keys"}
+            papers, authors = await _figures(loaded_url)
+            imported_papers, imported_authors = await _figures(base_url)
+            assert papers == imported_papers
+            # the ceiling's identity is the OpenAlex id alone; the importer's also joins by ORCID and name
+            assert _agree(authors, imported_authors) > 0.9
+            grown = await growth_ceiling.grow(
+                server_url, tmp_path / "second.jsonl.gz", urlsplit(base_url).path.lstrip("/"), None, keep=True
+            )
+            await _import(base_url, tmp_path / "second.jsonl.gz")
+            grown_url = base_url.replace(urlsplit(base_url).path, "/" + grown["database"])
+            assert grown["added"]["papers"] == 200
+            assert grown["added"]["citations"] > 0
+            papers, authors = await _figures(grown_url)
+            imported_papers, imported_authors = await _figures(base_url)
+            assert papers == imported_papers  # the first file's papers cited by the second's counted too
+            assert _agree(authors, imported_authors) > 0.9
+        finally:
+            await _admin(server_url, f'DROP DATABASE IF EXISTS "{loaded["database"]}" WITH (FORCE)')
+            if grown:
+                await _admin(server_url, f'DROP DATABASE IF EXISTS "{grown["database"]}" WITH (FORCE)')

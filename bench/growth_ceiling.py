@@ -108,9 +108,7 @@ _TOUCHED = (
 _DROP = "DROP TABLE s_works, s_bylines, s_refs, s_new, s_inner_counts, s_cites, s_known, s_authors"
 
 
-async def grow(
-    server_url: str, path: Path, base: str, postmaster: int | None, *, keep: bool = False
-) -> dict[str, Any]:
+async def grow(server_url: str, path: Path, base: str, postmaster: int | None, *, keep: bool = False) -> dict[str, Any]:
     """Grow a copy of `base` by the works of `path`; the figures, and the copy's name if kept (--keep)."""
     name = f"sg_bench_growth_ceiling_{uuid.uuid4().hex[:8]}"
     await copy_database(server_url, name, base)

@@ -327,6 +327,7 @@ async def metrics(url: str, targets: str, part: int, parts: int) -> None:
                 f"CREATE UNLOGGED TABLE work_{part}.targets AS"
                 f" SELECT author_id FROM ({targets}) AS t WHERE author_id % {parts} = {part}"
             )
+            await connection.execute(f"ANALYZE work_{part}.targets")  # as the importer does its own
             await refresh_all_computed_metrics(connection, f"work_{part}.targets")
             await connection.execute(f"DROP SCHEMA work_{part} CASCADE")
     finally:

@@ -352,6 +352,15 @@ async def refresh_staged_citation_counts(connection: Connection, table: str) -> 
     await connection.execute(_RECOUNT_CITATIONS.format(papers=f"SELECT paper_id FROM {table}"))
 
 
+# A citation's citing year is read from the citation itself: `citing_newest_key` is its citing paper's
+# coalesce(published_on, '-infinity') (migration 0007; written with the row, kept by a trigger on papers), so
+# its year is that paper's `published_year`. Counting by it reads the citations of the authored papers by
+# index alone, without a look-up of each citing paper: for the 100k papers of a growth import into a 1M
+# database (2.0M citations), 2.2 s against 12.5.
+_CITING_YEAR = (
+    "CASE WHEN c.citing_newest_key = '-infinity' THEN NULL ELSE date_part('year', c.citing_newest_key)::int END"
+)
+
 # The statement of `refresh_computed_metrics` is _REFRESH_HEAD + _REFRESH_TAIL. migrations/versions/0002_metrics.py
 # holds a frozen copy for its backfill; a change here that changes what is stored needs a migration that
 # recomputes the rows.
@@ -359,7 +368,7 @@ async def refresh_staged_citation_counts(connection: Connection, table: str) -> 
 # The first steps of the refresh: which authors, the computation's time, and per target author their
 # papers (`authored`), per authored paper its citations by citing year (`paper_year`) and in all
 # (`paper_total`), and the self-citations (`self`). `_REFRESH_TAIL` computes every figure from those.
-_REFRESH_HEAD = """
+_REFRESH_HEAD = f"""
 WITH targets AS (
     SELECT DISTINCT author_id FROM unnest($1::bigint[]) AS x(author_id)
 ), computation AS (
@@ -372,11 +381,10 @@ WITH targets AS (
 ), paper_year AS (
     -- the citations of each authored paper by its citing papers' year (NULL: undated), counted once per
     -- paper whichever of the targets wrote it
-    SELECT c.cited_paper_id AS paper_id, citing.published_year AS citing_year, count(*)::int AS n
+    SELECT c.cited_paper_id AS paper_id, {_CITING_YEAR} AS citing_year, count(*)::int AS n
     FROM (SELECT DISTINCT paper_id FROM authored) AS d
     JOIN citations c ON c.cited_paper_id = d.paper_id
-    JOIN papers citing ON citing.id = c.citing_paper_id
-    GROUP BY c.cited_paper_id, citing.published_year
+    GROUP BY 1, 2
 ), paper_total AS (
     SELECT paper_id, sum(n)::int AS cited FROM paper_year GROUP BY paper_id
 ), self AS (
@@ -405,11 +413,10 @@ _STAGED_STEPS = (
     " WHERE s.author_id IN (SELECT author_id FROM refresh_targets)",
     "ANALYZE refresh_authored",
     "CREATE UNLOGGED TABLE refresh_paper_year AS"
-    " SELECT c.cited_paper_id AS paper_id, citing.published_year AS citing_year, count(*)::int AS n"
+    f" SELECT c.cited_paper_id AS paper_id, {_CITING_YEAR} AS citing_year, count(*)::int AS n"
     " FROM (SELECT DISTINCT paper_id FROM refresh_authored) AS d"
     " JOIN citations c ON c.cited_paper_id = d.paper_id"
-    " JOIN papers citing ON citing.id = c.citing_paper_id"
-    " GROUP BY c.cited_paper_id, citing.published_year",
+    " GROUP BY 1, 2",
     "CREATE UNLOGGED TABLE refresh_self AS"
     " SELECT b.author_id, b.paper_id, count(*)::int AS n"
     " FROM refresh_authored a"

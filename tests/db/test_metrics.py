@@ -421,6 +421,29 @@ async def test_counts_by_year_date_citations_by_the_citing_paper(db: Database) -
     assert shown.m_quotient == 1 / 9
 
 
+async def test_a_citing_papers_new_date_moves_its_citation_to_the_new_year(db: Database) -> None:
+    # the refresh reads a citation's year from the citation's copy of its citing paper's date
+    # (citing_newest_key), which the papers' trigger keeps when the date changes; both refreshes
+    async with db.transaction() as c:
+        author = await add_author(c, "Redated")
+        paper = await add_paper(c, 2018, [author])
+        citing = await add_paper(c, 2019, cites=[paper])
+        undated = await add_paper(c, None, cites=[paper])
+        await c.execute("UPDATE papers SET published_on = '2022-03-01' WHERE id = $1", citing)
+        await c.execute(
+            "UPDATE papers SET published_on = '2020-01-01', published_precision = 'day' WHERE id = $1", undated
+        )
+        await refresh(c, [author])
+    assert series((await computed(db, author)).counts_by_year) == [(2018, 1, 0), (2020, 0, 1), (2022, 0, 1)]
+    async with db.transaction() as c:
+        await c.execute("UPDATE papers SET published_on = NULL, published_precision = NULL WHERE id = $1", citing)
+        await c.execute("CREATE TEMPORARY TABLE everyone ON COMMIT DROP AS SELECT $1::bigint AS author_id", author)
+        await refresh_all_computed_metrics(c, "everyone", at=AT)
+    record = await computed(db, author)
+    assert series(record.counts_by_year) == [(2018, 1, 0), (2020, 0, 1)]
+    assert record.citation_count == 2  # the undated citation still counts in the total
+
+
 async def test_two_year_mean_citedness(db: Database) -> None:
     # Y = 2026: papers of 2023 and 2024 (three), citations from papers of 2025 to them (3 + 2).
     async with db.transaction() as c:

@@ -35,10 +35,9 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.db.embedded import EmbeddedPostgres  # noqa: E402
 from bench.growth_floor import copy_database  # noqa: E402
-from bench.import_benchmark import CACHE, _admin, _with_database  # noqa: E402
-from bench.pipeline_ceiling import STAGING, Timer, metrics, run, stage  # noqa: E402
+from bench.import_benchmark import _admin, _with_database  # noqa: E402
+from bench.pipeline_ceiling import STAGING, Timer, embedded_or, metrics, run, stage  # noqa: E402
 
 # {p} and {a}: the largest paper and author ids of the copy before the import; a new work's id is {p} + its
 # ordinal in the file, a new author's {a} + a row number.
@@ -169,9 +168,7 @@ def main() -> None:
     where.add_argument("--server-url", help="a PostgreSQL server URL")
     parser.add_argument("--keep", action="store_true", help="keep the grown copy")
     args = parser.parse_args()
-    embedded = EmbeddedPostgres(CACHE / "embedded")
-    server_url = embedded.start() if args.embedded else args.server_url
-    postmaster = int((embedded.pgdata / "postmaster.pid").read_text().split()[0]) if args.embedded else None
+    server_url, postmaster = embedded_or(args.server_url)
     print(json.dumps(asyncio.run(grow(server_url, args.file, args.base, postmaster, keep=args.keep))))
 
 

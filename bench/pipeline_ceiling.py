@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -257,20 +258,27 @@ def server_cpu(postmaster: int | None) -> float:
     backends and workers that exited), and those of its children still running. 0 when not local."""
     if postmaster is None:
         return 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def fields(pid: int) -> list[str]:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
     try:
-        own = fields(postmaster)
-        total = sum(int(own[i]) for i in (11, 12, 13, 14))  # utime, stime, cutime, cstime
-        for child in Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split():
-            with contextlib.suppress(FileNotFoundError):  # exited meanwhile: in the parent's cutime next time
-                total += sum(int(x) for x in fields(int(child))[11:13])
-    except FileNotFoundError:
+        server = psutil.Process(postmaster)
+        times = server.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        for child in server.children():
+            with contextlib.suppress(psutil.Error):  # exited meanwhile: in the parent's children_* next time
+                child_times = child.cpu_times()
+                total += child_times.user + child_times.system
+    except psutil.Error:
         return 0.0
-    return total / ticks
+    return total
+
+
+def embedded_or(server_url: str | None) -> tuple[str, int | None]:
+    """The server to use: --server-url, else the embedded one of bench/cache/ (started if need be); and its
+    postmaster's pid when it is the embedded one (its CPU is then counted)."""
+    if server_url is not None:
+        return server_url, None
+    embedded = EmbeddedPostgres(CACHE / "embedded")
+    url = embedded.start()
+    return url, embedded.postmaster_pid()
 
 
 def own_cpu() -> float:
@@ -414,10 +422,7 @@ def main() -> None:
     where.add_argument("--server-url", help="a PostgreSQL server URL (any database; a new one is made)")
     parser.add_argument("--keep", action="store_true", help="keep the database made")
     args = parser.parse_args()
-    embedded = EmbeddedPostgres(CACHE / "embedded")
-    server_url = embedded.start() if args.embedded else args.server_url
-    # the server's CPU is read from /proc: the embedded one's postmaster is known
-    postmaster = int((embedded.pgdata / "postmaster.pid").read_text().split()[0]) if args.embedded else None
+    server_url, postmaster = embedded_or(args.server_url)
     print(json.dumps(asyncio.run(load(server_url, args.file, args.keep, postmaster))))
 
 

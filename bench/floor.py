@@ -6,9 +6,9 @@ Three costs no design of the importer avoids, each timed on one core over the fi
 20,000) of an OpenAlex works file (e.g. one bench/import_benchmark.py cached in bench/cache/):
 
 1. decompressing the file and splitting it into lines (zlib, as Python's gzip module);
-2. decoding each line's JSON, with the fastest decoders at hand: orjson (the importer's), and msgspec
-   decoding only the fields the importer reads into typed structures (skipped, and said so, when msgspec
-   is not installed: it is not a dependency of the project, `pip install msgspec` to include it);
+2. decoding each line's JSON, with the fastest decoders at hand: orjson (the importer's full reader), and
+   msgspec decoding only the fields the importer reads into typed structures (as the importer's fast path
+   for OpenAlex works does, api/ingest/openalex_typed.py);
 3. PostgreSQL computing each paper's full-text vector (`sg_paper_search_vector`: English stemming of the
    folded title and abstract, what search needs), over the works' titles and abstracts as the importer
    reads them, in a scratch database migrated on the server at --server-url (default:

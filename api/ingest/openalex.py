@@ -65,7 +65,7 @@ from api.ingest.model import (
 
 SOURCE = "openalex"
 
-_ENTITY_ID = re.compile(r"(?:https?://(?:api\.)?openalex\.org/(?:[a-z]+/)?)?([A-Za-z])(\d{1,15})", re.ASCII)
+ENTITY_ID = re.compile(r"(?:https?://(?:api\.)?openalex\.org/(?:[a-z]+/)?)?([A-Za-z])(\d{1,15})", re.ASCII)
 _ENTITY_NAMES = {
     "W": "work",
     "A": "author",
@@ -78,12 +78,12 @@ _ENTITY_NAMES = {
     "T": "topic",
     "K": "keyword",
 }
-_ROR = re.compile(r"(?:https?://ror\.org/)?(0[a-z0-9]{6}[0-9]{2})", re.ASCII | re.IGNORECASE)
-_COUNTRY = re.compile(r"[A-Za-z]{2}", re.ASCII)
+ROR = re.compile(r"(?:https?://ror\.org/)?(0[a-z0-9]{6}[0-9]{2})", re.ASCII | re.IGNORECASE)
+COUNTRY = re.compile(r"[A-Za-z]{2}", re.ASCII)
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]*(?:Z|[+-]\d{2}:?\d{2})?)?", re.ASCII)
-_ARXIV_HOSTS = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/", re.ASCII | re.IGNORECASE)
-_ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.IGNORECASE)
-_POSITIONS = ("first", "middle", "last")
+ARXIV_HOSTS = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/", re.ASCII | re.IGNORECASE)
+ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.IGNORECASE)
+POSITIONS = ("first", "middle", "last")
 
 
 def read_openalex(obj: object) -> Read:
@@ -118,7 +118,7 @@ def _entity(value: object, path: str, what: str) -> tuple[str, str]:
         raise RecordError(f"{path}: the {what} has no id")
     if not isinstance(value, str):
         fields.wrong(path, "an OpenAlex id (a string)", value)
-    match = _ENTITY_ID.fullmatch(value.strip())
+    match = ENTITY_ID.fullmatch(value.strip())
     if not match:
         raise RecordError(f"{path}: {value[:80]!r} is not an OpenAlex id (https://openalex.org/W… or A…)")
     letter = match[1].upper()
@@ -166,7 +166,7 @@ def _work_ids(record: Obj, key: str) -> tuple[PaperId, ...]:
     for doi, path in dois:
         if doi is not None:
             found.append(fields.paper_id("doi", doi, path))
-            arxiv_doi = _ARXIV_DOI.fullmatch(found[-1].value)
+            arxiv_doi = ARXIV_DOI.fullmatch(found[-1].value)
             if arxiv_doi:
                 arxivs.append((arxiv_doi[1], path))
     for arxiv, path in arxivs:
@@ -190,7 +190,7 @@ def _arxiv_locations(record: Obj) -> list[PaperId]:
         place = fields.as_object(location, path, "a location")
         for field in ("landing_page_url", "pdf_url"):
             url = fields.text(place, field, path)
-            if url is not None and _ARXIV_HOSTS.match(url):
+            if url is not None and ARXIV_HOSTS.match(url):
                 try:
                     found.append(PaperId("arxiv", fields.external_id("Paper", "arxiv", url)))
                 except InvalidInputError:
@@ -201,7 +201,7 @@ def _arxiv_locations(record: Obj) -> list[PaperId]:
 def _published(record: Obj) -> tuple[dt.date | None, Precision | None]:
     written = fields.text(record, "publication_date", "")
     if written is not None:
-        return _date(written, "publication_date"), "day"
+        return read_date(written, "publication_date"), "day"
     year = fields.count(record, "publication_year", "")
     if year is None:
         return None, None
@@ -245,7 +245,7 @@ def _authorships(record: Obj, left_out: list[Skipped]) -> tuple[tuple[Byline, ..
         path = f"authorships[{index}]"
         authorship = fields.as_object(entry, path, "an authorship")
         position = fields.text(authorship, "author_position", path)
-        if position is not None and position not in _POSITIONS:
+        if position is not None and position not in POSITIONS:
             raise RecordError(f"{path}.author_position: {position[:40]!r} is not one of first, middle, last")
         positions.append(position)
         author = fields.optional_object(authorship, "author", path) or {}
@@ -298,12 +298,12 @@ def _institution(value: object, path: str) -> Institution | None:
             raise RecordError(f"{path}.id: {openalex} is not the OpenAlex id of an institution (I…)")
     ror = fields.text(place, "ror", path)
     if ror is not None:
-        match = _ROR.fullmatch(ror)
+        match = ROR.fullmatch(ror)
         if not match:
             raise RecordError(f"{path}.ror: {ror[:80]!r} is not a ROR id (https://ror.org/0xxxxxxNN)")
         ror = "https://ror.org/" + match[1].lower()
     country = fields.text(place, "country_code", path)
-    if country is not None and not _COUNTRY.fullmatch(country):
+    if country is not None and not COUNTRY.fullmatch(country):
         raise RecordError(f"{path}.country_code: {country[:20]!r} is not a two-letter country code")
     if name is None:
         return None
@@ -361,7 +361,7 @@ def _figures(record: Obj, left_out: list[Skipped]) -> ReportedFigures | None:
         return None  # figures as of no known date cannot be filed: the author is stored without them
     return ReportedFigures(
         source=SOURCE,
-        as_of=_date(updated, "updated_date"),
+        as_of=read_date(updated, "updated_date"),
         h_index=h_index,
         i10_index=i10_index,
         citation_count=citations,
@@ -401,7 +401,7 @@ def _merged(record: Obj) -> Record:
         raise RecordError(f"merge_into_id: {old} is merged into itself")
     merge_date = fields.text(record, "merge_date", "")
     if merge_date is not None:
-        _date(merge_date, "merge_date")
+        read_date(merge_date, "merge_date")
     if old_letter == "W":
         return Work(
             source=SOURCE,
@@ -445,7 +445,7 @@ def _author_id(value: object, path: str) -> AuthorId:
     return AuthorId("openalex", key)
 
 
-def _date(written: str, path: str) -> dt.date:
+def read_date(written: str, path: str) -> dt.date:
     match = _DATE.fullmatch(written)
     if not match:
         raise RecordError(f"{path}: {written[:40]!r} is not a date (expected YYYY-MM-DD)")

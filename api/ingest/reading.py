@@ -6,9 +6,13 @@
     iter_json_records(paths, rejects=...)        every JSON value (or merged-ids CSV row) of every input,
                                                  with its file and line
     read_json_document(path) -> JsonRecord       one file that holds one JSON document
-    JsonReader(paths, rejects=...)               iter_json_records with byte counts for a progress display
+    JsonReader(paths, rejects=..., typed=...)    iter_json_records with byte counts for a progress display
 
 `rejects` (api/ingest/rejects.py) is the error policy; without it the first malformed record raises.
+
+`typed` is a format's reader of raw lines (api/ingest/openalex_typed.py): tried on each line of JSON lines
+(the first excepted) before the line is decoded, it returns the records of a line it reads completely, as
+`Parsed` in the record's `value`, or None, and the line is then decoded as any other.
 
 A path is a plain file, a gzip file (recognised by its magic bytes, whatever its name), a folder (every
 regular file below it, in path order, CSV files last; hidden files and the `manifest` and `_SUCCESS` files
@@ -45,7 +49,7 @@ import csv
 import io
 import os
 import sys
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import chain
@@ -56,6 +60,7 @@ import orjson
 
 from api.errors import DamagedInputError, IngestError, InputFormatError
 from api.ingest.gunzip import GZIP_MAGIC, GunzipStream, GzipDamage
+from api.ingest.model import Read
 from api.ingest.rejects import STDIN, ErrorPolicy, Rejects
 
 STDIN_NAME = "<stdin>"
@@ -93,6 +98,17 @@ class JsonRecord:
     def error(self, reason: str) -> InputFormatError:
         """The error naming this record, for a format module that cannot read its value."""
         return InputFormatError(self.path, self.line, reason)
+
+
+TypedReader = Callable[[bytes], Read | None]
+"""A format's reader of one raw line: its records, or None for a line the format's full reader must judge."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A JsonRecord's value when a typed reader read its line: the records, with no JSON value in between."""
+
+    records: Read
 
 
 class _Counting(io.RawIOBase):
@@ -228,9 +244,12 @@ class JsonReader:
     `rejects` carries the error policy; without it the first malformed record raises.
     """
 
-    def __init__(self, paths: Sequence[str], *, rejects: Rejects | None = None) -> None:
+    def __init__(
+        self, paths: Sequence[str], *, rejects: Rejects | None = None, typed: TypedReader | None = None
+    ) -> None:
         self.inputs = resolve_inputs(paths)
         self.rejects = rejects
+        self.typed = typed
         sizes = [source.size for source in self.inputs]
         self.total_bytes: int | None = None if None in sizes else sum(size or 0 for size in sizes)
         self._finished_bytes = 0
@@ -247,7 +266,7 @@ class JsonReader:
         for source in self.inputs:
             self._current = source
             try:
-                yield from _records_of(source, self.rejects)
+                yield from _records_of(source, self.rejects, self.typed)
             except DamagedInputError as error:
                 if self.rejects is None or self.rejects.policy is ErrorPolicy.FAIL:
                     raise
@@ -276,15 +295,17 @@ def read_json_document(path: str) -> JsonRecord:
     return JsonRecord(source.path, buffered[0].number, value, text)
 
 
-def _records_of(source: InputFile, rejects: Rejects | None) -> Iterator[JsonRecord]:
+def _records_of(source: InputFile, rejects: Rejects | None, typed: TypedReader | None) -> Iterator[JsonRecord]:
     lines = source.lines()
     try:
-        yield from _records_in(source, lines, rejects)
+        yield from _records_in(source, lines, rejects, typed)
     finally:
         lines.close()  # the file is closed at once when an error stops the reading, not when collected
 
 
-def _records_in(source: InputFile, lines: Iterator[Line], rejects: Rejects | None) -> Iterator[JsonRecord]:
+def _records_in(
+    source: InputFile, lines: Iterator[Line], rejects: Rejects | None, typed: TypedReader | None
+) -> Iterator[JsonRecord]:
     first = next(lines, None)
     if first is None:
         return
@@ -294,10 +315,10 @@ def _records_in(source: InputFile, lines: Iterator[Line], rejects: Rejects | Non
     value, error = _decode(source.path, first.number, first.data)
     if error is None:
         yield JsonRecord(first.path, first.number, value, first.data)
-        yield from _decode_lines(lines, rejects)
+        yield from _decode_lines(lines, rejects, typed)
         return
     if first.data.lstrip()[:1] not in (b"{", b"["):
-        yield from _decode_lines(chain([first], lines), rejects)
+        yield from _decode_lines(chain([first], lines), rejects, typed)
         return
     # The first line opens an object or array it does not close: one document over many lines, unless
     # the input is too big to be one, or the lines after it are JSON values of their own.
@@ -307,14 +328,14 @@ def _records_in(source: InputFile, lines: Iterator[Line], rejects: Rejects | Non
         buffered.append(line)
         size += len(line.data) + 1
         if size > DOCUMENT_LIMIT:
-            yield from _decode_lines(chain(buffered, lines), rejects)
+            yield from _decode_lines(chain(buffered, lines), rejects, typed)
             return
     text = _join(buffered)
     value, error = _decode(source.path, first.number, text, ended=buffered[-1].ended)
     if error is None:
         yield JsonRecord(source.path, first.number, value, text)
     elif _looks_like_json_lines(buffered[1:]):
-        yield from _decode_lines(iter(buffered), rejects)
+        yield from _decode_lines(iter(buffered), rejects, typed)
     else:
         _reject(rejects, error, text)
 
@@ -369,9 +390,14 @@ def _merged_ids_rows(header: Line, lines: Iterator[Line], rejects: Rejects | Non
         yield JsonRecord(line.path, line.number, value, line.data)
 
 
-def _decode_lines(lines: Iterable[Line], rejects: Rejects | None) -> Iterator[JsonRecord]:
+def _decode_lines(lines: Iterable[Line], rejects: Rejects | None, typed: TypedReader | None) -> Iterator[JsonRecord]:
     loads = orjson.loads
     for line in lines:
+        if typed is not None:
+            read = typed(line.data)
+            if read is not None:
+                yield JsonRecord(line.path, line.number, Parsed(read), line.data)
+                continue
         try:
             value = loads(line.data)
         except orjson.JSONDecodeError:

@@ -37,11 +37,11 @@ from types import TracebackType
 from typing import Any
 
 from api.errors import IngestError
-from api.ingest import arxiv, crossref, openalex, semanticscholar
+from api.ingest import arxiv, crossref, openalex, openalex_typed, semanticscholar
 from api.ingest.bulk import Batch, Cutter, cut_into_batches
 from api.ingest.limits import fit_record
 from api.ingest.model import IncompleteRecord, Read, Record, RecordError, Skipped
-from api.ingest.reading import JsonReader, JsonRecord
+from api.ingest.reading import JsonReader, JsonRecord, Parsed, TypedReader
 from api.ingest.rejects import STDIN, ErrorPolicy, Rejects
 from api.ingest.wrong_format import FormatCheck
 
@@ -59,6 +59,11 @@ def format_reader(name: str, as_of: dt.date) -> Callable[[object], Read]:
     if name == "openalex":
         return openalex.read_openalex
     raise ValueError(f"unknown format {name!r}")
+
+
+def typed_reader(name: str) -> TypedReader | None:
+    """The format's reader of raw lines, tried before its full reader (`JsonReader`'s `typed`), if it has one."""
+    return openalex_typed.read_work_line if name == "openalex" else None
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ class Reading:
         self.read = format_reader(job.format_name, job.as_of)
         self.check = FormatCheck(job.format_name, failing=job.policy is ErrorPolicy.FAIL, rejects_path=job.rejects_path)
         self.rejects = Rejects(job.rejects_path, policy=job.policy, watch=self.check.rejected)
-        self.reader = JsonReader(job.paths, rejects=self.rejects)
+        self.reader = JsonReader(job.paths, rejects=self.rejects, typed=typed_reader(job.format_name))
         self.not_papers = 0
         self._current: JsonRecord | None = None  # the JSON record being written, to name it in a reject
 
@@ -114,7 +119,8 @@ class Reading:
             if self.on_record is not None:
                 self.on_record()
             try:
-                produced = self.read(item.value)
+                value = item.value
+                produced = value.records if type(value) is Parsed else self.read(value)
             except IncompleteRecord as error:
                 produced = [Skipped(error.kind, error.reason)]
             except RecordError as error:

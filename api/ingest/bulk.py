@@ -353,6 +353,7 @@ class Batch:
         self.deferred_references: list[tuple[int, str, str]] = []  # (w, scheme, value): references of one id
         self.institutions: list[Institution] = []
         self._institution_of: dict[tuple[str | None, ...], int] = {}
+        self._index_of_given: dict[Institution, int | None] = {}
         self.read: Counter[str] = Counter()  # records read into this batch, by kind, rejected ones included
         self.rejected: Counter[str] = Counter()
         self.text_references = 0
@@ -463,6 +464,13 @@ class Batch:
             self.links.append((own, found))
 
     def _institution(self, given: Institution) -> int | None:
+        # the same institution is given on many bylines of a batch: normalised once
+        if given in self._index_of_given:
+            return self._index_of_given[given]
+        found = self._index_of_given[given] = self._normal_institution(given)
+        return found
+
+    def _normal_institution(self, given: Institution) -> int | None:
         name = given.name.strip()
         if not name or not any(c.isalnum() for c in name) or len(name.encode()) > MAX_NAME_BYTES:
             return None

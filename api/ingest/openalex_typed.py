@@ -63,7 +63,7 @@ class _Ids(msgspec.Struct):
     arxiv: str | None = None
 
 
-class _Place(msgspec.Struct):
+class _Place(msgspec.Struct, frozen=True):  # hashable: the same institution recurs on many bylines
     id: str | None = None
     display_name: str | None = None
     ror: str | None = None
@@ -226,7 +226,7 @@ def _authorships(entries: list[_Authorship] | tuple[()]) -> tuple[tuple[Byline, 
             if orcid is not None:
                 ids.append(_orcid(orcid))
         institutions = tuple(
-            place for place in (_institution(value) for value in entry.institutions or ()) if place is not None
+            place for place in (_known_institution(value) for value in entry.institutions or ()) if place is not None
         )
         raw = _texts(entry.raw_affiliation_strings) or _texts(entry.raw_affiliation_string)
         if name is None or not has_text(name):
@@ -242,6 +242,25 @@ def _authorships(entries: list[_Authorship] | tuple[()]) -> tuple[tuple[Byline, 
         )
     cut = len(entries) > 1 and last_position is not None and last_position != "last"
     return tuple(bylines), not (cut or len(bylines) < len(entries))
+
+
+# Institutions already read, by what the line gave: a dump names a few hundred thousand institutions on
+# tens of millions of bylines. Emptied when full, so that it stays small whatever the input.
+_READ_INSTITUTIONS: dict[_Place, Institution | None] = {}
+_READ_INSTITUTIONS_MAX = 100_000
+
+
+def _known_institution(place: _Place) -> Institution | None:
+    """`_institution`, remembered."""
+    try:
+        return _READ_INSTITUTIONS[place]
+    except KeyError:
+        pass
+    found = _institution(place)  # raises for a malformed one, which is then not remembered
+    if len(_READ_INSTITUTIONS) >= _READ_INSTITUTIONS_MAX:
+        _READ_INSTITUTIONS.clear()
+    _READ_INSTITUTIONS[place] = found
+    return found
 
 
 def _institution(place: _Place) -> Institution | None:

@@ -34,6 +34,7 @@ from api.ingest.model import (
     IncompleteRecord,
     Institution,
     PaperId,
+    Precision,
     Read,
     RecordError,
     Reference,
@@ -151,6 +152,7 @@ def _work(line: _WorkLine, key: str) -> Work:
     count = line.cited_by_count
     if count is not None and not 0 <= count <= MAX_COUNT:
         raise _NotClean
+    published_on, precision = _published(line)
     authors, complete = _authorships(line.authorships or ())
     references = tuple(Reference(ids=(_referenced(value),)) for value in line.referenced_works or ())
     return Work(
@@ -158,7 +160,8 @@ def _work(line: _WorkLine, key: str) -> Work:
         ids=_work_ids(line, key),
         title=title,
         abstract=_abstract(line.abstract_inverted_index),
-        **_published(line),
+        published_on=published_on,
+        published_precision=precision,
         authors=authors,
         authors_complete=complete and not line.is_authors_truncated,
         references=tuple(dict.fromkeys(references)),
@@ -166,16 +169,16 @@ def _work(line: _WorkLine, key: str) -> Work:
     )
 
 
-def _published(line: _WorkLine) -> dict[str, Any]:
+def _published(line: _WorkLine) -> tuple[dt.date | None, Precision | None]:
     written = _text(line.publication_date)
     if written is not None:
-        return {"published_on": read_date(written, "publication_date"), "published_precision": "day"}
+        return read_date(written, "publication_date"), "day"
     year = line.publication_year
     if year is None:
-        return {"published_on": None, "published_precision": None}
+        return None, None
     if not 1 <= year <= 9999:
         raise _NotClean
-    return {"published_on": dt.date(year, 1, 1), "published_precision": "year"}
+    return dt.date(year, 1, 1), "year"
 
 
 def _work_ids(line: _WorkLine, key: str) -> tuple[PaperId, ...]:

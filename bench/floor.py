@@ -42,59 +42,13 @@ sys.path.insert(0, str(ROOT))
 
 from api.ingest import openalex  # noqa: E402
 from api.ingest.model import Work  # noqa: E402
+from api.ingest.openalex_typed import WORK_LINE_DECODER  # noqa: E402
 from bench.import_benchmark import _admin, _with_database, shown_command, shown_path  # noqa: E402
-
-try:
-    import msgspec
-except ImportError:  # not installed: its row is left out, and said so
-    msgspec = None
-
-if msgspec is not None:
-    # the fields api/ingest/openalex.py reads, and only those: msgspec skips the rest without building them
-
-    class _Author(msgspec.Struct):
-        id: str | None = None
-        display_name: str | None = None
-        orcid: str | None = None
-
-    class _Institution(msgspec.Struct):
-        id: str | None = None
-        display_name: str | None = None
-        ror: str | None = None
-        country_code: str | None = None
-
-    class _Authorship(msgspec.Struct):
-        author_position: str | None = None
-        author: _Author | None = None
-        institutions: list[_Institution] = msgspec.field(default_factory=list)
-        raw_author_name: str | None = None
-        raw_affiliation_strings: list[str] = msgspec.field(default_factory=list)
-
-    class _Location(msgspec.Struct):
-        landing_page_url: str | None = None
-        pdf_url: str | None = None
-
-    class _OpenAlexWork(msgspec.Struct):
-        id: str = ""
-        doi: str | None = None
-        title: str | None = None
-        display_name: str | None = None
-        publication_date: str | None = None
-        publication_year: int | None = None
-        ids: dict[str, str] = msgspec.field(default_factory=dict)
-        primary_location: _Location | None = None
-        best_oa_location: _Location | None = None
-        locations: list[_Location] = msgspec.field(default_factory=list)
-        authorships: list[_Authorship] = msgspec.field(default_factory=list)
-        is_authors_truncated: bool | None = None
-        referenced_works: list[str] = msgspec.field(default_factory=list)
-        abstract_inverted_index: dict[str, list[int]] | None = None
-        cited_by_count: int | None = None
 
 
 def _msgspec_decoder() -> Any:
-    """A msgspec decoder of the fields the OpenAlex reader uses, or None without msgspec."""
-    return None if msgspec is None else msgspec.json.Decoder(_OpenAlexWork)
+    """The importer's own msgspec decoder of the fields the OpenAlex reader uses (its typed path)."""
+    return WORK_LINE_DECODER
 
 
 def _per_work(seconds: float, works: int) -> float:

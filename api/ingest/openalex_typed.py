@@ -105,7 +105,8 @@ class _WorkLine(msgspec.Struct):
     locations: list[_Location | None] | None = None
 
 
-_decoder = msgspec.json.Decoder(_WorkLine)
+WORK_LINE_DECODER = msgspec.json.Decoder(_WorkLine)
+"""Decodes a JSON line into the fields of a work the reader uses (bench/floor.py times it alone)."""
 
 
 class _NotClean(Exception):
@@ -116,7 +117,7 @@ def read_work_line(data: bytes) -> Read | None:
     """The records of a JSON line holding a well-formed OpenAlex work, as `read_openalex` reads it; None
     for any other line, which the full reader must then read (see the module's docstring)."""
     try:
-        line = _decoder.decode(data)
+        line = WORK_LINE_DECODER.decode(data)
     except msgspec.DecodeError:
         return None
     if line.merge_into_id is not msgspec.UNSET or line.id is None:

@@ -36,7 +36,6 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.ingest import reading_process  # noqa: E402
 from api.ingest.bulk import Cutter, cut_into_batches  # noqa: E402
 from api.ingest.reading_process import Reading, ReadJob  # noqa: E402
 from api.ingest.rejects import ErrorPolicy  # noqa: E402
@@ -57,17 +56,13 @@ def _gunzip_orjson(path: str, limit: int) -> int:
 def _reading(path: str, limit: int, *, typed: bool, batches: bool) -> int:
     with tempfile.TemporaryDirectory() as folder:
         job = ReadJob("openalex", (path,), ErrorPolicy.SKIP, f"{folder}/rejects.jsonl", dt.date.today(), BATCH_SIZE)
-        original = reading_process.typed_reader
-        if not typed:
-            reading_process.typed_reader = lambda name: None  # type: ignore[assignment]
-        try:
-            with Reading(job) as reading:
-                records = itertools.islice(reading.records(), limit)
-                if not batches:
-                    return sum(1 for _ in records)
-                return sum(batch.size for batch in cut_into_batches(records, Cutter(BATCH_SIZE, reading.reject)))
-        finally:
-            reading_process.typed_reader = original
+        with Reading(job) as reading:
+            if not typed:
+                reading.reader.typed = None  # every line decoded by orjson and read by `read_openalex`
+            records = itertools.islice(reading.records(), limit)
+            if not batches:
+                return sum(1 for _ in records)
+            return sum(batch.size for batch in cut_into_batches(records, Cutter(BATCH_SIZE, reading.reject)))
 
 
 def _best(step: Callable[[], int], rounds: int) -> tuple[float, int]:

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
-from conftest import _admin, fresh_database
+from conftest import _admin, _with_database, fresh_database
 
 from api.db.pool import Database
 from api.generate import write_openalex_works
@@ -228,3 +228,60 @@ async def test_the_ceilings_store_what_the_importer_stores(
             await _admin(server_url, f'DROP DATABASE IF EXISTS "{loaded["database"]}" WITH (FORCE)')
             if grown:
                 await _admin(server_url, f'DROP DATABASE IF EXISTS "{grown["database"]}" WITH (FORCE)')
+
+
+columnar_ceiling = _load("columnar_ceiling")
+
+# Every figure the two ceilings store, per paper and per author (by OpenAlex id): the columnar one computes
+# outside PostgreSQL what the staged one computes with the importer's own statements.
+_EVERY_PAPER_FIGURE = """
+SELECT x.value, p.title, p.abstract, p.published_on, p.published_precision, p.citation_count,
+       p.search_vector::text, (SELECT count(*) FROM paper_terms t WHERE t.paper_id = p.id) AS terms,
+       (SELECT array_agg(c.citing_newest_key ORDER BY c.citing_newest_key) FROM citations c
+        WHERE c.cited_paper_id = p.id) AS citing_keys
+FROM papers p JOIN paper_external_ids x ON x.paper_id = p.id AND x.scheme = 'openalex'
+"""
+_EVERY_AUTHOR_FIGURE = """
+SELECT x.value, m.paper_count, m.citation_count, m.h_index, m.i10_index, m.g_index, m.first_year, m.last_year,
+       round(m.two_year_mean_citedness::numeric, 9), m.counts_by_year, m.last5_paper_count, m.last5_citation_count,
+       m.last5_h_index, m.last5_i10_index, m.last5_g_index, m.noself_paper_count, m.noself_citation_count,
+       m.noself_h_index, m.noself_i10_index, m.noself_g_index,
+       (SELECT array_agg(s.list_order ORDER BY s.paper_id) FROM authorships s WHERE s.author_id = m.author_id)
+FROM author_computed_metrics m JOIN author_external_ids x ON x.author_id = m.author_id AND x.scheme = 'openalex'
+"""
+
+
+async def _every_figure(url: str) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+    connection = await asyncpg.connect(url)
+    try:
+        papers = {row[0]: tuple(row[1:]) for row in await connection.fetch(_EVERY_PAPER_FIGURE)}
+        authors = {row[0]: tuple(row[1:]) for row in await connection.fetch(_EVERY_AUTHOR_FIGURE)}
+        return papers, authors
+    finally:
+        await connection.close()
+
+
+async def test_the_columnar_ceiling_stores_what_the_staged_ceiling_computes_in_sql(
+    server_url: str, tmp_path: Path
+) -> None:
+    write_openalex_works(tmp_path / "works.jsonl.gz", 400, 44)
+    staged = await pipeline_ceiling.load(server_url, tmp_path / "works.jsonl.gz", True, None)
+    columnar: dict[str, Any] = {}
+    try:
+        columnar = await columnar_ceiling.load(
+            server_url, tmp_path / "works.jsonl.gz", True, None, threads=2, memory="200MB", work_dir=tmp_path
+        )
+        assert columnar["rows"] == staged["rows"]
+        assert columnar["rows"]["papers"] == 400
+        assert columnar["rows"]["citations"] > 0
+        staged_url = _with_database(server_url, staged["database"])
+        columnar_url = _with_database(server_url, columnar["database"])
+        staged_papers, staged_authors = await _every_figure(staged_url)
+        columnar_papers, columnar_authors = await _every_figure(columnar_url)
+        assert len(staged_authors) > 500
+        assert columnar_papers == staged_papers
+        assert columnar_authors == staged_authors
+    finally:
+        await _admin(server_url, f'DROP DATABASE IF EXISTS "{staged["database"]}" WITH (FORCE)')
+        if columnar:
+            await _admin(server_url, f'DROP DATABASE IF EXISTS "{columnar["database"]}" WITH (FORCE)')

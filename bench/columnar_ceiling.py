@@ -274,6 +274,7 @@ def compute(path: Path, out: Path, threads: int, memory_limit: str) -> dict[str,
         started = time.perf_counter()
         connection.execute(statement)
         seconds[statement.split()[2]] = round(time.perf_counter() - started, 1)
+        print(f"  {statement.split()[2]}: {seconds[statement.split()[2]]} s", flush=True)
     for name, query, _ in _OUTPUTS:
         started = time.perf_counter()
         connection.execute(f"COPY ({query}) TO '{out / name}.csv' (FORMAT csv, HEADER false)")

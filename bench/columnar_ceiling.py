@@ -33,7 +33,6 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +42,18 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.db.migrate import upgrade_async  # noqa: E402
-from bench.import_benchmark import CACHE, _admin, _with_database  # noqa: E402
-from bench.pipeline_ceiling import Timer, _set_aside, _split, _weight, embedded_or, run  # noqa: E402
+from bench.import_benchmark import CACHE, _admin  # noqa: E402
+from bench.pipeline_ceiling import (  # noqa: E402
+    Timer,
+    _set_aside,
+    _split,
+    _weight,
+    add_foreign_keys,
+    embedded_or,
+    new_database,
+    run,
+    stored_rows,
+)
 
 # The fields of a work this design reads; every other member of a line is skipped by the JSON reader.
 _AUTHOR = "STRUCT(id VARCHAR, display_name VARCHAR, orcid VARCHAR)"
@@ -317,10 +325,7 @@ async def copy_in(url: str, out: Path, tables: list[tuple[str, tuple[str, ...]]]
 
 
 async def store(server_url: str, out: Path, keep: bool, timer: Timer) -> dict[str, Any]:
-    name = f"sg_bench_columnar_{uuid.uuid4().hex[:8]}"
-    await _admin(server_url, f"CREATE DATABASE {name}")
-    url = _with_database(server_url, name)
-    await upgrade_async(url)
+    name, url = await new_database(server_url, "sg_bench_columnar")
     try:
         admin = await asyncpg.connect(url)
         async with admin.transaction():
@@ -355,18 +360,8 @@ async def store(server_url: str, out: Path, keep: bool, timer: Timer) -> dict[st
             "keys and indexes", *(run(url, share, transaction=False) for share in _split(built, 2, _weight))
         )
         await timer.step("analyze", run(url, ["ANALYZE"], transaction=False))
-        by_table: dict[str, list[str]] = {}
-        for statement in linked:
-            by_table.setdefault(statement.split()[2], []).append(statement)
-        shares = _split([";".join(group) for group in by_table.values()], 2, _weight)
-        await timer.step(
-            "foreign keys",
-            *(run(url, [s for joined in share for s in joined.split(";")], transaction=False) for share in shares),
-        )
-        counts = {
-            table: await admin.fetchval(f"SELECT count(*) FROM {table}")
-            for table in ("papers", "paper_terms", "citations", "authors", "authorships", "author_computed_metrics")
-        }
+        await add_foreign_keys(url, linked, timer)
+        counts = await stored_rows(admin)
         await admin.close()
     finally:
         if not keep:

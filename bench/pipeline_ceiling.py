@@ -360,11 +360,36 @@ def _weight(statement: str) -> int:
     return next((size for table, size in _SIZES.items() if f" {table} " in statement + " "), 1)
 
 
-async def load(server_url: str, path: Path, keep: bool, postmaster: int | None) -> dict[str, Any]:
-    name = f"sg_bench_ceiling_{uuid.uuid4().hex[:8]}"
+async def new_database(server_url: str, prefix: str) -> tuple[str, str]:
+    """A new database named `prefix` and a random suffix, migrated to head: its name and URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     await _admin(server_url, f"CREATE DATABASE {name}")
     url = _with_database(server_url, name)
     await upgrade_async(url)
+    return name, url
+
+
+async def add_foreign_keys(url: str, linked: list[str], timer: Timer) -> None:
+    """The foreign keys `_set_aside` dropped, re-added on two connections, a table's all on one."""
+    by_table: dict[str, list[str]] = {}
+    for statement in linked:
+        by_table.setdefault(statement.split()[2], []).append(statement)
+    shares = _split([";".join(group) for group in by_table.values()], 2, _weight)
+    await timer.step(
+        "foreign keys",
+        *(run(url, [s for joined in share for s in joined.split(";")], transaction=False) for share in shares),
+    )
+
+
+STORED = ("papers", "paper_terms", "citations", "authors", "authorships", "author_computed_metrics")
+
+
+async def stored_rows(connection: asyncpg.Connection) -> dict[str, int]:
+    return {table: await connection.fetchval(f"SELECT count(*) FROM {table}") for table in STORED}
+
+
+async def load(server_url: str, path: Path, keep: bool, postmaster: int | None) -> dict[str, Any]:
+    name, url = await new_database(server_url, "sg_bench_ceiling")
     try:
         admin = await asyncpg.connect(url)
         async with admin.transaction():
@@ -383,20 +408,10 @@ async def load(server_url: str, path: Path, keep: bool, postmaster: int | None) 
         await timer.step("analyze", run(url, ["ANALYZE"], transaction=False))
         everyone = "SELECT id AS author_id FROM authors"
         await timer.step("computed metrics", metrics(url, everyone, 0, 2), metrics(url, everyone, 1, 2))
-        by_table: dict[str, list[str]] = {}
-        for statement in linked:
-            by_table.setdefault(statement.split()[2], []).append(statement)
-        shares = _split([";".join(group) for group in by_table.values()], 2, _weight)
-        await timer.step(
-            "foreign keys",
-            *(run(url, [s for joined in share for s in joined.split(";")], transaction=False) for share in shares),
-        )
+        await add_foreign_keys(url, linked, timer)
         await timer.step("drop staging", run(url, [_DROP]))
         wall = sum(step["wall"] for step in timer.steps.values())
-        counts = {
-            table: await admin.fetchval(f"SELECT count(*) FROM {table}")
-            for table in ("papers", "paper_terms", "citations", "authors", "authorships", "author_computed_metrics")
-        }
+        counts = await stored_rows(admin)
         await admin.close()
     finally:
         if not keep:

@@ -49,6 +49,7 @@ from bench.pipeline_ceiling import (  # noqa: E402
     _split,
     _weight,
     add_foreign_keys,
+    add_where_arguments,
     embedded_or,
     new_database,
     run,
@@ -101,24 +102,25 @@ def _compute_statements(path: Path, year: int) -> list[str]:
                        maximum_object_size = 16777216)
         WHERE coalesce(title, display_name) IS NOT NULL""",
         # bylines: one row per authorship, keyed as the ceiling's identity says
-        """CREATE TABLE b AS
-        SELECT ord, list_order, a.author_position AS position_name,
-               coalesce(a.raw_author_name, a.author.display_name) AS name,
-               nullif(regexp_extract(a.author.id, '([A-Za-z]\\d{1,15})$', 1), '') AS openalex,
-               nullif(regexp_extract(a.author.orcid, '(\\d{4}-\\d{4}-\\d{4}-\\d{3}[\\dX])$', 1), '') AS orcid
-        FROM (SELECT ord, unnest(authorships) AS a, unnest(range(1, len(authorships) + 1)) AS list_order
-              FROM w WHERE len(authorships) > 0)
-        WHERE coalesce(a.raw_author_name, a.author.display_name) IS NOT NULL""",
+        f"""CREATE TABLE b AS
+        SELECT *, coalesce('openalex:' || openalex, 'orcid:' || orcid, 'name:' || name) AS author_key
+        FROM (
+            SELECT ord, list_order, coalesce(a.raw_author_name, a.author.display_name) AS name,
+                   nullif({_OPENALEX.format("a.author.id")}, '') AS openalex,
+                   nullif(regexp_extract(a.author.orcid, '(\\d{{4}}-\\d{{4}}-\\d{{4}}-\\d{{3}}[\\dX])$', 1), '')
+                       AS orcid
+            FROM (SELECT ord, unnest(authorships) AS a, unnest(range(1, len(authorships) + 1)) AS list_order
+                  FROM w WHERE len(authorships) > 0)
+        )
+        WHERE name IS NOT NULL""",
         """CREATE TABLE author AS
         SELECT row_number() OVER (ORDER BY min(ord), author_key) AS id, author_key,
                min(name) AS name, min(openalex) AS openalex, min(orcid) AS orcid
-        FROM (SELECT *, coalesce('openalex:' || openalex, 'orcid:' || orcid, 'name:' || name) AS author_key FROM b)
-        GROUP BY author_key""",
+        FROM b GROUP BY author_key""",
         """CREATE TABLE authorship AS
         SELECT DISTINCT ON (b.ord, a.id) b.ord AS paper_id, a.id AS author_id, b.list_order AS position,
                b.list_order, b.name AS name_as_written
-        FROM (SELECT *, coalesce('openalex:' || openalex, 'orcid:' || orcid, 'name:' || name) AS author_key FROM b) b
-        JOIN author a USING (author_key)
+        FROM b JOIN author a USING (author_key)
         ORDER BY b.ord, a.id, b.list_order""",
         # references resolved by OpenAlex id, each citing-cited pair once, no paper citing itself
         f"""CREATE TABLE citation AS
@@ -281,8 +283,9 @@ def compute(path: Path, out: Path, threads: int, memory_limit: str) -> dict[str,
     for statement in _compute_statements(path.resolve(), year):
         started = time.perf_counter()
         connection.execute(statement)
-        seconds[statement.split()[2]] = round(time.perf_counter() - started, 1)
-        print(f"  {statement.split()[2]}: {seconds[statement.split()[2]]} s", flush=True)
+        table = statement.split()[2]
+        seconds[table] = round(time.perf_counter() - started, 1)
+        print(f"  {table}: {seconds[table]} s", flush=True)
     for name, query, _ in _OUTPUTS:
         started = time.perf_counter()
         connection.execute(f"COPY ({query}) TO '{out / name}.csv' (FORMAT csv, HEADER false)")
@@ -385,21 +388,23 @@ async def load(
     with tempfile.TemporaryDirectory(dir=work_dir) as scratch:
         out = Path(scratch)
 
+        statements: dict[str, Any] = {}
+
         async def computing() -> None:
-            timer.steps["compute, statements"] = await asyncio.to_thread(compute, path, out, threads, memory)
+            statements.update(await asyncio.to_thread(compute, path, out, threads, memory))
 
         await timer.step("compute (DuckDB): read, decode, resolve, count, metrics, CSV", computing())
         stored = await store(server_url, out, keep, timer)
-    walls = [step["wall"] for name, step in timer.steps.items() if "wall" in step]
-    wall = sum(walls)
+    wall = sum(step["wall"] for step in timer.steps.values())
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         **stored,
         "wall_seconds": round(wall, 1),
         "works_per_second": round(stored["rows"]["papers"] / wall),
-        "server_cpu_seconds": round(sum(s.get("server_cpu", 0.0) for s in timer.steps.values()), 1),
-        "importer_cpu_seconds": round(sum(s.get("importer_cpu", 0.0) for s in timer.steps.values()), 1),
+        "server_cpu_seconds": round(sum(s["server_cpu"] for s in timer.steps.values()), 1),
+        "importer_cpu_seconds": round(sum(s["importer_cpu"] for s in timer.steps.values()), 1),
         "steps": timer.steps,
+        "compute_statements_seconds": statements,
         "peak_importer_mb": round(peak_mb),
         "threads": threads,
         "memory_limit": memory,
@@ -409,9 +414,7 @@ async def load(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", type=Path)
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--embedded", action="store_true", help="the embedded server of bench/cache/")
-    where.add_argument("--server-url", help="a PostgreSQL server URL (any database; a new one is made)")
+    add_where_arguments(parser)
     parser.add_argument("--threads", type=int, default=2, help="DuckDB's threads (default 2: both cores)")
     parser.add_argument("--memory-limit", default="900MB", help="DuckDB's memory limit; beyond it, it spills to disk")
     parser.add_argument("--keep", action="store_true", help="keep the database made")

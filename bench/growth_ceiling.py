@@ -37,7 +37,15 @@ sys.path.insert(0, str(ROOT))
 
 from bench.growth_floor import copy_database  # noqa: E402
 from bench.import_benchmark import _admin, _with_database  # noqa: E402
-from bench.pipeline_ceiling import STAGING, Timer, embedded_or, metrics, run, stage  # noqa: E402
+from bench.pipeline_ceiling import (  # noqa: E402
+    STAGING,
+    Timer,
+    add_where_arguments,
+    embedded_or,
+    metrics,
+    run,
+    stage,
+)
 
 # {p} and {a}: the largest paper and author ids of the copy before the import; a new work's id is {p} + its
 # ordinal in the file, a new author's {a} + a row number.
@@ -163,9 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", type=Path)
     parser.add_argument("base", help="the loaded database to copy and grow")
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--embedded", action="store_true", help="the embedded server of bench/cache/")
-    where.add_argument("--server-url", help="a PostgreSQL server URL")
+    add_where_arguments(parser)
     parser.add_argument("--keep", action="store_true", help="keep the grown copy")
     args = parser.parse_args()
     server_url, postmaster = embedded_or(args.server_url)

@@ -271,6 +271,13 @@ def server_cpu(postmaster: int | None) -> float:
     return total
 
 
+def add_where_arguments(parser: argparse.ArgumentParser) -> None:
+    """--embedded or --server-url, one of them required, as every ceiling takes them (see `embedded_or`)."""
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--embedded", action="store_true", help="the embedded server of bench/cache/")
+    where.add_argument("--server-url", help="a PostgreSQL server URL (any database; a new one is made)")
+
+
 def embedded_or(server_url: str | None) -> tuple[str, int | None]:
     """The server to use: --server-url, else the embedded one of bench/cache/ (started if need be); and its
     postmaster's pid when it is the embedded one (its CPU is then counted)."""
@@ -432,9 +439,7 @@ async def load(server_url: str, path: Path, keep: bool, postmaster: int | None) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", type=Path)
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--embedded", action="store_true", help="the embedded server of bench/cache/")
-    where.add_argument("--server-url", help="a PostgreSQL server URL (any database; a new one is made)")
+    add_where_arguments(parser)
     parser.add_argument("--keep", action="store_true", help="keep the database made")
     args = parser.parse_args()
     server_url, postmaster = embedded_or(args.server_url)

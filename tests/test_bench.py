@@ -179,11 +179,14 @@ WHERE (SELECT count(*) FROM author_external_ids o WHERE o.author_id = m.author_i
 """
 
 
-async def _figures(url: str) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+async def _figures(
+    url: str, papers_query: str = _PAPER_FIGURES, authors_query: str = _AUTHOR_FIGURES
+) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+    """Per paper and per author, keyed by the first column of each query: the rest of its row."""
     connection = await asyncpg.connect(url)
     try:
-        papers = {row[0]: tuple(row[1:]) for row in await connection.fetch(_PAPER_FIGURES)}
-        authors = {row[0]: tuple(row[1:]) for row in await connection.fetch(_AUTHOR_FIGURES)}
+        papers = {row[0]: tuple(row[1:]) for row in await connection.fetch(papers_query)}
+        authors = {row[0]: tuple(row[1:]) for row in await connection.fetch(authors_query)}
         return papers, authors
     finally:
         await connection.close()
@@ -251,16 +254,6 @@ FROM author_computed_metrics m JOIN author_external_ids x ON x.author_id = m.aut
 """
 
 
-async def _every_figure(url: str) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
-    connection = await asyncpg.connect(url)
-    try:
-        papers = {row[0]: tuple(row[1:]) for row in await connection.fetch(_EVERY_PAPER_FIGURE)}
-        authors = {row[0]: tuple(row[1:]) for row in await connection.fetch(_EVERY_AUTHOR_FIGURE)}
-        return papers, authors
-    finally:
-        await connection.close()
-
-
 async def test_the_columnar_ceiling_stores_what_the_staged_ceiling_computes_in_sql(
     server_url: str, tmp_path: Path
 ) -> None:
@@ -276,8 +269,8 @@ async def test_the_columnar_ceiling_stores_what_the_staged_ceiling_computes_in_s
         assert columnar["rows"]["citations"] > 0
         staged_url = _with_database(server_url, staged["database"])
         columnar_url = _with_database(server_url, columnar["database"])
-        staged_papers, staged_authors = await _every_figure(staged_url)
-        columnar_papers, columnar_authors = await _every_figure(columnar_url)
+        staged_papers, staged_authors = await _figures(staged_url, _EVERY_PAPER_FIGURE, _EVERY_AUTHOR_FIGURE)
+        columnar_papers, columnar_authors = await _figures(columnar_url, _EVERY_PAPER_FIGURE, _EVERY_AUTHOR_FIGURE)
         assert len(staged_authors) > 500
         assert columnar_papers == staged_papers
         assert columnar_authors == staged_authors

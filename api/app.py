@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from api.auth import Authenticator
 from api.body_limit import BodyLimit
 from api.db import migrate
 from api.db.embedded import EmbeddedPostgres
@@ -31,6 +32,7 @@ from api.db.outage import RETRY_AFTER_SECONDS
 from api.db.pool import Database, application_name
 from api.db.supervisor import ServerSupervisor
 from api.errors import (
+    AuthenticationError,
     DatabaseNotReadyError,
     DatabaseUnreachableError,
     EmbeddedServerError,
@@ -40,10 +42,13 @@ from api.errors import (
 )
 from api.graphql.compiler import Compiler
 from api.graphql.context import GraphQLContext
-from api.graphql.schema import schema
+from api.graphql.schema import MAX_TOKENS, schema
 from api.graphql.view import GraphQLEndpoint
 from api.ingest.seed import load_seed_if_empty
+from api.limits.cost import CostCalculator
+from api.limits.limiter import Limiter, RateLimitRefusal
 from api.request_scope import OneConnectionPerRequest
+from api.rest.metering import metered
 from api.rest.routes import rest_routes
 from api.settings import Settings
 
@@ -142,6 +147,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     without, its lifespan opens one from `settings`."""
     settings = settings or Settings()
     opened = runtime
+    authenticator = Authenticator(require_key=settings.require_api_key)
+    limiter = Limiter(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -150,6 +157,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         try:
             yield
         finally:
+            await limiter.close()
             await close_runtime(runtime)
 
     def database(request: Request) -> Database:
@@ -162,6 +170,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         graphiql=settings.graphiql,
         compiler=Compiler(schema._schema, max_page_size=settings.max_page_size) if settings.graphql_compiled else None,
         database=database,
+        authenticator=authenticator,
+        limiter=limiter,
+        costs=CostCalculator(schema._schema, max_page_size=settings.max_page_size, max_tokens=MAX_TOKENS),
     )
 
     async def healthz(request: Request) -> Response:
@@ -190,7 +201,20 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return JSONResponse({"error": {"code": "not_found", "message": str(exc)}}, status_code=404)
 
     async def invalid_input(request: Request, exc: Exception) -> Response:
-        return JSONResponse({"error": {"code": "invalid_input", "message": str(exc)}}, status_code=400)
+        code = exc.code if isinstance(exc, InvalidInputError) else InvalidInputError.code
+        return JSONResponse({"error": {"code": code, "message": str(exc)}}, status_code=400)
+
+    async def unauthenticated(request: Request, exc: Exception) -> Response:
+        code = exc.code if isinstance(exc, AuthenticationError) else AuthenticationError.code
+        return JSONResponse(
+            {"error": {"code": code, "message": str(exc)}}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    async def rate_limited(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RateLimitRefusal)
+        headers = exc.admission.headers()
+        body = {"code": exc.code, "message": str(exc), "retry_after": int(headers["Retry-After"])}
+        return JSONResponse({"error": body}, status_code=429, headers=headers)
 
     async def unavailable(request: Request, exc: Exception) -> Response:
         database(request).outage.request_failed()  # the data layer logs the outage, once
@@ -211,7 +235,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         Route("/favicon.ico", favicon, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        *rest_routes(settings),
+        *metered(
+            rest_routes(settings),
+            authenticator=authenticator,
+            limiter=limiter,
+            database=database,
+            max_page_size=settings.max_page_size,
+        ),
         Mount("/static/graphiql", app=StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False), name="graphiql"),
     ]
     return Starlette(
@@ -222,6 +252,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             InvalidInputError: invalid_input,
             DatabaseNotReadyError: unavailable,
             RequestTooLargeError: too_large,
+            AuthenticationError: unauthenticated,
+            RateLimitRefusal: rate_limited,
         },
         middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes), Middleware(OneConnectionPerRequest)],
     )

@@ -1,4 +1,4 @@
-"""The `scholargraph` command: serve, migrate, ingest, generate, db start/stop/url, export-schema.
+"""The `scholargraph` command: serve, migrate, ingest, generate, keys, db start/stop/url, export-schema.
 
 Every command reads the same settings as the service (environment variables `SCHOLARGRAPH_*`);
 flags override them for one run. Errors of ours print as one line on stderr and exit 1.
@@ -144,6 +144,40 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return run_generate(args)
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from api.db import api_keys, migrate
+    from api.db.pool import Database
+
+    async def run() -> int:
+        db = await Database.connect(_database_url(_settings(args)), min_size=1, max_size=1)
+        try:
+            async with db.connection() as connection:
+                await migrate.ensure_at_head(connection.raw)
+            if args.action == "create":
+                key, secret = await api_keys.create_key(db, args.name, args.scope, cost_budget=args.budget)
+                print(f"made key {key.name!r} ({', '.join(key.scopes)}); it is shown this once, keep it secret:")
+                print(secret)
+            elif args.action == "revoke":
+                key = await api_keys.revoke_key(db, args.name)
+                print(f"revoked key {key.name!r} (it stops working within seconds)")
+            else:
+                for k in await api_keys.list_keys(db):
+                    revoked = k.revoked_at.isoformat() if k.revoked_at else None
+                    if args.json:
+                        row = {"name": k.name, "scopes": list(k.scopes), "cost_budget": k.cost_budget,
+                               "created_at": k.created_at.isoformat(), "revoked_at": revoked}  # fmt: skip
+                        print(json.dumps(row))
+                    else:
+                        budget = "default budget" if k.cost_budget is None else f"budget {k.cost_budget}"
+                        state = f"revoked {revoked}" if revoked else "active"
+                        print(f"{k.name}\t{','.join(k.scopes)}\t{budget}\t{state}")
+            return 0
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
 def _print_summary(report: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(report), flush=True)
@@ -254,6 +288,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_openalex_arguments(generate_openalex)
     generate_openalex.set_defaults(func=cmd_generate)
+
+    keys = sub.add_parser("keys", help="make, list and revoke API keys (docs/limits.md)")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    create = keys_sub.add_parser("create", help="make a key and print it (shown only this once)")
+    create.add_argument("name", help="the key's name: who uses it (logs and corrections show it)")
+    create.add_argument(
+        "--scope", choices=["read", "write", "admin"], default="read", help="what it may do (default read)"
+    )
+    create.add_argument("--budget", type=int, help="its cost points per window (default: key_cost_budget)")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key for good")
+    revoke.add_argument("name")
+    listing = keys_sub.add_parser("list", help="every key: name, scopes, budget, state (never the key)")
+    listing.add_argument("--json", action="store_true", help="one JSON object per key")
+    for command in (create, revoke, listing):
+        database_flags(command)
+    keys.set_defaults(func=cmd_keys)
 
     db = sub.add_parser("db", help="manage the embedded PostgreSQL")
     db.add_argument("action", choices=["start", "stop", "status", "url"])

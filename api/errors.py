@@ -8,7 +8,11 @@
     │   └── DatabaseUnreachableError  it cannot be reached: down, restarting, refusing connections
     ├── NotFoundError                 a looked-up object does not exist
     ├── InvalidInputError             a request argument is malformed (a cursor, an id, a limit)
-    │   └── CheckDigitError           an id well formed but for its check digit (an ORCID iD with a typo)
+    │   ├── CheckDigitError           an id well formed but for its check digit (an ORCID iD with a typo)
+    │   └── QueryTooCostlyError       a request would cost more than any one request may
+    ├── RateLimitedError              a client is over its limits: `too_fast` or `budget_spent` (429)
+    ├── AuthenticationError           an API key is unknown or revoked (401)
+    │   └── KeyRequiredError          the service requires a key and the request has none (401)
     ├── RequestTooLargeError          a request body is larger than the service accepts
     └── IngestError                   an import failed; nothing was written
         └── InputFormatError          a record in an input file is malformed: names file, line, reason
@@ -75,6 +79,47 @@ class RequestTooLargeError(ScholarGraphError):
     def __init__(self, limit: int) -> None:
         self.limit = limit
         super().__init__(f"the request body is larger than the limit of {limit:,} bytes")
+
+
+class QueryTooCostlyError(InvalidInputError):
+    """A request whose cost (`api.limits.cost`) is above the most any one request may cost. Refused before
+    any SQL runs; asking for smaller pages is the way through, so a retry of the same request never is."""
+
+    code: ClassVar[str] = "query_too_costly"
+
+    def __init__(self, cost: int, limit: int) -> None:
+        self.cost = cost
+        self.limit = limit
+        super().__init__(
+            f"this request would cost {cost:,} points, above the limit of {limit:,} per request; "
+            "ask for smaller pages (`first`) or fewer nested lists"
+        )
+
+
+class RateLimitedError(ScholarGraphError):
+    """A client over one of its limits. `code` tells which: `too_fast` (requests per second: slow down) or
+    `budget_spent` (the cost budget of the window is spent: wait for the next one). `retry_after` is the
+    wait in seconds before the same request could pass."""
+
+    TOO_FAST: ClassVar[str] = "too_fast"
+    BUDGET_SPENT: ClassVar[str] = "budget_spent"
+
+    def __init__(self, code: str, retry_after: float, message: str) -> None:
+        self.code = code
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class AuthenticationError(ScholarGraphError):
+    """The request's API key is unknown or revoked."""
+
+    code: ClassVar[str] = "invalid_key"
+
+
+class KeyRequiredError(AuthenticationError):
+    """The service is configured to answer only requests that carry an API key."""
+
+    code: ClassVar[str] = "key_required"
 
 
 class CheckDigitError(InvalidInputError):

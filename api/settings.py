@@ -107,6 +107,58 @@ class Settings(BaseSettings):
             "with 413 (from its Content-Length before it is read, or as soon as the bytes received pass it)."
         ),
     )
+    max_query_cost: int = Field(
+        default=50_000,
+        ge=0,
+        description=(
+            "Most cost points one request may have (docs/limits.md gives the formula: about one point per "
+            "record a response may hold). A costlier request is refused with 400 `query_too_costly` before "
+            "any SQL runs (0: no limit)."
+        ),
+    )
+    cost_budget: int = Field(
+        default=1_000_000,
+        ge=0,
+        description=(
+            "Cost points an anonymous client (one address) may spend per window; past it, requests are "
+            "refused with 429 `budget_spent` until the window ends (0: no budget)."
+        ),
+    )
+    key_cost_budget: int = Field(
+        default=10_000_000,
+        ge=0,
+        description="Cost points a request with an API key may spend per window, unless the key has its own budget.",
+    )
+    cost_window_seconds: int = Field(
+        default=3_600,
+        ge=1,
+        description=(
+            "Length of the budget's windows, in seconds; windows start at multiples of it since the Unix epoch, "
+            "the same for every client and worker."
+        ),
+    )
+    requests_per_second: int = Field(
+        default=50,
+        ge=0,
+        description=(
+            "Requests a client (a key, or an address) may send per second, in bursts of as many; past it, "
+            "429 `too_fast` with Retry-After (0: no limit)."
+        ),
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis that keeps the limits' counts, shared by every worker process (redis://host:6379/0). "
+            "Unset: each process counts its own. Should Redis fail, each process counts alone until it answers."
+        ),
+    )
+    require_api_key: bool = Field(
+        default=False,
+        description=(
+            "Answer API requests (/graphql, /v1) only when they carry an API key (`scholargraph keys create`); "
+            "without one, 401 `key_required`. Off: reads are anonymous."
+        ),
+    )
     graphiql: bool = Field(default=True, description="Serve the GraphiQL explorer at GET /graphql.")
     graphql_compiled: bool = Field(
         default=True,
@@ -121,6 +173,17 @@ class Settings(BaseSettings):
     def _pool_bounds(self) -> Settings:
         if self.pool_min_size > self.pool_max_size:
             raise ValueError(f"pool_min_size ({self.pool_min_size}) exceeds pool_max_size ({self.pool_max_size})")
+        return self
+
+    @model_validator(mode="after")
+    def _cost_within_budget(self) -> Settings:
+        for name in ("cost_budget", "key_cost_budget"):
+            budget = getattr(self, name)
+            if budget and self.max_query_cost and self.max_query_cost > budget:
+                raise ValueError(
+                    f"max_query_cost ({self.max_query_cost}) exceeds {name} ({budget}): "
+                    "a request that costly could never run"
+                )
         return self
 
     @field_validator("log_level")

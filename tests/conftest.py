@@ -37,6 +37,13 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The suite sends requests from one client as fast as it can, for far longer than any budget window's
+# worth: the rate and the budget are off for every app made here unless a test sets them (tests/limits/
+# does). The cost limit per request stays at its default, so every query of the suite is held to it.
+os.environ.setdefault("SCHOLARGRAPH_REQUESTS_PER_SECOND", "0")
+os.environ.setdefault("SCHOLARGRAPH_COST_BUDGET", "0")
+os.environ.setdefault("SCHOLARGRAPH_KEY_COST_BUDGET", "0")
+
 
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)

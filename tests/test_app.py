@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import asyncpg
 import pytest
+from answers import without_cost
 from starlette.testclient import TestClient
 
 from api.app import close_runtime, create_app, open_runtime
@@ -118,7 +119,7 @@ def test_start_up_with_load_seed_off_leaves_the_database_empty(database_url: str
         response = client.post(
             "/graphql", json={"query": "{ authors(first: 1) { totalCount } }"}, headers={"Accept": "application/json"}
         )
-    assert response.json() == {"data": {"authors": {"totalCount": 0}}}
+    assert without_cost(response.json()) == {"data": {"authors": {"totalCount": 0}}}
 
 
 def test_an_unknown_path_is_404(seeded_server: TestClient) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from answers import without_cost
 from starlette.testclient import TestClient
 
 from api.ids import encode_id
@@ -59,8 +60,7 @@ UNKNOWN_INSTITUTION_IDS = [encode_id("Institution", BIGINT_MAX)]
 def post(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
     response = client.post("/graphql", json={"query": query, "variables": variables})
     assert response.status_code == 200, response.text
-    document: dict[str, Any] = response.json()
-    return document
+    return without_cost(response.json())
 
 
 def assert_names(error: dict[str, Any], bad: str, path: list[Any]) -> None:

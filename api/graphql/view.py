@@ -10,6 +10,10 @@
   latter every well-formed request is a 200, as legacy clients expect. Malformed HTTP (bad JSON, no
   query, wrong types) is a 400 either way; an Accept we cannot satisfy is a 406.
 - GET from a browser (Accept: text/html) without a query opens GraphiQL.
+- Before anything runs, the request's client is told (`api.auth`) and its cost charged (`api.limits`):
+  401 for a bad key, 400 `QUERY_TOO_COSTLY` (200 with legacy JSON) for a request above the most one may
+  cost, 429 `TOO_FAST` or `BUDGET_SPENT` with Retry-After. Every response carries the cost and what
+  remains, in headers and in `extensions.rateLimit`.
 """
 
 from __future__ import annotations
@@ -25,13 +29,16 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from api.auth import Authenticator
 from api.db.outage import RETRY_AFTER_SECONDS
 from api.db.pool import Database
-from api.errors import RequestTooLargeError
+from api.errors import AuthenticationError, DatabaseNotReadyError, QueryTooCostlyError, RequestTooLargeError
 from api.graphql.compiler import Compiler
 from api.graphql.context import GraphQLContext
 from api.graphql.errors import has_outage
 from api.graphql.graphiql import DEFAULT_QUERY, DEFAULT_VARIABLES, render_graphiql_page
+from api.limits.cost import CostCalculator
+from api.limits.limiter import COST_HEADER, Admission, Limiter, RateLimitRefusal
 
 EXECUTION_HEADER = "X-GraphQL-Execution"
 """Which path answered: `compiled` (one SQL statement) or `resolver` (strawberry's resolvers)."""
@@ -108,6 +115,10 @@ def _validated(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str 
     return query, variables, operation
 
 
+def _error(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code.upper(), **extensions}}]}
+
+
 @functools.lru_cache(maxsize=512)
 def _operation_count(query: str) -> int:
     """How many operations a document defines (0 when it does not parse: execution reports that)."""
@@ -127,14 +138,57 @@ class GraphQLEndpoint:
         *,
         context_factory: Callable[[Request], GraphQLContext],
         graphiql: bool,
+        database: Callable[[Request], Database],
+        authenticator: Authenticator,
+        limiter: Limiter,
+        costs: CostCalculator,
         compiler: Compiler | None = None,
-        database: Callable[[Request], Database] | None = None,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
         self.database = database
         self.graphiql = graphiql
         self.compiler = compiler
+        self.authenticator = authenticator
+        self.limiter = limiter
+        self.costs = costs
+
+    async def _admit(
+        self, request: Request, query: str, variables: dict[str, Any] | None, operation: str | None, media: str
+    ) -> Admission | Response:
+        """The request's admission, or the response refusing it (before any SQL of the query runs)."""
+        try:
+            client = await self.authenticator.client(request, self.database(request))
+            request.state.client = client
+            return await self.limiter.admit(client, self.costs.cost(query, variables, operation))
+        except DatabaseNotReadyError as error:  # looking up the key needs the database
+            self.database(request).outage.request_failed()
+            return JSONResponse(
+                _error("the database is unavailable; retry shortly", error.code),
+                status_code=503,
+                media_type=media,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        except AuthenticationError as error:
+            return JSONResponse(
+                _error(str(error), error.code),
+                status_code=401,
+                media_type=media,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        except QueryTooCostlyError as error:
+            document = _error(str(error), error.code, cost=error.cost, maxCost=error.limit)
+            return JSONResponse(
+                document,
+                status_code=400 if media == GRAPHQL_RESPONSE else 200,
+                media_type=media,
+                headers={COST_HEADER: str(error.cost)},
+            )
+        except RateLimitRefusal as refusal:
+            admission = refusal.admission
+            document = _error(str(refusal), refusal.code, retryAfter=int(admission.headers()["Retry-After"]))
+            document["extensions"] = {"rateLimit": admission.extension()}
+            return JSONResponse(document, status_code=429, media_type=media, headers=admission.headers())
 
     async def handle(self, request: Request) -> Response:
         if self.graphiql and _wants_ide(request):
@@ -165,11 +219,18 @@ class GraphQLEndpoint:
                 status_code=400 if media == GRAPHQL_RESPONSE else 200,
                 media_type=media,
             )
-        if self.compiler is not None and self.database is not None:
+        admitted = await self._admit(request, query, variables, operation, media)
+        if isinstance(admitted, Response):
+            return admitted
+        limit_headers = admitted.headers()
+        if self.compiler is not None:
             data = await self.compiler.execute(self.database(request), query, variables, operation)
             if data is not None:
+                extensions = json.dumps({"rateLimit": admitted.extension()}, separators=(",", ":"))
                 return Response(
-                    b'{"data":' + data.encode() + b"}", media_type=media, headers={EXECUTION_HEADER: "compiled"}
+                    b'{"data":' + data.encode() + b',"extensions":' + extensions.encode() + b"}",
+                    media_type=media,
+                    headers={EXECUTION_HEADER: "compiled", **limit_headers},
                 )
         context = self.context_factory(request)
         allowed = {OperationType.QUERY} if request.method == "GET" else None
@@ -185,7 +246,7 @@ class GraphQLEndpoint:
             return JSONResponse(
                 {"errors": [{"message": "only queries may be sent with GET; POST mutations"}]},
                 status_code=405,
-                headers={"Allow": "POST"},
+                headers={"Allow": "POST", **limit_headers},
                 media_type=media,
             )
         except CannotGetOperationTypeError:
@@ -198,9 +259,10 @@ class GraphQLEndpoint:
                 {"errors": [{"message": reason}]},
                 status_code=400 if media == GRAPHQL_RESPONSE else 200,
                 media_type=media,
+                headers=limit_headers,
             )
         document: dict[str, Any] = {}
-        headers: dict[str, str] = {EXECUTION_HEADER: "resolver"}
+        headers: dict[str, str] = {EXECUTION_HEADER: "resolver", **limit_headers}
         if result.errors:
             document["errors"] = [error.formatted for error in result.errors]
             if has_outage(result.errors):
@@ -210,5 +272,6 @@ class GraphQLEndpoint:
         request_failed = result.data is None and all(error.path is None for error in result.errors or [])
         if not request_failed:
             document["data"] = result.data
+        document["extensions"] = {"rateLimit": admitted.extension()}
         status = 400 if request_failed and media == GRAPHQL_RESPONSE else 200
         return JSONResponse(document, status_code=status, headers=headers, media_type=media)

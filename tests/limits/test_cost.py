@@ -38,7 +38,10 @@ def test_a_profile_page_costs_one_point_per_record_it_may_hold(costs: CostCalcul
 
 
 def test_lists_of_100_nested_three_deep_cost_a_million(costs: CostCalculator) -> None:
-    query = "{ authors(first: 100) { nodes { coauthors(first: 100) { nodes { author { coauthors(first: 100) { nodes { name } } } } } } } }"
+    query = (
+        "{ authors(first: 100) { nodes { coauthors(first: 100) { nodes { author { "
+        "coauthors(first: 100) { nodes { author { name } } } } } } } } }"
+    )
     assert costs.cost(query) == 1 + 100 + 100**2 + 100**3
 
 

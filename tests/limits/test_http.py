@@ -24,14 +24,18 @@ from api.settings import Settings
 PROFILE = """
 query Profile($search: String!) {
   authors(search: $search, first: 1) {
-    nodes { name papers(first: 20) { nodes { title authors { name } } } coauthors(first: 10) { nodes { author { name } } } }
+    nodes {
+      name
+      papers(first: 20) { nodes { title authors { name } } }
+      coauthors(first: 10) { nodes { author { name } } }
+    }
   }
 }
 """
 PROFILE_COST = 1 + 1 + 20 + 20 * UNPAGED_LIST_SIZE + 10
 NESTED = (
     "{ authors(first: 100) { nodes { coauthors(first: 100) { nodes { author { "
-    "coauthors(first: 100) { nodes { name } } } } } } } }"
+    "coauthors(first: 100) { nodes { author { name } } } } } } } } }"
 )
 NESTED_COST = 1 + 100 + 100**2 + 100**3
 
@@ -197,7 +201,7 @@ def test_a_spent_budget_is_a_429_until_its_window_ends_and_says_so(seeded_url: s
 
 
 def test_a_key_counts_apart_from_anonymous_clients_under_its_own_budget(seeded_url: str) -> None:
-    name, secret = make_key(seeded_url, budget=5_000)
+    _, secret = make_key(seeded_url, budget=5_000)
     with service(seeded_url, cost_budget=300, key_cost_budget=100_000, max_query_cost=300) as client:
         anonymous = graphql(client, PROFILE, search="louis")
         keyed = graphql(client, PROFILE, key=secret, search="louis")

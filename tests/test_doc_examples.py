@@ -15,7 +15,8 @@ What is an example (a fenced block), and what is checked:
 
 An example's documented answers are the ```json blocks right after it, with nothing but prose between
 (one per run, in order; for curl, a block of one request). Where one is complete (no `…`), the service
-must answer exactly that, but for the moments rows were stored (`computedAt`, `updatedAt`, `createdAt`).
+must answer exactly that, but for the moments rows were stored (`computedAt`, `updatedAt`, `createdAt`)
+and, unless the block shows them, the limits' figures (`extensions.rateLimit`).
 
 An HTML comment on the line just before a block's fence (invisible once rendered) says more about it:
 
@@ -129,11 +130,22 @@ def without_moments(value: Any) -> Any:
     return value
 
 
+def without_limit_figures(answer: Any, documented: Any) -> Any:
+    """A GraphQL answer without `extensions.rateLimit`, which every answer carries and the docs leave out
+    (they say so) unless they show it."""
+    if not (isinstance(answer, dict) and isinstance(documented, dict)) or "extensions" in documented:
+        return answer
+    if answer.get("extensions", {}).keys() != {"rateLimit"}:
+        return answer
+    return {key: value for key, value in answer.items() if key != "extensions"}
+
+
 def check_documented_output(block: Block, run: int, answer: Any) -> None:
     """The answer is the one the docs show for this run, unless they abbreviate it or say it varies."""
     outputs = documented_outputs(block)
     if run >= len(outputs) or outputs[run] is None or (block.mark or "").startswith("output varies"):
         return
+    answer = without_limit_figures(answer, outputs[run])
     assert without_moments(answer) == without_moments(outputs[run]), f"{block.where}: the docs show another answer"
 
 

@@ -28,11 +28,13 @@ from api.graphql.context import Info
 from api.graphql.errors import PublicErrors, item_error, log_errors
 from api.graphql.inputs import AfterArg, FirstArg, NameSearchArg, search_term
 from api.graphql.institutions import Institution
+from api.graphql.limits import Limits
 from api.graphql.metrics import AuthorMetrics
 from api.graphql.node import Node
 from api.graphql.pagination import Connection, build_connection, window
 from api.graphql.papers import Paper, paper_list_field
 from api.ids import ExternalId, decode_id, decode_id_of, external_id_candidates, is_external, parse_id_of
+from api.limits.cost import UNPAGED_LIST_SIZE
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -243,6 +245,29 @@ class Query:
     )
     async def institution(self, info: Info, id: strawberry.ID) -> Institution | None:
         return await _resolve_institution(info, str(id))
+
+    @strawberry.field(description="The limits this service holds requests to, and this client's budget.")
+    def limits(self, info: Info) -> Limits:
+        settings = info.context.settings
+        request = info.context.request
+        client = getattr(request.state, "client", None) if request is not None else None
+        key = client.key if client is not None else None
+        budget = settings.cost_budget
+        if key is not None:
+            budget = key.cost_budget if key.cost_budget is not None else settings.key_cost_budget
+        return Limits(
+            max_query_cost=settings.max_query_cost,
+            cost_budget=budget,
+            window_seconds=settings.cost_window_seconds,
+            requests_per_second=settings.requests_per_second,
+            unpaged_list_size=UNPAGED_LIST_SIZE,
+            max_page_size=settings.max_page_size,
+            max_batch_ids=MAX_BATCH_IDS,
+            max_depth=MAX_DEPTH,
+            max_aliases=MAX_ALIASES,
+            max_tokens=MAX_TOKENS,
+            max_body_bytes=settings.max_body_bytes,
+        )
 
 
 class ScholarGraphSchema(strawberry.Schema):

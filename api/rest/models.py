@@ -285,11 +285,18 @@ class AuthorIds(Model):
 class ErrorBody(Model):
     code: str = Field(
         description=(
-            "What went wrong, for a program to branch on: invalid_input, not_found, request_too_large or "
-            "database_unavailable."
+            "What went wrong, for a program to branch on: invalid_input, not_found, request_too_large, "
+            "database_unavailable, query_too_costly, too_fast (slow down), budget_spent (wait for the next "
+            "window), invalid_key or key_required."
         )
     )
     message: str = Field(description="What was wrong, for a person to read.")
+    retry_after: int | None = Field(
+        default=None,
+        description=(
+            "With too_fast and budget_spent: seconds to wait before the same request can pass (as Retry-After)."
+        ),
+    )
 
 
 class Error(Model):

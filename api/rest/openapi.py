@@ -80,6 +80,46 @@ def _with_body_limit(operation: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
+_LIMIT_HEADERS = {
+    "Request-Cost": {
+        "description": (
+            "What this request cost: 1, plus the page size of a list or the number of ids of a bulk look-up."
+        ),
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Policy": {
+        "description": 'The client\'s limits: `"budget";q=<points>;w=<seconds>, "requests";q=<per second>;w=1`.',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": (
+            'What remains: `"budget";r=<points left>;t=<seconds to the window\'s end>, "requests";r=<n>;t=1`.'
+        ),
+        "schema": {"type": "string"},
+    },
+}
+
+
+def _with_limits(operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation with the limits' headers on its answers, and its 401 and 429 (docs/limits.md)."""
+    operation["responses"]["200"]["headers"] = _LIMIT_HEADERS
+    operation["responses"]["401"] = {
+        "description": "The API key is unknown or revoked (`invalid_key`), or the service requires one and the "
+        "request has none (`key_required`).",
+        "content": _ERROR,
+    }
+    operation["responses"]["429"] = {
+        "description": "Over a limit: `too_fast` (more requests a second than allowed) or `budget_spent` (the "
+        "window's cost budget is spent). Nothing ran; retry after `Retry-After` seconds.",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}},
+            **_LIMIT_HEADERS,
+        },
+        "content": _ERROR,
+    }
+    return operation
+
+
 _PAPERS = "Filters, sort and facets as on every list of papers."
 
 
@@ -196,7 +236,9 @@ def openapi_document() -> dict[str, Any]:
         [*((m, "serialization") for m in _RESPONSES), (models.AuthorIds, "validation")],
         ref_template="#/components/schemas/{model}",
     )
-    paths = {path: {m: _with_ids(path, op) for m, op in item.items()} for path, item in _operations().items()}
+    paths = {
+        path: {m: _with_limits(_with_ids(path, op)) for m, op in item.items()} for path, item in _operations().items()
+    }
     paths["/v1/authors/metrics"]["post"]["requestBody"] = {
         "required": True,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuthorIds"}}},
@@ -209,8 +251,21 @@ def openapi_document() -> dict[str, Any]:
             "description": "Authors and their metrics (in bulk too), papers, coauthors, citations and institutions, "
             "for services: the same data as /graphql, with the same filters and keyset pagination "
             "(`first` and `after` in; `items`, `total_count`, `has_more`, `next_cursor` out). Ids are GraphQL "
-            "global ids; authors and papers also answer to external ids. Unknown query parameters are refused.",
+            "global ids; authors and papers also answer to external ids. Unknown query parameters are refused. "
+            "Every request is costed and counted before it runs (docs/limits.md): its answer says what it cost "
+            "and what remains; an API key (optional unless the service requires one) raises the budget.",
         },
         "paths": paths,
-        "components": {"schemas": schemas["$defs"]},
+        "security": [{}, {"bearer": []}, {"apiKeyHeader": []}],
+        "components": {
+            "schemas": schemas["$defs"],
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key: `Authorization: Bearer sg_…`.",
+                },
+                "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "The same key."},
+            },
+        },
     }

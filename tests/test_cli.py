@@ -201,3 +201,56 @@ def test_export_schema_writes_the_committed_files(tmp_path: Path, capsys: pytest
     for name in ("schema.graphql", "openapi.json"):
         assert (out / name).read_bytes() == (SCHEMA_DIR / name).read_bytes(), name
     assert capsys.readouterr().out.splitlines() == [f"wrote {out / 'schema.graphql'}", f"wrote {out / 'openapi.json'}"]
+
+
+def test_keys_are_made_listed_and_revoked_and_the_key_is_shown_only_when_made(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "keys",
+                "create",
+                "metrics-service",
+                "--scope",
+                "write",
+                "--budget",
+                "5000",
+                "--database-url",
+                database_url,
+            ]
+        )
+        == 0
+    )
+    made = capsys.readouterr().out
+    secret = made.splitlines()[-1]
+    assert made.startswith("made key 'metrics-service' (write)")
+    assert secret.startswith("sg_")
+    assert len(secret) == 46  # sg_ and 256 bits of URL-safe base64
+    assert main(["keys", "list", "--json", "--database-url", database_url]) == 0
+    listed = capsys.readouterr().out
+    [row] = [json.loads(line) for line in listed.splitlines()]
+    assert (row["name"], row["scopes"], row["cost_budget"], row["revoked_at"]) == (
+        "metrics-service",
+        ["write"],
+        5000,
+        None,
+    )
+    assert secret not in listed
+    assert main(["keys", "revoke", "metrics-service", "--database-url", database_url]) == 0
+    assert main(["keys", "list", "--database-url", database_url]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1].startswith("metrics-service\twrite\tbudget 5000\trevoked ")
+
+
+def test_a_key_name_taken_or_malformed_and_an_unknown_key_are_one_error_line(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["keys", "create", "svc", "--database-url", database_url]) == 0
+    capsys.readouterr()
+    assert main(["keys", "create", "svc", "--database-url", database_url]) == 1
+    assert capsys.readouterr().err == "scholargraph: error: a key named 'svc' exists already (names are never reused)\n"
+    assert main(["keys", "create", "no spaces", "--database-url", database_url]) == 1
+    assert "a key's name is 1 to 64 letters" in capsys.readouterr().err
+    assert main(["keys", "revoke", "nobody", "--database-url", database_url]) == 1
+    assert capsys.readouterr().err == "scholargraph: error: no key is named 'nobody'\n"

@@ -6,11 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import httpx2
 import pytest
 from starlette.testclient import TestClient
@@ -38,29 +35,6 @@ NESTED = (
     "coauthors(first: 100) { nodes { author { name } } } } } } } } }"
 )
 NESTED_COST = 1 + 100 + 100**2 + 100**3
-
-
-@pytest.fixture(scope="module")
-def seeded_url(server_url: str, template_database: str) -> Iterator[str]:
-    """A database holding the seed, shared by this module's apps (they only add keys to it)."""
-    name = f"sg_limits_{uuid.uuid4().hex[:8]}"
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(server_url)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
-    parts = urlsplit(server_url)
-    url = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-    try:
-        with TestClient(create_app(Settings(database_url=url, load_seed=True))):
-            pass  # the lifespan loads the seed
-        yield url
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def service(url: str, **limits: Any) -> TestClient:

@@ -200,6 +200,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     async def not_found(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": {"code": "not_found", "message": str(exc)}}, status_code=404)
 
+    async def no_route(request: Request, exc: Exception) -> Response:
+        # a path no route matches (an id holding a line break, say): JSON too, as clients of /v1 expect
+        message = f"nothing is served at {request.url.path[:200]!r}"
+        return JSONResponse({"error": {"code": "not_found", "message": message}}, status_code=404)
+
     async def invalid_input(request: Request, exc: Exception) -> Response:
         code = exc.code if isinstance(exc, InvalidInputError) else InvalidInputError.code
         return JSONResponse({"error": {"code": code, "message": str(exc)}}, status_code=400)
@@ -248,6 +253,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         routes=routes,
         lifespan=lifespan,
         exception_handlers={
+            404: no_route,
             NotFoundError: not_found,
             InvalidInputError: invalid_input,
             DatabaseNotReadyError: unavailable,

@@ -195,6 +195,20 @@ def client(database_url: str) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture(scope="module")
+def seeded_url(server_url: str, template_database: str) -> Iterator[str]:
+    """A database holding the seed, shared by one module's apps (they may add keys, never change data)."""
+    name = f"sg_seeded_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+    url = _with_database(server_url, name)
+    try:
+        with TestClient(create_app(make_settings(url, load_seed=True))):
+            pass  # the lifespan loads the seed
+        yield url
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(scope="session")
 def seeded_server(server_url: str, template_database: str) -> Iterator[TestClient]:
     """One seeded service shared by read-only tests (never write through it)."""

@@ -37,6 +37,7 @@ from api.errors import (
     DatabaseUnreachableError,
     EmbeddedServerError,
     InvalidInputError,
+    MovedError,
     NotFoundError,
     RequestTooLargeError,
 )
@@ -200,6 +201,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     async def not_found(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": {"code": "not_found", "message": str(exc)}}, status_code=404)
 
+    async def moved(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, MovedError)
+        body = {"error": {"code": exc.code, "message": str(exc)}}
+        return JSONResponse(body, status_code=301, headers={"Location": exc.location})
+
     async def no_route(request: Request, exc: Exception) -> Response:
         # a path no route matches (an id holding a line break, say): JSON too, as clients of /v1 expect
         message = f"nothing is served at {request.url.path[:200]!r}"
@@ -255,6 +261,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         exception_handlers={
             404: no_route,
             NotFoundError: not_found,
+            MovedError: moved,
             InvalidInputError: invalid_input,
             DatabaseNotReadyError: unavailable,
             RequestTooLargeError: too_large,

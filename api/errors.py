@@ -7,12 +7,14 @@
     ├── DatabaseNotReadyError         the database is unreachable or not migrated to the code's head
     │   └── DatabaseUnreachableError  it cannot be reached: down, restarting, refusing connections
     ├── NotFoundError                 a looked-up object does not exist
+    ├── MovedError                    a looked-up object was merged into another (REST answers 301)
     ├── InvalidInputError             a request argument is malformed (a cursor, an id, a limit)
     │   ├── CheckDigitError           an id well formed but for its check digit (an ORCID iD with a typo)
     │   └── QueryTooCostlyError       a request would cost more than any one request may
     ├── RateLimitedError              a client is over its limits: `too_fast` or `budget_spent` (429)
     ├── AuthenticationError           an API key is unknown or revoked (401)
     │   └── KeyRequiredError          the service requires a key and the request has none (401)
+    ├── PermissionDeniedError         the request's key (or its lack of one) may not do this (403)
     ├── RequestTooLargeError          a request body is larger than the service accepts
     └── IngestError                   an import failed; nothing was written
         └── InputFormatError          a record in an input file is malformed: names file, line, reason
@@ -63,6 +65,16 @@ class NotFoundError(ScholarGraphError):
     """A looked-up object does not exist."""
 
     code: ClassVar[str] = "not_found"
+
+
+class MovedError(ScholarGraphError):
+    """An object asked for by an id that was merged into another: `location` is where it lives now."""
+
+    code: ClassVar[str] = "moved"
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        super().__init__(f"merged into another; now at {location}")
 
 
 class InvalidInputError(ScholarGraphError):
@@ -120,6 +132,12 @@ class KeyRequiredError(AuthenticationError):
     """The service is configured to answer only requests that carry an API key."""
 
     code: ClassVar[str] = "key_required"
+
+
+class PermissionDeniedError(ScholarGraphError):
+    """What the request asks needs a key with a scope it does not have (or a key, when it has none)."""
+
+    code: ClassVar[str] = "forbidden"
 
 
 class CheckDigitError(InvalidInputError):

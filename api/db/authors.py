@@ -154,7 +154,16 @@ async def count_authors(
 
 
 async def authors_by_ids(db: Database, ids: Sequence[int]) -> dict[int, AuthorRecord]:
+    """The authors the ids name, keyed by the id asked: an id merged into another author names the survivor
+    (whose record has the survivor's id)."""
     if not ids:
         return {}
-    rows = await db.fetch(f"SELECT {AUTHOR_COLUMNS} FROM authors a WHERE a.id = ANY($1::bigint[])", list(ids))
-    return {row["id"]: AuthorRecord.from_row(row) for row in rows}
+    rows = await db.fetch(
+        f"""
+        SELECT asked.id AS asked, {AUTHOR_COLUMNS}
+        FROM unnest($1::bigint[]) AS asked (id)
+        JOIN authors a ON a.id = coalesce((SELECT r.new_id FROM author_redirects r WHERE r.old_id = asked.id), asked.id)
+        """,
+        list(ids),
+    )
+    return {row["asked"]: AuthorRecord.from_row(row) for row in rows}

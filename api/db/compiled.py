@@ -350,7 +350,12 @@ class _Statement:
     def row_id(self, ref: ObjectRef) -> str:
         """SQL of the row number `ref` names (NULL when an external id names nothing)."""
         if ref.row is not None:
-            return self.params.add(ref.row, "bigint")
+            row = self.params.add(ref.row, "bigint")
+            redirects = _REDIRECTS.get(ref.type_name)
+            if redirects is None:
+                return row
+            # an id merged into another row names the survivor (api.db.corrections)
+            return f"coalesce((SELECT new_id FROM {redirects} WHERE old_id = {row}), {row})"
         if ref.external is None or ref.type_name == "Institution":
             raise Unsupported("an id without a row or an external id")
         table, owner = (
@@ -387,14 +392,15 @@ class _Statement:
             fields = field.by_type.get(type_name, ()) if field.by_type else field.fields
             if type_name == "Institution":
                 named = f"{x}.row_id"
-            else:
+            else:  # a global id (merged ones name the survivor), else the external id looked up
                 ids, owner = (
                     ("author_external_ids", "author_id")
                     if type_name == "Author"
                     else ("paper_external_ids", "paper_id")
                 )
+                by_row = _redirected(type_name, f"{x}.row_id")
                 named = (
-                    f"coalesce({x}.row_id, (SELECT {owner} FROM {ids} WHERE scheme = {x}.scheme AND value = {x}.value))"
+                    f"coalesce({by_row}, (SELECT {owner} FROM {ids} WHERE scheme = {x}.scheme AND value = {x}.value))"
                 )
             joins.append(
                 f"LEFT JOIN LATERAL (SELECT {columns} FROM {table} WHERE {x}.kind = {literal(type_name)} "
@@ -418,8 +424,20 @@ class _Statement:
         return (
             f"(SELECT json_agg(CASE WHEN {row}.id IS NOT NULL THEN {built} END ORDER BY {x}.n) "
             f"FROM unnest({rows}) WITH ORDINALITY AS {x}(row_id, n) "
-            f"LEFT JOIN LATERAL (SELECT {columns} FROM {table} WHERE id = {x}.row_id) {row} ON true)"
+            f"LEFT JOIN LATERAL (SELECT {columns} FROM {table} WHERE id = {_redirected(type_name, f'{x}.row_id')}) "
+            f"{row} ON true)"
         )
+
+
+_REDIRECTS = {"Author": "author_redirects", "Paper": "paper_redirects"}
+
+
+def _redirected(type_name: str, row_id: str) -> str:
+    """SQL of the row `row_id` stands for now: itself, or the row it was merged into."""
+    redirects = _REDIRECTS.get(type_name)
+    if redirects is None:
+        return row_id
+    return f"coalesce((SELECT new_id FROM {redirects} WHERE old_id = {row_id}), {row_id})"
 
 
 def _limit(window: Window) -> str:

@@ -360,10 +360,18 @@ async def paper_facets(
 
 
 async def papers_by_ids(db: Database, ids: Sequence[int]) -> dict[int, PaperRecord]:
+    """The papers the ids name, keyed by the id asked: an id merged into another paper names the survivor."""
     if not ids:
         return {}
-    rows = await db.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id = ANY($1::bigint[])", list(ids))
-    return {row["id"]: PaperRecord.from_row(row) for row in rows}
+    rows = await db.fetch(
+        f"""
+        SELECT asked.id AS asked, {PAPER_COLUMNS}
+        FROM unnest($1::bigint[]) AS asked (id)
+        JOIN papers p ON p.id = coalesce((SELECT r.new_id FROM paper_redirects r WHERE r.old_id = asked.id), asked.id)
+        """,
+        list(ids),
+    )
+    return {row["asked"]: PaperRecord.from_row(row) for row in rows}
 
 
 async def authorships_of_papers(db: Database, paper_ids: Sequence[int]) -> dict[int, list[AuthorshipRecord]]:

@@ -22,7 +22,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError
+from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError, PermissionDeniedError
 
 logger = logging.getLogger("scholargraph.graphql")
 
@@ -38,7 +38,7 @@ def _is_field_error(error: GraphQLError) -> bool:
     return error.path is not None and original is not None and not isinstance(original, GraphQLError)
 
 
-_FOR_THE_CLIENT = (InvalidInputError, NotFoundError)
+_FOR_THE_CLIENT = (InvalidInputError, NotFoundError, PermissionDeniedError)
 """Raised on purpose, with a message written for the client."""
 
 

@@ -25,6 +25,7 @@ from api.db.papers import PaperScope
 from api.errors import InvalidInputError
 from api.graphql.authors import Author, Coauthor, author_list_field
 from api.graphql.context import Info
+from api.graphql.corrections import Correction, Mutation, list_corrections
 from api.graphql.errors import PublicErrors, item_error, log_errors
 from api.graphql.inputs import AfterArg, FirstArg, NameSearchArg, search_term
 from api.graphql.institutions import Institution
@@ -246,6 +247,17 @@ class Query:
     async def institution(self, info: Info, id: strawberry.ID) -> Institution | None:
         return await _resolve_institution(info, str(id))
 
+    @strawberry.field(
+        description=(
+            "Corrections made through the API (merges, splits, unmerges), newest first: of one author (as either "
+            "party) with `authorId`, else all. Who made each, when, why and which papers moved."
+        )
+    )
+    async def corrections(
+        self, info: Info, author_id: strawberry.ID | None = None, first: FirstArg = 20, after: AfterArg = None
+    ) -> Connection[Correction]:
+        return await list_corrections(info, author_id, first, after)
+
     @strawberry.field(description="The limits this service holds requests to, and this client's budget.")
     def limits(self, info: Info) -> Limits:
         settings = info.context.settings
@@ -281,6 +293,7 @@ class ScholarGraphSchema(strawberry.Schema):
 def create_schema() -> strawberry.Schema:
     return ScholarGraphSchema(
         query=Query,
+        mutation=Mutation,
         types=[Author, Paper, Institution, Coauthor, AuthorMetrics],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

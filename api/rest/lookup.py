@@ -19,14 +19,15 @@ number beyond bigint included.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from starlette.requests import Request
 
 from api.db import authors, external_ids, institutions, papers
 from api.db.pool import Database
 from api.db.records import AuthorRecord, InstitutionRecord, PaperRecord
-from api.errors import InvalidInputError, NotFoundError
-from api.ids import ExternalId, TypeName, parse_id_of
+from api.errors import InvalidInputError, MovedError, NotFoundError
+from api.ids import ExternalId, TypeName, encode_id, parse_id_of
 from api.rest.context import database
 
 _NOUN: dict[TypeName, str] = {"Author": "author", "Paper": "paper", "Institution": "institution"}
@@ -85,12 +86,23 @@ async def param_id(db: Database, type_name: TypeName, parameter: str, text: str)
     return found
 
 
+def _moved(request: Request, name: str, type_name: TypeName, asked: int, found: int) -> None:
+    """MovedError pointing at the same URL with the survivor's id, when the asked id was merged into it."""
+    if asked == found:
+        return
+    given = request.path_params[name]
+    path = request.url.path.replace(given, encode_id(type_name, found), 1)
+    query = f"?{request.url.query}" if request.url.query else ""
+    raise MovedError(quote(path, safe="/:") + query)
+
+
 async def path_author(request: Request, name: str = "author_id") -> AuthorRecord:
     """The stored author the path names; 404 when there is none."""
     author_id = await path_id(request, "Author", name)
     found = await authors.authors_by_ids(database(request), [author_id])
     if author_id not in found:
         raise NotFoundError(f"no author with id {request.path_params[name][:60]!r}")
+    _moved(request, name, "Author", author_id, found[author_id].id)
     return found[author_id]
 
 
@@ -100,6 +112,7 @@ async def path_paper(request: Request, name: str = "paper_id") -> PaperRecord:
     found = await papers.papers_by_ids(database(request), [paper_id])
     if paper_id not in found:
         raise NotFoundError(f"no paper with id {request.path_params[name][:60]!r}")
+    _moved(request, name, "Paper", paper_id, found[paper_id].id)
     return found[paper_id]
 
 

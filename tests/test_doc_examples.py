@@ -73,6 +73,8 @@ from graphql import (
 from starlette.testclient import TestClient
 
 from api.app import create_app
+from api.db import api_keys
+from api.db.pool import Database
 from api.graphql.schema import schema
 
 SERVICE = "http://127.0.0.1:8000"
@@ -361,7 +363,12 @@ def classify_curl() -> tuple[list[CurlRun], list[Block], list[str]]:
 
 CURL_RUNS, CURL_NOT_RUN, CURL_PROBLEMS = classify_curl()
 # test_docs_importing's marks too: `file NAME`, `continues`.
-KNOWN_MARKS = re.compile(r"^(status( \d{3})+|errors|not run: .+|output varies: .+|file \S+|continues)$")
+KNOWN_MARKS = re.compile(
+    r"^(status( \d{3})+|errors|not run: .+|output varies: .+|file \S+|continues|with a write key)$"
+)
+WRITE_KEY = "with a write key"
+"""The mark of a mutation example: run with a key of the write scope, on a service of its own (the blocks of a
+document so marked run in order on it, so each sees what those before it did)."""
 
 
 # --- the services ----------------------------------------------------------------------------------------
@@ -394,9 +401,29 @@ def cited_server(server_url: str, template_database: str) -> Iterator[TestClient
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def service_for(block: Block, request: pytest.FixtureRequest) -> TestClient:
-    client: TestClient = request.getfixturevalue("cited_server" if block.with_citations else "seeded_server")
-    return client
+@pytest.fixture(scope="module")
+def curated_server(seeded_url: str) -> Iterator[tuple[TestClient, str]]:
+    """A seeded service of its own, and a key with the write scope named `curator`, for mutation examples."""
+
+    async def make_key() -> str:
+        db = await Database.connect(seeded_url, min_size=1, max_size=1)
+        try:
+            return (await api_keys.create_key(db, "curator", "write"))[1]
+        finally:
+            await db.close()
+
+    key = asyncio.run(make_key())
+    with TestClient(create_app(make_settings(seeded_url))) as client:
+        yield client, key
+
+
+def service_for(block: Block, request: pytest.FixtureRequest) -> tuple[TestClient, dict[str, str]]:
+    """The service an example runs on, and the headers it sends."""
+    if block.mark == WRITE_KEY:
+        client, key = request.getfixturevalue("curated_server")
+        return client, {"Authorization": f"Bearer {key}"}
+    served: TestClient = request.getfixturevalue("cited_server" if block.with_citations else "seeded_server")
+    return served, {}
 
 
 def check_graphql_answer(block: Block, answer: dict[str, Any]) -> None:
@@ -413,10 +440,11 @@ def check_graphql_answer(block: Block, answer: dict[str, Any]) -> None:
 def test_graphql_example_is_valid_and_runs(example: GraphQLRun, request: pytest.FixtureRequest) -> None:
     errors = validate(schema._schema, parse(example.block.text))
     assert [error.message for error in errors] == []
-    response = service_for(example.block, request).post(
+    client, headers = service_for(example.block, request)
+    response = client.post(
         "/graphql",
         json={"query": example.block.text, "variables": example.variables},
-        headers={"Accept": "application/json"},
+        headers={"Accept": "application/json", **headers},
     )
     assert response.status_code == 200, response.text
     check_graphql_answer(example.block, response.json())
@@ -466,9 +494,8 @@ def test_field_signature_is_the_schemas(block: Block) -> None:
 @pytest.mark.parametrize("example", CURL_RUNS, ids=lambda run: run.name)
 def test_curl_example_answers_as_documented(example: CurlRun, request: pytest.FixtureRequest) -> None:
     sent = example.request
-    response = service_for(example.block, request).request(
-        sent.method, sent.target, headers=sent.headers, content=sent.body
-    )
+    client, headers = service_for(example.block, request)
+    response = client.request(sent.method, sent.target, headers={**sent.headers, **headers}, content=sent.body)
     if example.status is None:
         assert 200 <= response.status_code < 300, response.text
     else:

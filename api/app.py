@@ -39,6 +39,7 @@ from api.errors import (
     InvalidInputError,
     MovedError,
     NotFoundError,
+    PermissionDeniedError,
     RequestTooLargeError,
 )
 from api.graphql.compiler import Compiler
@@ -221,6 +222,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             {"error": {"code": code, "message": str(exc)}}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
         )
 
+    async def forbidden(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": {"code": PermissionDeniedError.code, "message": str(exc)}}, status_code=403)
+
     async def rate_limited(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RateLimitRefusal)
         headers = exc.admission.headers()
@@ -266,6 +270,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             DatabaseNotReadyError: unavailable,
             RequestTooLargeError: too_large,
             AuthenticationError: unauthenticated,
+            PermissionDeniedError: forbidden,
             RateLimitRefusal: rate_limited,
         },
         middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes), Middleware(OneConnectionPerRequest)],

@@ -167,3 +167,9 @@ async def authors_by_ids(db: Database, ids: Sequence[int]) -> dict[int, AuthorRe
         list(ids),
     )
     return {row["asked"]: AuthorRecord.from_row(row) for row in rows}
+
+
+async def merged_into(db: Database, author_id: int) -> int | None:
+    """The author `author_id` was merged into (it redirects there), or None."""
+    found: int | None = await db.fetchval("SELECT new_id FROM author_redirects WHERE old_id = $1", author_id)
+    return found

@@ -19,7 +19,7 @@ from api.errors import NotFoundError
 from api.rest import models
 from api.rest.context import database, respond, respond_document
 from api.rest.filters import AUTHOR_LIST, PAPER_LIST, AuthorList, author_list, paper_list
-from api.rest.lookup import path_author, path_id
+from api.rest.lookup import path_author, path_id, refuse_merged_author
 from api.rest.metrics import author_document, author_models
 from api.rest.papers import paper_page
 from api.rest.params import Query, next_cursor
@@ -50,6 +50,7 @@ def routes(settings: Settings) -> list[Route]:
         author_id = await path_id(request, "Author", "author_id")
         found = await metrics.author_with_figures(database(request), author_id)  # one statement
         if found is None:
+            await refuse_merged_author(request, author_id)
             raise NotFoundError(f"no author with id {request.path_params['author_id'][:60]!r}")
         return respond_document(author_document(found))
 

@@ -96,6 +96,14 @@ def _moved(request: Request, name: str, type_name: TypeName, asked: int, found: 
     raise MovedError(quote(path, safe="/:") + query)
 
 
+async def refuse_merged_author(request: Request, author_id: int, name: str = "author_id") -> None:
+    """MovedError (301) when the author the path names was merged into another; for handlers that read an
+    author by a statement of their own, which does not follow merges."""
+    survivor = await authors.merged_into(database(request), author_id)
+    if survivor is not None:
+        _moved(request, name, "Author", author_id, survivor)
+
+
 async def path_author(request: Request, name: str = "author_id") -> AuthorRecord:
     """The stored author the path names; 404 when there is none."""
     author_id = await path_id(request, "Author", name)

@@ -282,6 +282,58 @@ class AuthorIds(Model):
     ids: list[str] = Field(description="Author ids, at most 1,000; duplicates are answered each time.")
 
 
+class Correction(Model):
+    """A correction of authors made through the API: what, to whom, by whom, when, why, what moved."""
+
+    id: int = Field(description="The correction's number (undo a merge with POST /v1/corrections/{id}/undo).")
+    kind: str = Field(description="merge, split or unmerge.")
+    author_id: str = Field(
+        description="merge: the survivor; split: the author papers were taken from; unmerge: the author brought back."
+    )
+    other_author_id: str = Field(
+        description="merge: the author merged away; split: the author the papers went to; unmerge: the survivor."
+    )
+    made_by: str = Field(description="The name of the API key that made it.")
+    made_at: dt.datetime = Field(description="When it was made.")
+    reason: str = Field(description="Why, in the words of whoever made it.")
+    moved_paper_ids: list[str] = Field(description="The evidence: the papers whose bylines it changed.")
+    undoes: int | None = Field(description="unmerge: the merge it undid.")
+    undone_by: int | None = Field(description="merge: the unmerge that undid it, if any.")
+
+
+class CorrectionPage(Model):
+    """A page of corrections, newest first; pass `next_cursor` as `after` for the next one."""
+
+    items: list[Correction]
+    total_count: int = Field(description=_TOTAL)
+    has_more: bool = Field(description=_HAS_MORE)
+    next_cursor: str | None = Field(description=_NEXT)
+
+
+class MergeRequest(Model):
+    """The body of POST /v1/corrections/merges."""
+
+    survivor: str = Field(description="The author that stays (global or external id).")
+    absorbed: str = Field(description="The author merged into it; its id will answer with the survivor.")
+    reason: str = Field(description="Why, shown to everyone (required).")
+
+
+class SplitRequest(Model):
+    """The body of POST /v1/corrections/splits."""
+
+    author: str = Field(description="The author papers are taken from.")
+    papers: list[str] = Field(description="Global ids of the author's papers to move, at most 1,000.")
+    into: str | None = Field(default=None, description="An existing author to move them to.")
+    new_name: str | None = Field(default=None, description="Else the name of the new author (default: the author's).")
+    reason: str = Field(description="Why, shown to everyone (required).")
+
+
+class UndoRequest(Model):
+    """The body of POST /v1/corrections/{id}/undo."""
+
+    reason: str = Field(description="Why, shown to everyone (required).")
+
+
 class ErrorBody(Model):
     code: str = Field(
         description=(

@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from api import __version__
 from api.rest import models
+from api.rest.corrections import CORRECTION_LIST
 from api.rest.filters import AUTHOR_LIST, COAUTHOR_LIST, PAPER_LIST
 from api.rest.institutions import INSTITUTION_LIST
 from api.rest.metrics import IDS, MAX_POST_IDS
@@ -23,6 +24,7 @@ _ID_HELP = {
     "coauthor_id": "Another author (the coauthor): global id, or external id.",
     "paper_id": "A paper: global id, or external id (`doi:…`, `arxiv:…`, `openalex:W…`, `s2:…`).",
     "institution_id": "An institution: global id.",
+    "correction_id": "A correction's number.",
 }
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
@@ -102,7 +104,8 @@ _LIMIT_HEADERS = {
 
 def _with_limits(operation: dict[str, Any]) -> dict[str, Any]:
     """The operation with the limits' headers on its answers, and its 401 and 429 (docs/limits.md)."""
-    operation["responses"]["200"]["headers"] = _LIMIT_HEADERS
+    success = operation["responses"].get("200") or operation["responses"]["201"]
+    success["headers"] = {**success.get("headers", {}), **_LIMIT_HEADERS}
     operation["responses"]["401"] = {
         "description": "The API key is unknown or revoked (`invalid_key`), or the service requires one and the "
         "request has none (`key_required`).",
@@ -123,8 +126,72 @@ def _with_limits(operation: dict[str, Any]) -> dict[str, Any]:
 _PAPERS = "Filters, sort and facets as on every list of papers."
 
 
-def _operations() -> dict[str, dict[str, dict[str, Any]]]:
+def _write(operation_id: str, summary: str, body: str, description: str) -> dict[str, Any]:
+    """A correction: a JSON body in, 201 and the Correction out; 403 without a key of the write scope."""
+    operation = _with_body_limit(_operation(operation_id, summary, "Correction", (), description))
+    operation["responses"]["201"] = operation["responses"].pop("200")
+    operation["responses"]["201"]["headers"] = {
+        "Location": {"description": "/v1/corrections/{id} of the correction made.", "schema": {"type": "string"}}
+    }
+    operation["responses"]["403"] = {
+        "description": "The request has no API key with the `write` scope (`forbidden`).",
+        "content": _ERROR,
+    }
+    operation["responses"]["404"] = {
+        "description": "An author or correction the body or the path names is not stored (`not_found`).",
+        "content": _ERROR,
+    }
+    operation["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+    }
+    operation["security"] = [{"bearer": []}, {"apiKeyHeader": []}]
+    return operation
+
+
+def _corrections() -> dict[str, dict[str, dict[str, Any]]]:
     return {
+        "/v1/corrections": {
+            "get": _operation(
+                "listCorrections",
+                "Corrections of authors, newest first: who made each, when, why, what moved",
+                "CorrectionPage",
+                CORRECTION_LIST,
+            )
+        },
+        "/v1/corrections/merges": {
+            "post": _write(
+                "mergeAuthors",
+                "Merge two authors found to be one person",
+                "MergeRequest",
+                "The absorbed author's papers, external ids and reported figures move to the survivor; its id "
+                "answers with a 301 to the survivor from then on. Undo with POST /v1/corrections/{id}/undo.",
+            )
+        },
+        "/v1/corrections/splits": {
+            "post": _write(
+                "splitAuthor",
+                "Move papers from an author to another, existing or new",
+                "SplitRequest",
+                "Each paper must be the author's; `into` must be on none of them.",
+            )
+        },
+        "/v1/corrections/{correction_id}": {
+            "get": _operation("getCorrection", "One correction, by its number", "Correction")
+        },
+        "/v1/corrections/{correction_id}/undo": {
+            "post": _write(
+                "unmergeAuthors",
+                "Undo a merge: the absorbed author back under its old id, with what moved",
+                "UndoRequest",
+                "Only a merge not undone yet can be undone.",
+            )
+        },
+    }
+
+
+def _operations() -> dict[str, dict[str, dict[str, Any]]]:
+    return _corrections() | {
         "/v1/authors": {
             "get": _operation(
                 "listAuthors",
@@ -227,13 +294,21 @@ _RESPONSES = (
     models.Institution,
     models.InstitutionPage,
     models.Error,
+    models.Correction,
+    models.CorrectionPage,
 )
 
 
 @cache
 def openapi_document() -> dict[str, Any]:
     _, schemas = models_json_schema(
-        [*((m, "serialization") for m in _RESPONSES), (models.AuthorIds, "validation")],
+        [
+            *((m, "serialization") for m in _RESPONSES),
+            *(
+                (m, "validation")
+                for m in (models.AuthorIds, models.MergeRequest, models.SplitRequest, models.UndoRequest)
+            ),
+        ],
         ref_template="#/components/schemas/{model}",
     )
     paths = {

@@ -619,6 +619,12 @@ _MERGE_AUTHORS = (
     ON CONFLICT (author_id, source, as_of) DO NOTHING
     """,
     "INSERT INTO bulk_refresh (author_id) SELECT DISTINCT new_id FROM bulk_author_merge ON CONFLICT DO NOTHING",
+    # the bylines the merge changed are changes of their papers (the feed, `updatedSince`)
+    """
+    UPDATE papers SET updated_at = now()
+    WHERE id IN (SELECT a.paper_id FROM bulk_author_merge m JOIN authorships a ON a.author_id = m.old_id)
+      AND updated_at < now()
+    """,
     "DELETE FROM authors WHERE id IN (SELECT old_id FROM bulk_author_merge)",
 )
 
@@ -773,6 +779,10 @@ WITH given AS (
 ), touched AS (
     INSERT INTO bulk_touched (paper_id) SELECT DISTINCT paper_id FROM written WHERE inserted
     ON CONFLICT DO NOTHING
+), moved AS (
+    -- a byline that changed is a change of its paper, for the feed and `updatedSince` (papers written by
+    -- this import already carry this transaction's moment)
+    UPDATE papers p SET updated_at = now() WHERE p.id IN (SELECT paper_id FROM written) AND p.updated_at < now()
 )
 SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated
 FROM written

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
@@ -24,6 +25,7 @@ from api.db.listing import ALL
 from api.db.papers import PaperScope
 from api.errors import InvalidInputError
 from api.graphql.authors import Author, Coauthor, author_list_field
+from api.graphql.changes import ChangeConnection, list_changes
 from api.graphql.context import Info
 from api.graphql.corrections import Correction, Mutation, list_corrections
 from api.graphql.errors import PublicErrors, item_error, log_errors
@@ -257,6 +259,23 @@ class Query:
         self, info: Info, author_id: strawberry.ID | None = None, first: FirstArg = 20, after: AfterArg = None
     ) -> Connection[Correction]:
         return await list_corrections(info, author_id, first, after)
+
+    @strawberry.field(
+        description=(
+            "The change feed for mirrors: authors and papers created, updated, merged into another or given "
+            "papers split from another, oldest first, from `since` (included) or from the beginning."
+        )
+    )
+    async def changes(
+        self,
+        info: Info,
+        since: Annotated[
+            dt.datetime | None, strawberry.argument(description="Start here (an instant; UTC without an offset).")
+        ] = None,
+        first: FirstArg = 100,
+        after: AfterArg = None,
+    ) -> ChangeConnection:
+        return await list_changes(info, since, first, after)
 
     @strawberry.field(description="The limits this service holds requests to, and this client's budget.")
     def limits(self, info: Info) -> Limits:

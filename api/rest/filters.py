@@ -20,9 +20,9 @@ from api.rest.params import INT32_MAX, MAX_SEARCH_LENGTH, PAGING, Param, Query
 MAX_CATEGORIES = list_rules.MAX_CATEGORIES
 
 _DATE = {"type": "string", "format": "date"}
-_INSTANT = {"type": "string", "format": "date-time"}
+INSTANT = {"type": "string", "format": "date-time"}
 _COUNT = {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
-_INSTANT_HELP = "a date (midnight UTC) or an ISO 8601 date-time; without an offset, UTC"
+INSTANT_HELP = "a date (midnight UTC) or an ISO 8601 date-time; without an offset, UTC"
 
 
 def _sort(options: dict[str, str], default: str) -> str:
@@ -72,7 +72,7 @@ PAPER_LIST: tuple[Param, ...] = (
         {"type": "string"},
     ),
     Param("min_citations", "At least this many stored citations.", _COUNT),
-    Param("updated_since", f"Changed at or after this instant: {_INSTANT_HELP}.", _INSTANT),
+    Param("updated_since", f"Changed at or after this instant: {INSTANT_HELP}.", INSTANT),
     Param(
         "sort",
         _sort(_PAPER_SORTS, "`relevance` with `search`, else `newest`"),
@@ -104,7 +104,7 @@ AUTHOR_LIST: tuple[Param, ...] = (
     ),
     Param("min_h_index", "Computed h-index at least this.", _COUNT),
     Param("min_citations", "Computed citation count at least this.", _COUNT),
-    Param("updated_since", f"Changed at or after this instant: {_INSTANT_HELP}.", _INSTANT),
+    Param("updated_since", f"Changed at or after this instant: {INSTANT_HELP}.", INSTANT),
     Param(
         "sort",
         _sort(_AUTHOR_SORTS, "`relevance` with `search`, else `name`"),

@@ -310,6 +310,37 @@ class CorrectionPage(Model):
     next_cursor: str | None = Field(description=_NEXT)
 
 
+class Change(Model):
+    """One change to an author or a paper."""
+
+    at: dt.datetime = Field(description="When it happened.")
+    entity: str = Field(description="author or paper.")
+    id: str = Field(description="The global id of the author or paper it is about.")
+    kind: str = Field(
+        description=(
+            "created, updated (its latest change: fetch it as it is now), merged_into (its id names `other_id` "
+            "from now on) or split_from (it received papers split from `other_id`)."
+        )
+    )
+    other_id: str | None = Field(description="merged_into: the survivor; split_from: the author the papers came from.")
+
+
+class ChangePage(Model):
+    """A page of the change feed, oldest first; pass `next_cursor` as `after` for the next one, now or later."""
+
+    items: list[Change]
+    has_more: bool = Field(description=_HAS_MORE)
+    next_cursor: str | None = Field(
+        description=(
+            "Pass as `after` for the next page, now or later, also when `has_more` is false: the feed goes on from "
+            "there (null only when no event was ever read)."
+        )
+    )
+    horizon: dt.datetime = Field(
+        description="The feed is complete up to this moment; changes of transactions still running come later."
+    )
+
+
 class MergeRequest(Model):
     """The body of POST /v1/corrections/merges."""
 

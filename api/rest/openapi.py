@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from api import __version__
 from api.rest import models
+from api.rest.changes import CHANGE_LIST
 from api.rest.corrections import CORRECTION_LIST
 from api.rest.filters import AUTHOR_LIST, COAUTHOR_LIST, PAPER_LIST
 from api.rest.institutions import INSTITUTION_LIST
@@ -159,6 +160,16 @@ def _corrections() -> dict[str, dict[str, dict[str, Any]]]:
                 CORRECTION_LIST,
             )
         },
+        "/v1/changes": {
+            "get": _operation(
+                "listChanges",
+                "The change feed: authors and papers created, updated, merged or split, oldest first",
+                "ChangePage",
+                CHANGE_LIST,
+                "Page on with `next_cursor`; come back later with the last one: nothing is missed (events of "
+                "transactions still running wait until they commit, after `horizon`).",
+            )
+        },
         "/v1/corrections/merges": {
             "post": _write(
                 "mergeAuthors",
@@ -296,6 +307,7 @@ _RESPONSES = (
     models.Error,
     models.Correction,
     models.CorrectionPage,
+    models.ChangePage,
 )
 
 

@@ -7,7 +7,7 @@ resolves them. Lists are keyset-paged like GraphQL connections: `first` and `aft
 `total_count`, `has_more` and `next_cursor` out; their filters are `api.rest.filters`'.
 
 One module per resource: `authors`, `coauthors`, `metrics` (bulk figures), `papers`, `institutions`,
-`corrections` (merges, splits and unmerges of authors, the only writes).
+`corrections` (merges, splits and unmerges of authors, the only writes), `changes` (the feed for mirrors).
 Each handler reads its query parameters (strictly: `api.rest.params`) before it looks up the ids in its
 path, so that a bad parameter is a 400 whatever the path names; then 404 for an id that names nothing.
 """
@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.rest import authors, coauthors, corrections, institutions, metrics, papers
+from api.rest import authors, changes, coauthors, corrections, institutions, metrics, papers
 from api.rest.openapi import openapi_document
 from api.settings import Settings
 
@@ -36,5 +36,6 @@ def rest_routes(settings: Settings) -> list[Route]:
         *papers.routes(settings),
         *institutions.routes(settings),
         *corrections.routes(settings),
+        *changes.routes(settings),
         Route("/openapi.json", get_openapi, methods=["GET"]),
     ]

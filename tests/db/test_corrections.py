@@ -44,7 +44,7 @@ async def _state(db: Database) -> dict[str, Any]:
         "reported": (
             "SELECT author_id, source, as_of, h_index, citation_count FROM author_reported_metrics ORDER BY 1, 2, 3"
         ),
-        "redirects": "SELECT * FROM author_redirects ORDER BY old_id",
+        "redirects": "SELECT old_id, new_id FROM author_redirects ORDER BY old_id",
         "computed": "SELECT author_id, paper_count, citation_count, h_index FROM author_computed_metrics ORDER BY 1",
     }
     return {name: [dict(row) for row in await db.fetch(sql)] for name, sql in queries.items()}

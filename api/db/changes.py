@@ -77,7 +77,8 @@ _SOURCES = {
 # The oldest start of a transaction that has written and not committed: its rows carry moments from then on.
 _HORIZON = """
 SELECT coalesce(min(xact_start), now()) FROM pg_stat_activity
-WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+  AND xact_start IS NOT NULL
 """
 
 

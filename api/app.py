@@ -39,6 +39,7 @@ from api.errors import (
     InvalidInputError,
     MovedError,
     NotFoundError,
+    OverloadedError,
     PermissionDeniedError,
     RequestTooLargeError,
 )
@@ -56,6 +57,7 @@ from api.settings import Settings
 
 logger = logging.getLogger("scholargraph")
 
+OVERLOAD_RETRY_AFTER_SECONDS = 1
 GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "static" / "graphiql"
 
 
@@ -87,6 +89,7 @@ async def open_runtime(settings: Settings) -> Runtime:
         statement_timeout_ms=settings.statement_timeout_ms,
         connect_timeout_ms=settings.connect_timeout_ms,
         statement_cache_size=settings.statement_cache_size,
+        acquire_timeout_ms=settings.pool_timeout_ms,
     )
     try:
         if settings.load_seed and not settings.migrate_on_start and not await _at_head(db):
@@ -239,6 +242,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 
+    async def overloaded(request: Request, exc: Exception) -> Response:
+        return JSONResponse(
+            {"error": {"code": OverloadedError.code, "message": str(exc)}},
+            status_code=503,
+            headers={"Retry-After": str(OVERLOAD_RETRY_AFTER_SECONDS)},
+        )
+
     async def too_large(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": {"code": RequestTooLargeError.code, "message": str(exc)}}, status_code=413)
 
@@ -268,6 +278,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             MovedError: moved,
             InvalidInputError: invalid_input,
             DatabaseNotReadyError: unavailable,
+            OverloadedError: overloaded,
             RequestTooLargeError: too_large,
             AuthenticationError: unauthenticated,
             PermissionDeniedError: forbidden,

@@ -6,6 +6,7 @@
     ├── ServeError                    the HTTP server could not listen on its address
     ├── DatabaseNotReadyError         the database is unreachable or not migrated to the code's head
     │   └── DatabaseUnreachableError  it cannot be reached: down, restarting, refusing connections
+    ├── OverloadedError               every database connection stayed busy too long: the request is shed
     ├── NotFoundError                 a looked-up object does not exist
     ├── MovedError                    a looked-up object was merged into another (REST answers 301)
     ├── InvalidInputError             a request argument is malformed (a cursor, an id, a limit)
@@ -59,6 +60,13 @@ class DatabaseNotReadyError(ScholarGraphError):
 
 class DatabaseUnreachableError(DatabaseNotReadyError):
     """The database cannot be reached: stopped, restarting, recovering, or refusing connections."""
+
+
+class OverloadedError(ScholarGraphError):
+    """No database connection came free within the pool timeout: the request is shed (503), so that a
+    burst beyond what the database can take queues for a bounded time and never piles up without end."""
+
+    code: ClassVar[str] = "overloaded"
 
 
 class NotFoundError(ScholarGraphError):

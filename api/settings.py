@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     )
     pool_min_size: int = Field(default=1, ge=0, description="Connections the pool keeps open when idle.")
     pool_max_size: int = Field(default=10, ge=1, description="Most connections the pool opens at once.")
+    pool_timeout_ms: int = Field(
+        default=5_000,
+        ge=0,
+        description=(
+            "Longest a request waits for a free database connection when all are busy; past it, the request "
+            "is shed with 503 `overloaded` and Retry-After (0: wait as long as it takes)."
+        ),
+    )
     statement_cache_size: int = Field(
         default=256,
         ge=0,

@@ -4,6 +4,7 @@ no failed request afterwards."""
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import logging
 import threading
@@ -11,13 +12,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 import httpx2
 import pytest
 from outages import crash_a_backend, kill_postmaster_immediately, wait_until_it_accepts_connections
 from serving import ThreadedServer
 from starlette.testclient import TestClient
 
-from api.app import create_app
+from api.app import close_runtime, create_app, open_runtime
 from api.db.embedded import EmbeddedPostgres
 from api.settings import Settings
 
@@ -173,3 +175,38 @@ def test_under_load_every_request_an_outage_fails_says_so(own_server: EmbeddedPo
     assert {outcome: n for outcome, n in seen.items() if outcome not in expected} == {}
     assert seen[GRAPHQL_OK]
     assert seen[REST_OK]
+
+
+async def test_a_pool_kept_busy_sheds_requests_with_503_then_serves_again(database_url: str) -> None:
+    """Requests wait for a connection at most `pool_timeout_ms`, then are shed with 503 `overloaded`; once
+    the database answers again, so does the service (nothing crashed, nothing was lost)."""
+    settings = Settings(
+        database_url=database_url, load_seed=True, pool_min_size=1, pool_max_size=1, pool_timeout_ms=300
+    )
+    runtime = await open_runtime(settings)
+    app = create_app(settings, runtime=runtime)
+    app.state.runtime = runtime
+    blocker = await asyncpg.connect(database_url)
+    try:
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as client:
+            await blocker.execute("BEGIN; LOCK TABLE authors IN ACCESS EXCLUSIVE MODE")
+            held = asyncio.create_task(client.get("/v1/authors", params={"first": 1}))  # takes the one connection
+            await asyncio.sleep(0.2)
+            started = time.monotonic()
+            rest, graphql = await asyncio.gather(
+                client.get("/v1/papers", params={"first": 1}),
+                client.post("/graphql", json={"query": "{ papers(first: 1) { totalCount } }"}),
+            )
+            waited = time.monotonic() - started
+            await blocker.execute("COMMIT")
+            assert (await held).status_code == 200
+            after = await client.get("/v1/papers", params={"first": 1})
+    finally:
+        await blocker.close()
+        await close_runtime(runtime)
+    assert 0.25 < waited < 3
+    assert (rest.status_code, rest.json()["error"]["code"], rest.headers["retry-after"]) == (503, "overloaded", "1")
+    assert graphql.status_code == 503
+    assert graphql.json()["errors"][0]["extensions"]["code"] == "OVERLOADED"
+    assert graphql.headers["retry-after"] == "1"
+    assert after.status_code == 200

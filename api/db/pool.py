@@ -42,7 +42,7 @@ import asyncpg
 
 from api.db.outage import OutageTracker, is_unreachable
 from api.db.records import Row
-from api.errors import DatabaseNotReadyError, DatabaseUnreachableError
+from api.errors import DatabaseNotReadyError, DatabaseUnreachableError, OverloadedError
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +181,8 @@ class Database:
         # holding their connection while more arrive) that starved some requests for tens of ms (the p99
         # of the serving benchmark). Waiting here, in order, leaves the pool a free connection for each.
         self._turns = asyncio.Semaphore(max_size)
+        self.acquire_timeout: float | None = None
+        """Longest a request waits for a connection, in seconds (None: as long as it takes)."""
 
     @classmethod
     async def connect(
@@ -192,6 +194,7 @@ class Database:
         statement_timeout_ms: int = 10_000,
         statement_cache_size: int = 256,
         connect_timeout_ms: int = 5_000,
+        acquire_timeout_ms: int = 0,
     ) -> Database:
         server_settings = {"application_name": application_name(), "statement_timeout": str(statement_timeout_ms)}
         try:
@@ -208,7 +211,9 @@ class Database:
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise DatabaseNotReadyError(f"cannot connect to the database: {error}") from error
-        return cls(pool, max_size)
+        database = cls(pool, max_size)
+        database.acquire_timeout = acquire_timeout_ms / 1000 if acquire_timeout_ms else None
+        return database
 
     async def close(self) -> None:
         await self._pool.close()
@@ -315,8 +320,18 @@ class Database:
             await self._drop(scope)
 
     async def _acquire(self) -> asyncpg.Connection:
-        """A connection of the pool, in the order asked; DatabaseUnreachableError if none can be had."""
-        await self._turns.acquire()
+        """A connection of the pool, in the order asked; DatabaseUnreachableError if none can be had;
+        OverloadedError when none came free within `acquire_timeout` (the request is shed, not queued on)."""
+        if self.acquire_timeout is None:
+            await self._turns.acquire()
+        else:
+            try:
+                async with asyncio.timeout(self.acquire_timeout):
+                    await self._turns.acquire()
+            except TimeoutError:
+                raise OverloadedError(
+                    f"every database connection stayed busy for {self.acquire_timeout:g} s; retry shortly"
+                ) from None
         try:
             return await self._pool.acquire()
         except BaseException as error:

@@ -60,7 +60,7 @@ from api.db.selection import (
     ObjectRef,
     PaperListArgs,
 )
-from api.errors import ScholarGraphError
+from api.errors import OverloadedError, ScholarGraphError
 from api.graphql import inputs
 from api.graphql.pagination import window
 from api.graphql.schema import DOCUMENT_CACHE_SIZE, LIMIT_RULES, MAX_BATCH_IDS, MAX_TOKENS
@@ -200,6 +200,8 @@ class Compiler:
             return None
         try:
             text: str = await db.fetchval(sql, *params)
+        except OverloadedError:
+            raise  # shed: the resolver path would only wait for a connection again
         except Exception as error:  # the resolver path meets it again and answers it as it should
             logger.debug("the compiled statement failed, the resolver path answers: %s", error)
             return None

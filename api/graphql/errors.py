@@ -22,7 +22,13 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from api.errors import DatabaseNotReadyError, InvalidInputError, NotFoundError, PermissionDeniedError
+from api.errors import (
+    DatabaseNotReadyError,
+    InvalidInputError,
+    NotFoundError,
+    OverloadedError,
+    PermissionDeniedError,
+)
 
 logger = logging.getLogger("scholargraph.graphql")
 
@@ -38,7 +44,7 @@ def _is_field_error(error: GraphQLError) -> bool:
     return error.path is not None and original is not None and not isinstance(original, GraphQLError)
 
 
-_FOR_THE_CLIENT = (InvalidInputError, NotFoundError, PermissionDeniedError)
+_FOR_THE_CLIENT = (InvalidInputError, NotFoundError, PermissionDeniedError, OverloadedError)
 """Raised on purpose, with a message written for the client."""
 
 
@@ -62,6 +68,14 @@ def public_error(error: GraphQLError) -> GraphQLError:
         original_error=None,  # nothing of the original reaches the response
         extensions={**(error.extensions or {}), "code": code},
     )
+
+
+OVERLOADED = OverloadedError.code.upper()
+
+
+def is_shed(errors: Sequence[GraphQLError]) -> bool:
+    """Whether any of a result's (public) errors is a field shed because no connection came free."""
+    return any((error.extensions or {}).get("code") == OVERLOADED for error in errors)
 
 
 def has_outage(errors: Sequence[GraphQLError]) -> bool:

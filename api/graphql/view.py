@@ -32,10 +32,16 @@ from strawberry.types.graphql import OperationType
 from api.auth import Authenticator
 from api.db.outage import RETRY_AFTER_SECONDS
 from api.db.pool import Database
-from api.errors import AuthenticationError, DatabaseNotReadyError, QueryTooCostlyError, RequestTooLargeError
+from api.errors import (
+    AuthenticationError,
+    DatabaseNotReadyError,
+    OverloadedError,
+    QueryTooCostlyError,
+    RequestTooLargeError,
+)
 from api.graphql.compiler import Compiler
 from api.graphql.context import GraphQLContext
-from api.graphql.errors import has_outage
+from api.graphql.errors import has_outage, is_shed
 from api.graphql.graphiql import DEFAULT_QUERY, DEFAULT_VARIABLES, render_graphiql_page
 from api.limits.cost import CostCalculator
 from api.limits.limiter import COST_HEADER, Admission, Limiter, RateLimitRefusal
@@ -224,7 +230,15 @@ class GraphQLEndpoint:
             return admitted
         limit_headers = admitted.headers()
         if self.compiler is not None:
-            data = await self.compiler.execute(self.database(request), query, variables, operation)
+            try:
+                data = await self.compiler.execute(self.database(request), query, variables, operation)
+            except OverloadedError as error:
+                return JSONResponse(
+                    _error(str(error), error.code),
+                    status_code=503,
+                    media_type=media,
+                    headers={"Retry-After": "1", **limit_headers},
+                )
             if data is not None:
                 extensions = json.dumps({"rateLimit": admitted.extension()}, separators=(",", ":"))
                 return Response(
@@ -269,6 +283,8 @@ class GraphQLEndpoint:
                 # Still 200, as the spec has it for field errors; the header tells when to retry.
                 context.db.outage.request_failed()
                 headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            elif is_shed(result.errors):
+                headers["Retry-After"] = "1"
         request_failed = result.data is None and all(error.path is None for error in result.errors or [])
         if not request_failed:
             document["data"] = result.data

@@ -58,6 +58,7 @@ from api.settings import Settings
 logger = logging.getLogger("scholargraph")
 
 OVERLOAD_RETRY_AFTER_SECONDS = 1
+TIMEOUT_CODE = "timeout"
 GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "static" / "graphiql"
 
 
@@ -242,6 +243,20 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 
+    async def timed_out(request: Request, exc: Exception) -> Response:
+        # a statement ran past statement_timeout_ms: under contention (a lock) it passes on a retry
+        message = "the request took longer than the service allows; retry shortly, or ask for less"
+        return JSONResponse(
+            {"error": {"code": TIMEOUT_CODE, "message": message}},
+            status_code=503,
+            headers={"Retry-After": str(OVERLOAD_RETRY_AFTER_SECONDS)},
+        )
+
+    async def internal(request: Request, exc: Exception) -> Response:
+        # Starlette logs the exception (with its traceback) after this answer; the client sees no internals
+        message = "internal error: the request could not be completed"
+        return JSONResponse({"error": {"code": "internal_error", "message": message}}, status_code=500)
+
     async def overloaded(request: Request, exc: Exception) -> Response:
         return JSONResponse(
             {"error": {"code": OverloadedError.code, "message": str(exc)}},
@@ -279,6 +294,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             InvalidInputError: invalid_input,
             DatabaseNotReadyError: unavailable,
             OverloadedError: overloaded,
+            asyncpg.QueryCanceledError: timed_out,
+            Exception: internal,
             RequestTooLargeError: too_large,
             AuthenticationError: unauthenticated,
             PermissionDeniedError: forbidden,

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 from graphql import (
     DirectiveNode,
     FieldNode,
@@ -200,8 +201,8 @@ class Compiler:
             return None
         try:
             text: str = await db.fetchval(sql, *params)
-        except OverloadedError:
-            raise  # shed: the resolver path would only wait for a connection again
+        except (OverloadedError, asyncpg.QueryCanceledError):
+            raise  # shed, or timed out: the resolver path would only wait again
         except Exception as error:  # the resolver path meets it again and answers it as it should
             logger.debug("the compiled statement failed, the resolver path answers: %s", error)
             return None

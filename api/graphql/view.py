@@ -23,6 +23,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -235,6 +236,14 @@ class GraphQLEndpoint:
             except OverloadedError as error:
                 return JSONResponse(
                     _error(str(error), error.code),
+                    status_code=503,
+                    media_type=media,
+                    headers={"Retry-After": "1", **limit_headers},
+                )
+            except asyncpg.QueryCanceledError:
+                message = "the request took longer than the service allows; retry shortly, or ask for less"
+                return JSONResponse(
+                    _error(message, "timeout"),
                     status_code=503,
                     media_type=media,
                     headers={"Retry-After": "1", **limit_headers},

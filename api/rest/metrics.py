@@ -161,7 +161,7 @@ async def figures_of(db: Database, texts: Sequence[str]) -> models.AuthorFigures
         raise InvalidInputError(f"`ids`: {malformed}") from malformed
     rows = [row for row in resolved if isinstance(row, int)]
     found = await authors.authors_by_ids(db, rows)
-    known = sorted(found)
+    known = sorted({record.id for record in found.values()})  # a merged id names its survivor
     reported_of = await metrics.reported_metrics_of_authors(db, known) if known else {}
     computed_of = await metrics.computed_metrics_of_authors(db, known) if known else {}
     items: list[models.AuthorFigures | None] = []

@@ -210,3 +210,26 @@ async def test_a_pool_kept_busy_sheds_requests_with_503_then_serves_again(databa
     assert graphql.json()["errors"][0]["extensions"]["code"] == "OVERLOADED"
     assert graphql.headers["retry-after"] == "1"
     assert after.status_code == 200
+
+
+async def test_a_statement_past_its_timeout_is_a_retryable_503_on_both_apis(database_url: str) -> None:
+    settings = Settings(database_url=database_url, load_seed=True, statement_timeout_ms=300)
+    runtime = await open_runtime(settings)
+    app = create_app(settings, runtime=runtime)
+    app.state.runtime = runtime
+    blocker = await asyncpg.connect(database_url)
+    try:
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as client:
+            await blocker.execute("BEGIN; LOCK TABLE authors IN ACCESS EXCLUSIVE MODE")
+            rest = await client.get("/v1/authors", params={"first": 1})
+            graphql = await client.post("/graphql", json={"query": "{ authors(first: 1) { nodes { name } } }"})
+            await blocker.execute("COMMIT")
+            after = await client.get("/v1/authors", params={"first": 1})
+    finally:
+        await blocker.close()
+        await close_runtime(runtime)
+    assert (rest.status_code, rest.json()["error"]["code"], rest.headers["retry-after"]) == (503, "timeout", "1")
+    assert "took longer than the service allows" in rest.json()["error"]["message"]
+    assert graphql.status_code == 503
+    assert graphql.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"
+    assert after.status_code == 200

@@ -87,6 +87,8 @@ def test_merge_redirect_history_and_undo(service: tuple[TestClient, dict[str, di
     assert (moved.status_code, moved.headers["location"]) == (301, f"/v1/authors/{survivor['id']}")
     assert client.get(f"/v1/authors/{absorbed['id']}").json()["name"] == "Pierre Ablin"  # followed
     assert client.get(made.headers["location"]).json() == correction
+    [figures] = client.get("/v1/authors/metrics", params={"ids": absorbed["id"]}).json()["items"]
+    assert (figures["id"], figures["name"]) == (survivor["id"], "Pierre Ablin")  # a merged id names the survivor
     history = client.get("/v1/corrections", params={"author": absorbed["id"]}).json()
     assert [item["id"] for item in history["items"]] == [correction["id"]]
     undone = client.post(

@@ -6,7 +6,10 @@ resolver path applies. Each request then coerces its variables, resolves fragmen
 resolver path's own rules (`api.graphql.inputs`, `api.ids`), and lets `api.db.compiled` write the
 statement; PostgreSQL returns the text of `data`, which is sent as it comes.
 
-Anything else returns None and the resolver path (strawberry), which stays the reference, answers:
+The root fields of `RESOLVER_ROOT_FIELDS` are served by the resolver path by design: the service's own
+figures (`limits`), the change feed and the corrections' history, read by mirrors and curators, not by
+profile pages. Anything else returns None and the resolver path (strawberry), which stays the reference,
+answers:
 documents that do not parse or validate, introspection, mutations, any argument the resolver path would
 refuse with an error (so every error comes from one place), ambiguous ids, and a failing statement.
 """
@@ -132,6 +135,10 @@ _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 def _snake(name: str) -> str:
     return _SNAKE.sub("_", name).lower()
+
+
+RESOLVER_ROOT_FIELDS = frozenset({"limits", "changes", "corrections"})
+"""Root fields the compiler leaves to the resolver path (see the module's docstring)."""
 
 
 class Compiler:

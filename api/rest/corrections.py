@@ -7,11 +7,14 @@ the history of corrections, which anyone may read.
     GET  /v1/corrections?author=&first=&after=                                                 CorrectionPage
     GET  /v1/corrections/{id}                                                                  Correction
 
-A body is validated whole before anything runs: each wrong member is named (`400 invalid_input`).
+A body is validated whole before anything runs: each wrong member is named (`400 invalid_input`), an
+author or paper it names that is not stored too (a 404 is for the URL's own id).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -85,7 +88,7 @@ async def _author_rows(request: Request, named: dict[str, str]) -> dict[str, int
         if isinstance(found, InvalidInputError):
             raise InvalidInputError(f"`{member}`: {found}")
         if isinstance(found, NotFoundError):
-            raise NotFoundError(f"`{member}` names no stored author")
+            raise InvalidInputError(f"`{member}` names no stored author")
         rows[member] = found
     return rows
 
@@ -102,6 +105,15 @@ async def _paper_rows(request: Request, texts: list[str]) -> list[int]:
     return rows
 
 
+@contextlib.contextmanager
+def _named_in_the_body() -> Iterator[None]:
+    """An author the body names, gone by the time the correction runs, is the body's fault: 400, not 404."""
+    try:
+        yield
+    except NotFoundError as error:
+        raise InvalidInputError(str(error)) from error
+
+
 def _number(request: Request) -> int:
     text = request.path_params["correction_id"]
     if not text.isdigit() or len(text) > 18:
@@ -115,9 +127,10 @@ def routes(settings: Settings) -> list[Route]:
         made_by = _curator(request)
         body = await _body(request, models.MergeRequest)
         rows = await _author_rows(request, {"survivor": body.survivor, "absorbed": body.absorbed})
-        record = await corrections.merge_authors(
-            database(request), rows["survivor"], rows["absorbed"], made_by=made_by, reason=body.reason
-        )
+        with _named_in_the_body():
+            record = await corrections.merge_authors(
+                database(request), rows["survivor"], rows["absorbed"], made_by=made_by, reason=body.reason
+            )
         return _created(record)
 
     async def split(request: Request) -> Response:
@@ -128,15 +141,16 @@ def routes(settings: Settings) -> list[Route]:
         rows = await _author_rows(request, named)
         if len(body.papers) > corrections.MAX_SPLIT_PAPERS:
             raise InvalidInputError(f"`papers`: at most {corrections.MAX_SPLIT_PAPERS:,} (got {len(body.papers):,})")
-        record = await corrections.split_author(
-            database(request),
-            rows["author"],
-            await _paper_rows(request, body.papers),
-            into=rows.get("into"),
-            new_name=body.new_name,
-            made_by=made_by,
-            reason=body.reason,
-        )
+        with _named_in_the_body():
+            record = await corrections.split_author(
+                database(request),
+                rows["author"],
+                await _paper_rows(request, body.papers),
+                into=rows.get("into"),
+                new_name=body.new_name,
+                made_by=made_by,
+                reason=body.reason,
+            )
         return _created(record)
 
     async def undo(request: Request) -> Response:

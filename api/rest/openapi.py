@@ -138,10 +138,6 @@ def _write(operation_id: str, summary: str, body: str, description: str) -> dict
         "description": "The request has no API key with the `write` scope (`forbidden`).",
         "content": _ERROR,
     }
-    operation["responses"]["404"] = {
-        "description": "An author or correction the body or the path names is not stored (`not_found`).",
-        "content": _ERROR,
-    }
     operation["requestBody"] = {
         "required": True,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},

@@ -51,6 +51,9 @@ def routes(settings: Settings) -> list[Route]:
         found = await metrics.author_with_figures(database(request), author_id)  # one statement
         if found is None:
             await refuse_merged_author(request, author_id)
+            # merged away, and the merge undone between the two reads (seen under load): read it again
+            found = await metrics.author_with_figures(database(request), author_id)
+        if found is None:
             raise NotFoundError(f"no author with id {request.path_params['author_id'][:60]!r}")
         return respond_document(author_document(found))
 

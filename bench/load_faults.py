@@ -337,7 +337,7 @@ def main() -> None:
     out = RESULTS / f"faults-{started:%Y-%m-%d-%H%M}.json"
     command = " ".join([".venv/bin/python", "bench/load_faults.py", *sys.argv[1:]])
     load = os.getloadavg()
-    out.write_text(json.dumps({"command": command, "started": started.isoformat(), "load_before": load,
+    out.write_text(json.dumps({"command": command, "started": started.isoformat(), "load_after": load,
                                "cores": os.cpu_count(), **results}, indent=1) + "\n")  # fmt: skip
     print(f"wrote {out.relative_to(ROOT)}")
 

@@ -9,7 +9,8 @@ import collections
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -177,33 +178,42 @@ def test_under_load_every_request_an_outage_fails_says_so(own_server: EmbeddedPo
     assert seen[REST_OK]
 
 
+@asynccontextmanager
+async def locked_out_service(settings: Settings) -> AsyncIterator[tuple[httpx2.AsyncClient, asyncpg.Connection]]:
+    """The service in this loop on `settings.database_url`, and a connection of the test's own holding an
+    exclusive lock on `authors` (committed by the test when it has seen what it wanted)."""
+    assert settings.database_url
+    runtime = await open_runtime(settings)
+    app = create_app(settings, runtime=runtime)
+    app.state.runtime = runtime
+    blocker = await asyncpg.connect(settings.database_url)
+    try:
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as client:
+            await blocker.execute("BEGIN; LOCK TABLE authors IN ACCESS EXCLUSIVE MODE")
+            yield client, blocker
+    finally:
+        await blocker.close()
+        await close_runtime(runtime)
+
+
 async def test_a_pool_kept_busy_sheds_requests_with_503_then_serves_again(database_url: str) -> None:
     """Requests wait for a connection at most `pool_timeout_ms`, then are shed with 503 `overloaded`; once
     the database answers again, so does the service (nothing crashed, nothing was lost)."""
     settings = Settings(
         database_url=database_url, load_seed=True, pool_min_size=1, pool_max_size=1, pool_timeout_ms=300
     )
-    runtime = await open_runtime(settings)
-    app = create_app(settings, runtime=runtime)
-    app.state.runtime = runtime
-    blocker = await asyncpg.connect(database_url)
-    try:
-        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as client:
-            await blocker.execute("BEGIN; LOCK TABLE authors IN ACCESS EXCLUSIVE MODE")
-            held = asyncio.create_task(client.get("/v1/authors", params={"first": 1}))  # takes the one connection
-            await asyncio.sleep(0.2)
-            started = time.monotonic()
-            rest, graphql = await asyncio.gather(
-                client.get("/v1/papers", params={"first": 1}),
-                client.post("/graphql", json={"query": "{ papers(first: 1) { totalCount } }"}),
-            )
-            waited = time.monotonic() - started
-            await blocker.execute("COMMIT")
-            assert (await held).status_code == 200
-            after = await client.get("/v1/papers", params={"first": 1})
-    finally:
-        await blocker.close()
-        await close_runtime(runtime)
+    async with locked_out_service(settings) as (client, blocker):
+        held = asyncio.create_task(client.get("/v1/authors", params={"first": 1}))  # takes the one connection
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        rest, graphql = await asyncio.gather(
+            client.get("/v1/papers", params={"first": 1}),
+            client.post("/graphql", json={"query": "{ papers(first: 1) { totalCount } }"}),
+        )
+        waited = time.monotonic() - started
+        await blocker.execute("COMMIT")
+        assert (await held).status_code == 200
+        after = await client.get("/v1/papers", params={"first": 1})
     assert 0.25 < waited < 3
     assert (rest.status_code, rest.json()["error"]["code"], rest.headers["retry-after"]) == (503, "overloaded", "1")
     assert graphql.status_code == 503
@@ -214,20 +224,11 @@ async def test_a_pool_kept_busy_sheds_requests_with_503_then_serves_again(databa
 
 async def test_a_statement_past_its_timeout_is_a_retryable_503_on_both_apis(database_url: str) -> None:
     settings = Settings(database_url=database_url, load_seed=True, statement_timeout_ms=300)
-    runtime = await open_runtime(settings)
-    app = create_app(settings, runtime=runtime)
-    app.state.runtime = runtime
-    blocker = await asyncpg.connect(database_url)
-    try:
-        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as client:
-            await blocker.execute("BEGIN; LOCK TABLE authors IN ACCESS EXCLUSIVE MODE")
-            rest = await client.get("/v1/authors", params={"first": 1})
-            graphql = await client.post("/graphql", json={"query": "{ authors(first: 1) { nodes { name } } }"})
-            await blocker.execute("COMMIT")
-            after = await client.get("/v1/authors", params={"first": 1})
-    finally:
-        await blocker.close()
-        await close_runtime(runtime)
+    async with locked_out_service(settings) as (client, blocker):
+        rest = await client.get("/v1/authors", params={"first": 1})
+        graphql = await client.post("/graphql", json={"query": "{ authors(first: 1) { nodes { name } } }"})
+        await blocker.execute("COMMIT")
+        after = await client.get("/v1/authors", params={"first": 1})
     assert (rest.status_code, rest.json()["error"]["code"], rest.headers["retry-after"]) == (503, "timeout", "1")
     assert "took longer than the service allows" in rest.json()["error"]["message"]
     assert graphql.status_code == 503

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -40,10 +41,12 @@ from graphql import (
     SelectionSetNode,
     ValueNode,
     VariableNode,
+    Visitor,
     get_named_type,
     get_nullable_type,
     is_list_type,
     parse,
+    visit,
 )
 
 UNPAGED_LIST_SIZE = 10
@@ -63,14 +66,30 @@ class CostCalculator:
         self.max_page_size = max_page_size
         self.max_tokens = max_tokens
         self._leads_to_records: dict[str, bool] = {}
+        self._costs: dict[tuple[Any, ...], int] = {}
 
     def cost(self, query: str, variables: Variables | None = None, operation_name: str | None = None) -> int:
         """The operation's cost; REQUEST_COST for a document that does not parse or names no operation (its
-        execution fails before any SQL, so it costs only the request)."""
+        execution fails before any SQL, so it costs only the request).
+
+        Costs are remembered by document, operation and the values of the variables that size a list (a
+        `first`, the `ids` of a batch): a profile page asked again for another author costs no walk."""
         try:
-            document = _parsed(query, self.max_tokens)
+            sizing = _sizing_variables(query, self.max_tokens)
         except GraphQLError:  # unparsable, or more tokens than allowed
             return REQUEST_COST
+        given = variables or {}
+        key = (query, operation_name, tuple((name, _size_of(given.get(name, _ABSENT))) for name in sizing))
+        known = self._costs.get(key)
+        if known is None:
+            known = self._walk(query, given, operation_name)
+            if len(self._costs) >= COST_CACHE_SIZE:
+                self._costs.clear()
+            self._costs[key] = known
+        return known
+
+    def _walk(self, query: str, variables: Variables, operation_name: str | None) -> int:
+        document = _parsed(query, self.max_tokens)
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
@@ -80,7 +99,7 @@ class CostCalculator:
         root = self.schema.get_root_type(operation.operation)
         if root is None:
             return REQUEST_COST
-        walk = _Walk(self, fragments, _variable_values(operation, variables or {}))
+        walk = _Walk(self, fragments, _variable_values(operation, variables))
         return REQUEST_COST + walk.selection(root, operation.selection_set, multiplier=1, in_page=False)
 
     def leads_to_records(self, type_: GraphQLNamedType) -> bool:
@@ -100,9 +119,37 @@ class CostCalculator:
         return any(self.leads_to_records(get_named_type(f.type)) for f in type_.fields.values())
 
 
+COST_CACHE_SIZE = 4_096
+_SIZING_ARGUMENTS = frozenset({"first", "ids"})
+_ABSENT = object()
+
+
 @functools.lru_cache(maxsize=1_024)
 def _parsed(query: str, max_tokens: int) -> Any:
     return parse(query, max_tokens=max_tokens)
+
+
+@functools.lru_cache(maxsize=1_024)
+def _sizing_variables(query: str, max_tokens: int) -> tuple[str, ...]:
+    """The variables a document passes to `first` or `ids` arguments: the only ones its cost depends on."""
+    names: set[str] = set()
+
+    class Sizing(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            if node.name.value in _SIZING_ARGUMENTS and isinstance(node.value, VariableNode):
+                names.add(node.value.name.value)
+
+    visit(_parsed(query, max_tokens), Sizing())
+    return tuple(sorted(names))
+
+
+def _size_of(value: Any) -> Any:
+    """What of a variable's value a cost depends on: a list's length, an integer, or nothing else."""
+    if isinstance(value, list):
+        return ("list", len(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
 
 
 def _variable_values(operation: OperationDefinitionNode, given: Variables) -> dict[str, Any]:

@@ -123,7 +123,10 @@ def test_a_fragment_spreading_itself_does_not_loop(costs: CostCalculator) -> Non
 
 
 def test_costs_remembered_for_a_document_follow_the_variables_that_size_its_lists(costs: CostCalculator) -> None:
-    query = "query($n: Int!, $ids: [ID!]!, $s: String) { papers(first: $n, search: $s) { nodes { title } } nodes(ids: $ids) { id } }"
+    query = (
+        "query($n: Int!, $ids: [ID!]!, $s: String) { "
+        "papers(first: $n, search: $s) { nodes { title } } nodes(ids: $ids) { id } }"
+    )
     assert costs.cost(query, {"n": 7, "ids": ["a"], "s": "x"}) == 1 + 7 + 1
     assert costs.cost(query, {"n": 7, "ids": ["a"], "s": "other words"}) == 1 + 7 + 1  # remembered
     assert costs.cost(query, {"n": 9, "ids": ["a"], "s": "x"}) == 1 + 9 + 1

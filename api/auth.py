@@ -19,7 +19,7 @@ from starlette.requests import Request
 from api.db import api_keys
 from api.db.api_keys import ApiKey
 from api.db.pool import Database
-from api.errors import AuthenticationError, KeyRequiredError
+from api.errors import AuthenticationError, KeyRequiredError, PermissionDeniedError
 
 logger = logging.getLogger("scholargraph.auth")
 
@@ -37,6 +37,13 @@ class Client:
     @property
     def key_name(self) -> str | None:
         return self.key.name if self.key else None
+
+
+def writer_name(client: Client | None) -> str:
+    """The name of the client's key, which must hold the `write` scope; PermissionDeniedError otherwise."""
+    if client is None or client.key is None or not client.key.allows("write"):
+        raise PermissionDeniedError("corrections need an API key with the write scope (Authorization: Bearer <key>)")
+    return client.key.name
 
 
 def presented_key(request: Request) -> str | None:

@@ -12,10 +12,10 @@ from typing import Annotated
 
 import strawberry
 
-from api.auth import Client
+from api.auth import writer_name
 from api.db import corrections
 from api.db.corrections import CorrectionRecord
-from api.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from api.errors import InvalidInputError, NotFoundError
 from api.graphql.authors import Author
 from api.graphql.context import Info
 from api.graphql.inputs import AfterArg, FirstArg
@@ -93,13 +93,8 @@ ReasonArg = Annotated[str, strawberry.argument(description="Why: shown to everyo
 
 
 def _curator(info: Info) -> str:
-    """The name of the request's key, which must hold the `write` scope."""
     request = info.context.request
-    client: Client | None = getattr(request.state, "client", None) if request is not None else None
-    key = client.key if client is not None else None
-    if key is None or not key.allows("write"):
-        raise PermissionDeniedError("corrections need an API key with the write scope (Authorization: Bearer <key>)")
-    return key.name
+    return writer_name(getattr(request.state, "client", None) if request is not None else None)
 
 
 async def _author_row(info: Info, argument: str, text: str) -> int:

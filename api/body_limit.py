@@ -118,7 +118,7 @@ class _LimitedBody:
 
 def _content_length(value: bytes | None) -> int | None:
     """The declared length, if any (the server refuses a malformed one before the application runs)."""
-    if value is None or not value.strip().isdigit():
+    if value is None or not (value.strip().isascii() and value.strip().isdigit()):
         return None
     return int(value)
 

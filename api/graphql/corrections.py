@@ -121,7 +121,7 @@ async def _paper_row(argument: str, text: str) -> int:
 
 
 def _correction_number(text: str) -> int:
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise InvalidInputError(f"`correctionId` must be a correction's number (got {text[:40]!r})")
     return int(text)
 

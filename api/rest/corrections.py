@@ -113,7 +113,7 @@ def _named_in_the_body() -> Iterator[None]:
 
 def _number(request: Request) -> int:
     text = request.path_params["correction_id"]
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFoundError(f"no correction numbered {text[:40]!r}")
     return int(text)
 

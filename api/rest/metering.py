@@ -44,7 +44,7 @@ async def rest_cost(request: Request, route: Route, max_page_size: int) -> int:
     if route.path.endswith("}"):
         return REQUEST_COST
     first = request.query_params.get("first", "")
-    size = int(first) if first.isdigit() else min(DEFAULT_PAGE_SIZE, max_page_size)
+    size = int(first) if first.isascii() and first.isdigit() else min(DEFAULT_PAGE_SIZE, max_page_size)
     return REQUEST_COST + min(size, max_page_size)
 
 

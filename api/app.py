@@ -91,7 +91,12 @@ async def open_runtime(settings: Settings) -> Runtime:
         connect_timeout_ms=settings.connect_timeout_ms,
         statement_cache_size=settings.statement_cache_size,
         acquire_timeout_ms=settings.pool_timeout_ms,
+        separate_roles=True,
     )
+    if db.roles is None:
+        logger.info("requests run as the database user itself: the roles of migration 0012 are not granted here")
+    else:
+        logger.info("reads run as %s, writes as %s", db.roles.read, db.roles.write)
     try:
         if settings.load_seed and not settings.migrate_on_start and not await _at_head(db):
             logger.warning("the database is not migrated: not loading the seed (run `scholargraph migrate`)")

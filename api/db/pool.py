@@ -42,6 +42,7 @@ import asyncpg
 
 from api.db.outage import OutageTracker, is_unreachable
 from api.db.records import Row
+from api.db.roles import Roles, usable_roles
 from api.errors import DatabaseNotReadyError, DatabaseUnreachableError, OverloadedError
 
 logger = logging.getLogger(__name__)
@@ -183,6 +184,8 @@ class Database:
         self._turns = asyncio.Semaphore(max_size)
         self.acquire_timeout: float | None = None
         """Longest a request waits for a connection, in seconds (None: as long as it takes)."""
+        self.roles: Roles | None = None
+        """The roles reads run as and write transactions switch to (`api.db.roles`); None: the user's own."""
 
     @classmethod
     async def connect(
@@ -195,8 +198,14 @@ class Database:
         statement_cache_size: int = 256,
         connect_timeout_ms: int = 5_000,
         acquire_timeout_ms: int = 0,
+        separate_roles: bool = False,
     ) -> Database:
+        """A pool on `url`. With `separate_roles`, where the database has the roles of `api.db.roles`,
+        its connections read as `scholargraph_read` and its transactions write as `scholargraph_write`."""
         server_settings = {"application_name": application_name(), "statement_timeout": str(statement_timeout_ms)}
+        roles = await _probe_roles(url, connect_timeout_ms) if separate_roles else None
+        if roles is not None:
+            server_settings["role"] = roles.read  # the session's role: RESET ROLE and RESET ALL come back to it
         try:
             pool = await asyncpg.create_pool(
                 url,
@@ -212,6 +221,7 @@ class Database:
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise DatabaseNotReadyError(f"cannot connect to the database: {error}") from error
         database = cls(pool, max_size)
+        database.roles = roles
         database.acquire_timeout = acquire_timeout_ms / 1000 if acquire_timeout_ms else None
         return database
 
@@ -233,13 +243,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        """A connection inside a transaction: committed on success, rolled back on any error."""
+        """A connection inside a transaction: committed on success, rolled back on any error; as the write
+        role when the pool has roles (`api.db.roles`)."""
         try:
             async with self._acquired() as raw:
                 raw.sg_needs_reset()
                 transaction = raw.transaction()
                 await self._call(raw, transaction.start)
                 try:
+                    if self.roles is not None:
+                        await self._call(raw, partial(raw.execute, f"SET LOCAL ROLE {self.roles.write}"))
                     yield Connection(raw, self)
                 except BaseException:
                     # A rollback that fails too (the connection is gone) must not hide why we roll back;
@@ -376,6 +389,17 @@ class Database:
             raise
         self.outage.reached()
         return result
+
+
+async def _probe_roles(url: str, connect_timeout_ms: int) -> Roles | None:
+    try:
+        probe = await asyncpg.connect(url, timeout=connect_timeout_ms / 1000)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        raise DatabaseNotReadyError(f"cannot connect to the database: {error}") from error
+    try:
+        return await usable_roles(probe)
+    finally:
+        await probe.close()
 
 
 def _is_closed(raw: asyncpg.Connection) -> bool:

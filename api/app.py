@@ -54,6 +54,7 @@ from api.request_scope import OneConnectionPerRequest
 from api.rest.metering import metered
 from api.rest.routes import rest_routes
 from api.settings import Settings
+from api.web.routes import web_routes
 
 logger = logging.getLogger("scholargraph")
 
@@ -288,6 +289,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             max_page_size=settings.max_page_size,
         ),
         Mount("/static/graphiql", app=StaticFiles(directory=GRAPHIQL_ASSETS, check_dir=False), name="graphiql"),
+        *web_routes(),
     ]
     return Starlette(
         routes=routes,

@@ -1,0 +1,79 @@
+"""What an instance holds, for its front page: how many papers, authors and citations, when papers last
+changed, and an author to show as the example.
+
+One statement, cheap on a database of any size:
+- a table PostgreSQL estimates at up to `EXACT_COUNT_LIMIT` rows is counted exactly; a larger one is given
+  by its planner estimate (`pg_class.reltuples`, kept current by autovacuum and by the bulk load's ANALYZE)
+  and flagged as such, so a front page never scans 20 million citations. A table never analysed (estimate
+  -1) is counted. PostgreSQL runs each count's subquery only when its CASE branch is taken.
+- the last change is the latest `papers.updated_at` (an import writing a paper, a correction changing a
+  byline), read from its index;
+- the example author is the one with the most stored papers (ties by id): on the bundled seed, its profile
+  owner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from api.db.pool import Database
+
+EXACT_COUNT_LIMIT = 200_000
+"""Tables estimated at more rows than this are given by their estimate, not counted."""
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A number of rows, exact or the planner's estimate."""
+
+    count: int
+    exact: bool
+
+
+@dataclass(frozen=True)
+class Overview:
+    papers: Tally
+    authors: Tally
+    citations: Tally
+    last_change: dt.datetime | None
+    """The latest time a paper was stored or changed; None in an empty database."""
+    example_author_id: int | None
+    """The author with the most papers (ties: lowest id); None when there is none."""
+    example_author_name: str | None
+
+
+def _tally_sql(table: str) -> str:
+    estimate = f"(SELECT reltuples::bigint FROM pg_class WHERE oid = '{table}'::regclass)"
+    return f"""
+        CASE WHEN {estimate} BETWEEN 0 AND $1 OR {estimate} < 0 THEN (SELECT count(*) FROM {table})
+             ELSE {estimate} END AS {table},
+        NOT coalesce({estimate} > $1, false) AS {table}_exact"""
+
+
+_OVERVIEW_SQL = f"""
+SELECT {",".join(_tally_sql(table) for table in ("papers", "authors", "citations"))},
+    (SELECT max(updated_at) FROM papers) AS last_change,
+    example.id AS example_id, example.name AS example_name
+FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (
+    SELECT a.id, a.name
+    FROM author_computed_metrics m JOIN authors a ON a.id = m.author_id
+    ORDER BY m.paper_count DESC, m.author_id
+    LIMIT 1
+) AS example ON true
+"""
+
+
+async def instance_overview(db: Database, *, exact_count_limit: int = EXACT_COUNT_LIMIT) -> Overview:
+    """The figures of the front page, in one statement."""
+    row = await db.fetchrow(_OVERVIEW_SQL, exact_count_limit)
+    assert row is not None  # the statement always answers one row
+    return Overview(
+        papers=Tally(row["papers"], row["papers_exact"]),
+        authors=Tally(row["authors"], row["authors_exact"]),
+        citations=Tally(row["citations"], row["citations_exact"]),
+        last_change=row["last_change"],
+        example_author_id=row["example_id"],
+        example_author_name=row["example_name"],
+    )

@@ -10,8 +10,10 @@
     ├── NotFoundError                 a looked-up object does not exist
     ├── MovedError                    a looked-up object was merged into another (REST answers 301)
     ├── InvalidInputError             a request argument is malformed (a cursor, an id, a limit)
+    │   ├── InvalidFieldsError        fields of a write's input are wrong: each named by its path
     │   ├── CheckDigitError           an id well formed but for its check digit (an ORCID iD with a typo)
     │   └── QueryTooCostlyError       a request would cost more than any one request may
+    ├── IdempotencyKeyReusedError     an Idempotency-Key sent again with a different request (422)
     ├── RateLimitedError              a client is over its limits: `too_fast` or `budget_spent` (429)
     ├── AuthenticationError           an API key is unknown or revoked (401)
     │   └── KeyRequiredError          the service requires a key and the request has none (401)
@@ -31,6 +33,8 @@ Clients branch on the code, never on the message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
@@ -89,6 +93,57 @@ class InvalidInputError(ScholarGraphError):
     """A request argument is malformed: a cursor, a global id, a page size out of range."""
 
     code: ClassVar[str] = "invalid_input"
+
+
+Path = tuple[str | int, ...]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """What is wrong with one field of an input, and where: `path` from the input's top, as the REST body
+    spells its members (`("authors", 2, "author")`)."""
+
+    path: Path
+    message: str
+
+    def field(self, *, camel: bool = False, prefix: str = "") -> str:
+        """The path as written in a message: `authors[2].author` (REST), `input.authors[2].author` (GraphQL)."""
+        text = prefix
+        for part in self.path:
+            if isinstance(part, int):
+                text += f"[{part}]"
+            else:
+                text += ("." if text else "") + (_camel(part) if camel else part)
+        return text or "body"
+
+
+class InvalidFieldsError(InvalidInputError):
+    """A write's input is wrong in one or more fields; `problems` names each by its path, all at once, so a
+    client can show every one beside its field. Nothing was written."""
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(self.describe())
+
+    def describe(self, *, camel: bool = False, prefix: str = "") -> str:
+        count = len(self.problems)
+        listed = "; ".join(f"`{p.field(camel=camel, prefix=prefix)}`: {p.message}" for p in self.problems)
+        return f"{count} field{'s' if count > 1 else ''} of the input {'are' if count > 1 else 'is'} wrong: {listed}"
+
+    def fields(self, *, camel: bool = False, prefix: str = "") -> list[dict[str, str]]:
+        return [{"field": p.field(camel=camel, prefix=prefix), "message": p.message} for p in self.problems]
+
+
+class IdempotencyKeyReusedError(ScholarGraphError):
+    """An `Idempotency-Key` already used by this client for a different request (another method, path or
+    body): refused, since answering with the first request's outcome would answer a question not asked."""
+
+    code: ClassVar[str] = "idempotency_key_reused"
 
 
 class RequestTooLargeError(ScholarGraphError):

@@ -10,6 +10,9 @@ c_1 >= c_2 >= ... >= c_n their citation counts (c_i: the stored papers citing pa
 - i10_index      the number of papers with c_i >= 10
 - g_index        the largest g <= n such that c_1 + ... + c_g >= g^2 (0 when there is none)
 
+A retracted paper (`retracted_at` set) is not one of its authors' papers here; the citations it makes
+still count, as the cited papers' authors did not choose them.
+
 Y, the computation year, is the UTC year of `computed_at`. Undated papers count in the figures over all
 papers, never in a year; a citation is dated by its citing paper's publication year.
 
@@ -377,7 +380,7 @@ WITH targets AS (
 ), authored AS (
     SELECT s.author_id, p.id AS paper_id, p.published_year AS year
     FROM authorships s JOIN papers p ON p.id = s.paper_id
-    WHERE s.author_id IN (SELECT author_id FROM targets)
+    WHERE s.author_id IN (SELECT author_id FROM targets) AND p.retracted_at IS NULL
 ), paper_year AS (
     -- the citations of each authored paper by its citing papers' year (NULL: undated), counted once per
     -- paper whichever of the targets wrote it
@@ -410,7 +413,7 @@ _STAGED_STEPS = (
     "CREATE UNLOGGED TABLE refresh_authored AS"
     " SELECT s.author_id, p.id AS paper_id, p.published_year AS year"
     " FROM authorships s JOIN papers p ON p.id = s.paper_id"
-    " WHERE s.author_id IN (SELECT author_id FROM refresh_targets)",
+    " WHERE s.author_id IN (SELECT author_id FROM refresh_targets) AND p.retracted_at IS NULL",
     "ANALYZE refresh_authored",
     "CREATE UNLOGGED TABLE refresh_paper_year AS"
     f" SELECT c.cited_paper_id AS paper_id, {_CITING_YEAR} AS citing_year, count(*)::int AS n"

@@ -56,7 +56,8 @@ async function search(words) {
     fill(authorList, data.authors.nodes, authorItem, "author");
     fill(paperList, data.papers.nodes, paperItem, "paper");
     results.hidden = false;
-    status.textContent = `${data.authors.totalCount} authors and ${data.papers.totalCount} papers match “${words}”.`;
+    const count = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+    status.textContent = `${count(data.authors.totalCount, "author")} and ${count(data.papers.totalCount, "paper")} match “${words}”.`;
   } catch (error) {
     status.textContent = `The search failed: ${error.message}`;
   }

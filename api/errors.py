@@ -128,6 +128,8 @@ class InvalidFieldsError(InvalidInputError):
 
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
         self.problems = tuple(problems)
+        self.argument = ""
+        """The GraphQL argument the paths start in (`input`), set by the mutation that met the error."""
         super().__init__(self.describe())
 
     def describe(self, *, camel: bool = False, prefix: str = "") -> str:

@@ -8,6 +8,8 @@ Events, oldest first, keyset-paged by (moment, source, row):
     MERGED_INTO          an author or a paper merged into another (by an import that found them one, or by a
                          correction): its id now names `other`; at the moment of the merge
     SPLIT_FROM           an author that received papers split from `other` (a correction)
+    RETRACTED            a paper retracted (a write through the API), at its retraction; its UPDATED event
+                         comes too
 
 A transaction still writing holds back the feed at its start: every event at or after the start of the
 oldest transaction that has written and not yet committed waits until it ends (`horizon`), since its
@@ -38,6 +40,7 @@ class Source(IntEnum):
     PAPER_MERGES = 3
     AUTHOR_MERGES = 4
     SPLITS = 5
+    RETRACTIONS = 6
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class ChangeRecord:
     at: dt.datetime
     entity: str  # "author" | "paper"
     row_id: int
-    kind: str  # "created" | "updated" | "merged_into" | "split_from"
+    kind: str  # "created" | "updated" | "merged_into" | "split_from" | "retracted"
     other_id: int | None
 
 
@@ -72,6 +75,10 @@ _SOURCES = {
         SELECT made_at, {rank}, id, 'author', other_author_id, 'split_from', author_id
         FROM corrections WHERE kind = 'split' AND (made_at, id) > ($1, {bound}) AND made_at < $2
         ORDER BY made_at, id LIMIT $3""",
+    Source.RETRACTIONS: """
+        SELECT retracted_at, {rank}, id, 'paper', id, 'retracted', NULL::bigint
+        FROM papers WHERE retracted_at IS NOT NULL AND (retracted_at, id) > ($1, {bound}) AND retracted_at < $2
+        ORDER BY retracted_at, id LIMIT $3""",
 }
 
 # The oldest start of a transaction that has written and not committed: its rows carry moments from then on.

@@ -463,6 +463,8 @@ _PAPER_FIELD_COLUMNS = {
     "authorsComplete": "authors_complete",
     "createdAt": "created_at",
     "updatedAt": "updated_at",
+    "retractedAt": "retracted_at",
+    "retractionReason": "retraction_reason",
 }
 
 
@@ -715,6 +717,8 @@ PAPER: dict[str, Handler] = {
     "citedBy": lambda s, f, row: s.paper_list(f, PaperScope.CITED_BY, f"{row}.id"),
     "createdAt": _instant("created_at"),
     "updatedAt": _instant("updated_at"),
+    "retractedAt": _instant("retracted_at"),
+    "retractionReason": _column("retraction_reason"),
 }
 
 INSTITUTION: dict[str, Handler] = {

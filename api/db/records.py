@@ -50,6 +50,8 @@ class PaperRecord:
     reported_citation_count: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    retracted_at: dt.datetime | None = None
+    retraction_reason: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> PaperRecord:
@@ -68,13 +70,15 @@ class PaperRecord:
             reported_citation_count=row["reported_citation_count"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            retracted_at=row["retracted_at"],
+            retraction_reason=row["retraction_reason"],
         )
 
 
 PAPER_COLUMNS = (
     "p.id, p.title, p.abstract, p.primary_category, p.categories, p.published_on, p.published_precision, "
     "p.code_url, p.has_code, p.authors_complete, p.citation_count, p.reported_citation_count, "
-    "p.created_at, p.updated_at"
+    "p.created_at, p.updated_at, p.retracted_at, p.retraction_reason"
 )
 
 

@@ -23,6 +23,9 @@ class ChangeKind(Enum):
         "merged_into", description="Merged into `otherId`: its id names that one from now on."
     )
     SPLIT_FROM = strawberry.enum_value("split_from", description="Received papers split from the author `otherId`.")
+    RETRACTED = strawberry.enum_value(
+        "retracted", description="A paper retracted, at its retraction (`retractedAt`, `retractionReason`)."
+    )
 
 
 @strawberry.enum(description="What kind of object an event is about.")

@@ -127,7 +127,7 @@ def _correction_number(text: str) -> int:
 
 
 @strawberry.type(description="Changes to the stored data; each needs an API key with the `write` scope.")
-class Mutation:
+class CorrectionMutations:
     @strawberry.mutation(
         description=(
             "Merge two authors found to be one person: the absorbed author's papers, external ids and reported "

@@ -2,7 +2,9 @@
 
 Every error of a field carries a code in `extensions.code` (the REST API's `error.code`, in upper case):
 
-    INVALID_INPUT          an argument is malformed (an id, a cursor, a filter); the message names it
+    INVALID_INPUT          an argument is malformed (an id, a cursor, a filter); the message names it; for
+                           the input of a write, `extensions.fields` lists each wrong field by its path
+                           (`input.authors[1].author`) with what is wrong with it
     NOT_FOUND              a looked-up object does not exist
     DATABASE_UNAVAILABLE   the database cannot serve right now; retry (the response has `Retry-After`)
     INTERNAL_ERROR         anything else: the message is masked, the log has the real error
@@ -24,6 +26,8 @@ from strawberry.extensions import SchemaExtension
 
 from api.errors import (
     DatabaseNotReadyError,
+    IdempotencyKeyReusedError,
+    InvalidFieldsError,
     InvalidInputError,
     NotFoundError,
     OverloadedError,
@@ -44,7 +48,7 @@ def _is_field_error(error: GraphQLError) -> bool:
     return error.path is not None and original is not None and not isinstance(original, GraphQLError)
 
 
-_FOR_THE_CLIENT = (InvalidInputError, NotFoundError, PermissionDeniedError, OverloadedError)
+_FOR_THE_CLIENT = (InvalidInputError, NotFoundError, PermissionDeniedError, OverloadedError, IdempotencyKeyReusedError)
 """Raised on purpose, with a message written for the client."""
 
 
@@ -53,7 +57,11 @@ def public_error(error: GraphQLError) -> GraphQLError:
     if not _is_field_error(error):
         return error
     original = error.original_error
-    if isinstance(original, _FOR_THE_CLIENT):
+    extensions = dict(error.extensions or {})
+    if isinstance(original, InvalidFieldsError):
+        message, code = original.describe(camel=True, prefix=original.argument), original.code.upper()
+        extensions["fields"] = original.fields(camel=True, prefix=original.argument)
+    elif isinstance(original, _FOR_THE_CLIENT):
         message, code = error.message, original.code.upper()
     elif isinstance(original, DatabaseNotReadyError):
         message, code = UNAVAILABLE_MESSAGE, DATABASE_UNAVAILABLE
@@ -66,7 +74,7 @@ def public_error(error: GraphQLError) -> GraphQLError:
         positions=error.positions,
         path=error.path,
         original_error=None,  # nothing of the original reaches the response
-        extensions={**(error.extensions or {}), "code": code},
+        extensions={**extensions, "code": code},
     )
 
 

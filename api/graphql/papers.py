@@ -158,6 +158,19 @@ class Paper(Node):
         return self.record.reported_citation_count
 
     @strawberry.field(
+        description=(
+            "When the paper was retracted (`retractPaper`); null while it stands. A retracted paper keeps its id "
+            "and stays listed, and counts in none of its authors' computed figures."
+        )
+    )
+    def retracted_at(self) -> dt.datetime | None:
+        return self.record.retracted_at
+
+    @strawberry.field(description="Why the paper was retracted, as the retraction says; null while it stands.")
+    def retraction_reason(self) -> str | None:
+        return self.record.retraction_reason
+
+    @strawberry.field(
         description='False when the source showed only part of the byline ("et al."): `authors` lists who is known.'
     )
     def authors_complete(self) -> bool:

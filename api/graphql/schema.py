@@ -27,7 +27,7 @@ from api.errors import InvalidInputError
 from api.graphql.authors import Author, Coauthor, author_list_field
 from api.graphql.changes import ChangeConnection, list_changes
 from api.graphql.context import Info
-from api.graphql.corrections import Correction, Mutation, list_corrections
+from api.graphql.corrections import Correction, CorrectionMutations, list_corrections
 from api.graphql.errors import PublicErrors, item_error, log_errors
 from api.graphql.inputs import AfterArg, FirstArg, NameSearchArg, search_term
 from api.graphql.institutions import Institution
@@ -36,6 +36,7 @@ from api.graphql.metrics import AuthorMetrics
 from api.graphql.node import Node
 from api.graphql.pagination import Connection, build_connection, window
 from api.graphql.papers import Paper, paper_list_field
+from api.graphql.writes import WriteMutations
 from api.ids import ExternalId, decode_id, decode_id_of, external_id_candidates, is_external, parse_id_of
 from api.limits.cost import UNPAGED_LIST_SIZE
 from api.limits.limiter import budget_of
@@ -264,7 +265,8 @@ class Query:
     @strawberry.field(
         description=(
             "The change feed for mirrors: authors and papers created, updated, merged into another or given "
-            "papers split from another, oldest first, from `since` (included) or from the beginning."
+            "papers split from another, and papers retracted; oldest first, from `since` (included) or from the "
+            "beginning."
         )
     )
     async def changes(
@@ -296,6 +298,16 @@ class Query:
             max_tokens=MAX_TOKENS,
             max_body_bytes=settings.max_body_bytes,
         )
+
+
+@strawberry.type(
+    description=(
+        "Changes to the stored data, each one transaction; each needs an API key with the `write` scope "
+        "(`FORBIDDEN` otherwise). Corrections of authors (merge, split, unmerge) are recorded with their history."
+    )
+)
+class Mutation(CorrectionMutations, WriteMutations):
+    pass
 
 
 class ScholarGraphSchema(strawberry.Schema):

@@ -157,6 +157,10 @@ class Paper(Model):
         description="Institutions named for the paper, by the source or an author's affiliation; by name."
     )
     updated_at: dt.datetime
+    retracted_at: dt.datetime | None = Field(
+        description="When the paper was retracted; null while it stands. It counts in no computed figure then."
+    )
+    retraction_reason: str | None = Field(description="Why it was retracted; null while it stands.")
 
     @classmethod
     def of(cls, record: PaperRecord, authors: list[AuthorRecord], institutions: list[InstitutionRecord]) -> Paper:
@@ -176,6 +180,8 @@ class Paper(Model):
             authors=[AuthorRef.of(a) for a in authors],
             institutions=[InstitutionRef.of(i) for i in institutions],
             updated_at=record.updated_at,
+            retracted_at=record.retracted_at,
+            retraction_reason=record.retraction_reason,
         )
 
 
@@ -319,7 +325,8 @@ class Change(Model):
     kind: str = Field(
         description=(
             "created, updated (its latest change: fetch it as it is now), merged_into (its id names `other_id` "
-            "from now on) or split_from (it received papers split from `other_id`)."
+            "from now on), split_from (it received papers split from `other_id`) or retracted (a paper, at its "
+            "retraction)."
         )
     )
     other_id: str | None = Field(description="merged_into: the survivor; split_from: the author the papers came from.")

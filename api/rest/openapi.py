@@ -159,7 +159,7 @@ def _corrections() -> dict[str, dict[str, dict[str, Any]]]:
         "/v1/changes": {
             "get": _operation(
                 "listChanges",
-                "The change feed: authors and papers created, updated, merged or split, oldest first",
+                "The change feed: authors and papers created, updated, merged, split or retracted, oldest first",
                 "ChangePage",
                 CHANGE_LIST,
                 "Page on with `next_cursor`; come back later with the last one: nothing is missed (events of "

@@ -165,20 +165,26 @@ def test_a_profile_that_does_not_exist_is_a_404_page(seeded_server: TestClient, 
     assert "/" in page.links
 
 
-def test_the_profile_of_a_merged_author_moves_to_the_survivors(database_url: str) -> None:
+def test_the_other_ids_of_an_author_move_to_its_page(database_url: str) -> None:
+    survivor, absorbed = 1, 2
     with TestClient(create_app(Settings(database_url=database_url, load_seed=True))) as client:
-        survivor, absorbed = 1, 2
-        asyncio.run(_redirect(database_url, absorbed, survivor))
-        response = client.get(f"/authors/{encode_id('Author', absorbed)}", follow_redirects=False)
-    assert response.status_code == 301
-    assert response.headers["location"] == f"/authors/{encode_id('Author', survivor)}"
+        asyncio.run(_merge_and_name(database_url, absorbed, survivor, "0000-0002-1825-0097"))
+        merged = client.get(f"/authors/{encode_id('Author', absorbed)}", follow_redirects=False)
+        external = client.get("/authors/orcid:0000-0002-1825-0097", follow_redirects=False)
+    assert merged.status_code == 301
+    assert merged.headers["location"] == f"/authors/{encode_id('Author', survivor)}"
+    assert external.status_code == 302
+    assert external.headers["location"] == f"/authors/{encode_id('Author', survivor)}"
 
 
-async def _redirect(url: str, old_id: int, new_id: int) -> None:
-    """What a merge leaves behind, as far as the profile page is concerned: the old id redirects."""
+async def _merge_and_name(url: str, old_id: int, new_id: int, orcid: str) -> None:
+    """What a merge leaves behind for the profile page (the old id redirects), and an ORCID iD for the survivor."""
     connection = await asyncpg.connect(url)
     try:
         await connection.execute("INSERT INTO author_redirects (old_id, new_id) VALUES ($1, $2)", old_id, new_id)
+        await connection.execute(
+            "INSERT INTO author_external_ids (scheme, value, author_id) VALUES ('orcid', $1, $2)", orcid, new_id
+        )
     finally:
         await connection.close()
 

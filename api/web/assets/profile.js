@@ -163,7 +163,7 @@ function drawCoauthors(coauthors) {
       element("span", { class: "muted" }, ` ${c.sharedPaperCount} shared paper${c.sharedPaperCount === 1 ? "" : "s"}, ${span}`),
     );
   });
-  list.replaceChildren(...(items.length ? items : [element("li", { class: "muted" }, "No coauthor stored.")]));
+  list.replaceChildren(...(items.length ? items : [element("li", { class: "muted none" }, "No coauthor stored.")]));
   if (coauthors.totalCount > coauthors.nodes.length) {
     list.after(element("p", { class: "muted" }, `${coauthors.totalCount} coauthors in all.`));
   }

@@ -46,7 +46,7 @@ function paperItem(paper) {
 }
 
 function fill(list, items, render, noun) {
-  list.replaceChildren(...(items.length ? items.map(render) : [element("li", { class: "muted" }, `No ${noun}.`)]));
+  list.replaceChildren(...(items.length ? items.map(render) : [element("li", { class: "muted none" }, `No ${noun} matches.`)]));
 }
 
 async function search(words) {

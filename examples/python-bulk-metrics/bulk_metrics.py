@@ -353,7 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--chunk-size", type=int, default=MAX_IDS_PER_REQUEST, help="ids per request")
     parser.add_argument("--max-wait", type=float, default=60.0, help="longest Retry-After to wait, in seconds")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    log.setLevel(logging.INFO)  # the waits, on standard error
     ids = args.ids or [line.strip() for line in sys.stdin if line.strip()]
     fetch = metrics_over_rest if args.transport == "rest" else metrics_over_graphql
     policy = RetryPolicy(max_wait=args.max_wait)

@@ -54,7 +54,7 @@ from api.request_scope import OneConnectionPerRequest
 from api.rest.metering import metered
 from api.rest.routes import rest_routes
 from api.settings import Settings
-from api.web.routes import web_routes
+from api.web import web_routes
 
 logger = logging.getLogger("scholargraph")
 

@@ -9,7 +9,8 @@ One statement, cheap on a database of any size:
 - the last change is the latest `papers.updated_at` (an import writing a paper, a correction changing a
   byline), read from its index;
 - the example author is the one with the most stored papers (ties by id): on the bundled seed, its profile
-  owner.
+  owner; with its computed h-index and paper count, and the h-index its newest source reports (the order
+  `Author.reportedMetrics` uses: newest `as_of`, then newest recorded, then source).
 """
 
 from __future__ import annotations
@@ -32,15 +33,28 @@ class Tally:
 
 
 @dataclass(frozen=True)
+class ExampleAuthor:
+    """The author the front page shows as an example, with the figures of its card."""
+
+    id: int
+    name: str
+    paper_count: int
+    computed_h_index: int
+    reported_h_index: int | None
+    """None when no source reports an h-index for the author."""
+    reported_source: str | None
+    reported_as_of: dt.date | None
+
+
+@dataclass(frozen=True)
 class Overview:
     papers: Tally
     authors: Tally
     citations: Tally
     last_change: dt.datetime | None
     """The latest time a paper was stored or changed; None in an empty database."""
-    example_author_id: int | None
+    example: ExampleAuthor | None
     """The author with the most papers (ties: lowest id); None when there is none."""
-    example_author_name: str | None
 
 
 def _tally_sql(table: str) -> str:
@@ -54,14 +68,22 @@ def _tally_sql(table: str) -> str:
 _OVERVIEW_SQL = f"""
 SELECT {",".join(_tally_sql(table) for table in ("papers", "authors", "citations"))},
     (SELECT max(updated_at) FROM papers) AS last_change,
-    example.id AS example_id, example.name AS example_name
+    example.id AS example_id, example.name AS example_name, example.paper_count, example.h_index,
+    reported.h_index AS reported_h_index, reported.source AS reported_source, reported.as_of AS reported_as_of
 FROM (SELECT 1) AS one
 LEFT JOIN LATERAL (
-    SELECT a.id, a.name
+    SELECT a.id, a.name, m.paper_count, m.h_index
     FROM author_computed_metrics m JOIN authors a ON a.id = m.author_id
     ORDER BY m.paper_count DESC, m.author_id
     LIMIT 1
 ) AS example ON true
+LEFT JOIN LATERAL (
+    SELECT r.h_index, r.source, r.as_of
+    FROM author_reported_metrics r
+    WHERE r.author_id = example.id AND r.h_index IS NOT NULL
+    ORDER BY r.as_of DESC, r.recorded_at DESC, r.source
+    LIMIT 1
+) AS reported ON true
 """
 
 
@@ -74,6 +96,15 @@ async def instance_overview(db: Database, *, exact_count_limit: int = EXACT_COUN
         authors=Tally(row["authors"], row["authors_exact"]),
         citations=Tally(row["citations"], row["citations_exact"]),
         last_change=row["last_change"],
-        example_author_id=row["example_id"],
-        example_author_name=row["example_name"],
+        example=None
+        if row["example_id"] is None
+        else ExampleAuthor(
+            id=row["example_id"],
+            name=row["example_name"],
+            paper_count=row["paper_count"],
+            computed_h_index=row["h_index"],
+            reported_h_index=row["reported_h_index"],
+            reported_source=row["reported_source"],
+            reported_as_of=row["reported_as_of"],
+        ),
     )

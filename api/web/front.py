@@ -13,7 +13,7 @@ import datetime as dt
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from api.db.overview import Overview, Tally, instance_overview
+from api.db.overview import ExampleAuthor, Overview, Tally, instance_overview
 from api.db.pool import Database
 from api.ids import encode_id
 from api.web.layout import SERVICE_LINKS, SITE_NAME, escape, render_page
@@ -33,14 +33,21 @@ def _when(moment: dt.datetime | None) -> str:
     return f'<dd><time datetime="{escape(utc.isoformat())}">{escape(utc.strftime("%Y-%m-%d %H:%M UTC"))}</time></dd>'
 
 
-def _example(overview: Overview) -> str:
-    if overview.example_author_id is None or overview.example_author_name is None:
+def _example(example: ExampleAuthor | None) -> str:
+    if example is None:
         return """      <p>This instance holds no author yet: load data with
       <code>scholargraph ingest</code> (see the README).</p>"""
-    href = f"/authors/{encode_id('Author', overview.example_author_id)}"
-    name = escape(overview.example_author_name)
-    return f"""      <p class="example">Example profile: <a class="example-link" href="{escape(href)}">{name}</a>
-      <span class="muted">(the author with the most papers here)</span></p>"""
+    href = escape(f"/authors/{encode_id('Author', example.id)}")
+    figures = [f"{example.paper_count:,} papers", f"h-index {example.computed_h_index} computed here"]
+    if example.reported_h_index is not None:
+        reported = f"h-index {example.reported_h_index} reported by {example.reported_source}"
+        figures.insert(1, f"{reported} ({example.reported_as_of})")
+    return f"""      <div class="example">
+        <p class="muted">Example profile, the author with the most papers here</p>
+        <p><a class="example-link" href="{href}">{escape(example.name)}</a></p>
+        <p class="example-figures">{escape(" · ".join(figures))}</p>
+        <p><a class="button" href="{href}">Open the profile</a></p>
+      </div>"""
 
 
 def _links() -> str:
@@ -72,7 +79,7 @@ def render_front_page(overview: Overview) -> str:
       <dl class="figures" aria-label="What this instance holds">
 {figures}
       </dl>
-{_example(overview)}
+{_example(overview.example)}
     </section>
     <section class="card" aria-labelledby="search-title">
       <h2 id="search-title">Search</h2>

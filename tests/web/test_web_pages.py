@@ -5,6 +5,7 @@ layer reads them."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,7 +17,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.db.overview import instance_overview
+from api.db.overview import ExampleAuthor, instance_overview
 from api.db.pool import Database
 from api.ids import encode_id
 from api.rest.openapi import openapi_document
@@ -73,6 +74,7 @@ def test_the_front_page_opens_on_the_seed_profile(seeded_server: TestClient) -> 
     page = _page(seeded_server, "/")
     assert f"/authors/{SEED_AUTHOR}" in page.links
     assert "Louis Béthune" in page.text
+    assert "18 papers · h-index 34 reported by profile-page (2026-11-27) · h-index 0 computed here" in page.text
 
 
 def test_the_front_page_links_to_everything_the_service_serves(seeded_server: TestClient) -> None:
@@ -128,8 +130,15 @@ async def test_the_overview_counts_small_tables_and_estimates_large_ones(seeded_
         await db.close()
     assert (counted.papers.count, counted.papers.exact) == (18, True)
     assert (counted.authors.count, counted.authors.exact) == (authors, True)
-    assert counted.example_author_id == 1
-    assert counted.example_author_name == "Louis Béthune"
+    assert counted.example == ExampleAuthor(
+        id=1,
+        name="Louis Béthune",
+        paper_count=18,
+        computed_h_index=0,  # the seed holds no citations
+        reported_h_index=34,
+        reported_source="profile-page",
+        reported_as_of=dt.date(2026, 11, 27),
+    )
     assert counted.last_change is not None
     # above the limit, the planner's estimate (exact for a table ANALYZE has just read whole)
     assert (estimated.papers.count, estimated.papers.exact) == (18, False)
@@ -208,8 +217,13 @@ def test_v1_answers_the_index_of_its_resources(seeded_server: TestClient) -> Non
     document = openapi_document()
     assert [resource["path"] for resource in index["resources"]] == list(document["paths"])
     authors = next(resource for resource in index["resources"] if resource["path"] == "/v1/authors")
+    documented = document["paths"]["/v1/authors"]
     assert authors["operations"] == [
-        {"method": "GET", "operation_id": "listAuthors", "summary": document["paths"]["/v1/authors"]["get"]["summary"]}
+        {"method": method.upper(), "operation_id": operation["operationId"], "summary": operation["summary"]}
+        for method, operation in documented.items()
+    ]
+    assert {"method": "GET", "operation_id": "listAuthors", "summary": documented["get"]["summary"]} in authors[
+        "operations"
     ]
 
 

@@ -185,6 +185,14 @@ def test_a_person_finds_the_seed_author_and_reads_the_profile(chromium: Path, se
                 expect(page.locator("#paper-list .badge", has_text="cs.LG")).to_have_count(0)
                 expect(page.locator("#paper-list .badge", has_text="cs.CV").first).to_be_visible()
                 assert len(graphql_posts) == 5
+                filtered = summary.inner_text()
+
+                # The filters live in the address: a reload (or a shared link) opens on them.
+                assert page.url.endswith("?category=cs.CV")
+                page.reload(wait_until="load")
+                expect(summary).to_have_text(filtered)
+                expect(page.get_by_label("Category")).to_have_value("cs.CV")
+                assert len(graphql_posts) == 6
             finally:
                 context.close()
         finally:

@@ -48,23 +48,55 @@ const form = document.getElementById("paper-filters");
 const previous = document.getElementById("previous-page");
 const next = document.getElementById("next-page");
 const state = { after: null, earlier: [], drawn: false, request: 0 };
+const ORDERS = ["NEWEST", "MOST_CITED", "OLDEST"];
+
+// The filters: from the address until the form is drawn (a shared link opens on them), then from the form.
+function filters() {
+  const source = state.drawn ? new FormData(form) : new URLSearchParams(window.location.search);
+  const year = String(source.get("year") || "");
+  const order = String(source.get("order") || "");
+  return {
+    search: String(source.get("search") || "").trim(),
+    category: String(source.get("category") || ""),
+    year: /^\d{4}$/.test(year) ? year : "",
+    code: source.has("code"),
+    order: ORDERS.includes(order) ? order : ORDERS[0],
+  };
+}
 
 function variables() {
-  const fields = new FormData(form);
+  const chosen = filters();
   const filter = {};
-  if (fields.get("category")) filter.categories = [fields.get("category")];
-  const year = fields.get("year");
-  if (year) Object.assign(filter, { publishedFrom: `${year}-01-01`, publishedTo: `${year}-12-31` });
-  if (fields.get("code")) filter.hasCode = true;
-  const search = String(fields.get("search") || "").trim();
+  if (chosen.category) filter.categories = [chosen.category];
+  if (chosen.year) Object.assign(filter, { publishedFrom: `${chosen.year}-01-01`, publishedTo: `${chosen.year}-12-31` });
+  if (chosen.code) filter.hasCode = true;
   return {
     id: authorId,
     first: PAGE_SIZE,
     after: state.after,
-    search: search || null,
+    search: chosen.search || null,
     filter: Object.keys(filter).length ? filter : null,
-    orderBy: search ? "RELEVANCE" : fields.get("order"),
+    orderBy: chosen.search ? "RELEVANCE" : chosen.order,
   };
+}
+
+// The form shows the filters the first request used, and the address keeps them for a link or a reload.
+function showFilters(chosen) {
+  form.elements.search.value = chosen.search;
+  form.elements.category.value = chosen.category;
+  form.elements.year.value = chosen.year;
+  form.elements.code.checked = chosen.code;
+  form.elements.order.value = chosen.order;
+}
+
+function keepFiltersInAddress() {
+  const chosen = filters();
+  const params = new URLSearchParams();
+  for (const name of ["search", "category", "year"]) if (chosen[name]) params.set(name, chosen[name]);
+  if (chosen.code) params.set("code", "1");
+  if (chosen.order !== ORDERS[0]) params.set("order", chosen.order);
+  const query = params.toString();
+  window.history.replaceState(null, "", query ? `?${query}` : window.location.pathname);
 }
 
 function column(figures, kind, index) {
@@ -215,7 +247,9 @@ async function load() {
     const author = data.author;
     if (!author) throw new Error("this author is no longer stored");
     if (!state.drawn) {
+      const chosen = filters();
       drawHead(author);
+      showFilters(chosen);
       drawMetrics(author);
       drawChart(author.computedMetrics.countsByYear);
       drawCoauthors(author.coauthors);
@@ -234,6 +268,7 @@ form.addEventListener("submit", (event) => {
   event.preventDefault();
   state.after = null;
   state.earlier = [];
+  keepFiltersInAddress();
   load();
 });
 for (const name of ["category", "year", "code", "order"]) {

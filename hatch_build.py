@@ -186,6 +186,7 @@ def build_assets(root: Path, *, force: bool = False, log: Callable[[str], None] 
             raise BrowserAssetsError(message)
 
         (root / STAMP).unlink(missing_ok=True)
+        (root / OUTPUT_DIR / ".stamp").unlink(missing_ok=True)  # where builds before api/static/vendor/ kept it
         digests: dict[str, str] = {}
         for source, name in ASSETS:
             target = static_dir / name

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from starlette.applications import Starlette
@@ -36,6 +37,8 @@ from api.errors import (
     DatabaseNotReadyError,
     DatabaseUnreachableError,
     EmbeddedServerError,
+    IdempotencyKeyReusedError,
+    InvalidFieldsError,
     InvalidInputError,
     MovedError,
     NotFoundError,
@@ -224,7 +227,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     async def invalid_input(request: Request, exc: Exception) -> Response:
         code = exc.code if isinstance(exc, InvalidInputError) else InvalidInputError.code
-        return JSONResponse({"error": {"code": code, "message": str(exc)}}, status_code=400)
+        error: dict[str, Any] = {"code": code, "message": str(exc)}
+        if isinstance(exc, InvalidFieldsError):
+            error["fields"] = exc.fields()
+        return JSONResponse({"error": error}, status_code=400)
+
+    async def key_reused(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": {"code": IdempotencyKeyReusedError.code, "message": str(exc)}}, status_code=422)
 
     async def unauthenticated(request: Request, exc: Exception) -> Response:
         code = exc.code if isinstance(exc, AuthenticationError) else AuthenticationError.code
@@ -299,6 +308,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             NotFoundError: not_found,
             MovedError: moved,
             InvalidInputError: invalid_input,
+            IdempotencyKeyReusedError: key_reused,
             DatabaseNotReadyError: unavailable,
             OverloadedError: overloaded,
             asyncpg.QueryCanceledError: timed_out,

@@ -42,7 +42,7 @@ class Client:
 def writer_name(client: Client | None) -> str:
     """The name of the client's key, which must hold the `write` scope; PermissionDeniedError otherwise."""
     if client is None or client.key is None or not client.key.allows("write"):
-        raise PermissionDeniedError("corrections need an API key with the write scope (Authorization: Bearer <key>)")
+        raise PermissionDeniedError("writes need an API key with the write scope (Authorization: Bearer <key>)")
     return client.key.name
 
 

@@ -23,6 +23,9 @@ An HTML comment on the line just before a block's fence (invisible once rendered
 - `<!-- example: status 200 404 -->`: the block's requests answer these statuses, in order (a single
   status: every request).
 - `<!-- example: errors -->`: the block documents a GraphQL error: the answer must carry `errors`.
+- `<!-- example: with a write key -->`: a write, sent with a key of the write scope (the key named
+  `curator`) to a service of its own; `<!-- example: errors with a write key -->`: the same, documenting
+  an error.
 - `<!-- example: output varies: REASON -->`: the answer is not compared (it follows the calendar, say).
 - `<!-- example: not run: REASON -->`: the block cannot be run. Allowed only a few times, each with its
   reason (`test_examples_that_are_not_run_are_few_and_say_why`).
@@ -364,11 +367,13 @@ def classify_curl() -> tuple[list[CurlRun], list[Block], list[str]]:
 CURL_RUNS, CURL_NOT_RUN, CURL_PROBLEMS = classify_curl()
 # test_docs_importing's marks too: `file NAME`, `continues`.
 KNOWN_MARKS = re.compile(
-    r"^(status( \d{3})+|errors|not run: .+|output varies: .+|file \S+|continues|with a write key)$"
+    r"^(status( \d{3})+|errors|not run: .+|output varies: .+|file \S+|continues|(errors )?with a write key)$"
 )
 WRITE_KEY = "with a write key"
 """The mark of a mutation example: run with a key of the write scope, on a service of its own (the blocks of a
 document so marked run in order on it, so each sees what those before it did)."""
+ERRORS_WITH_WRITE_KEY = "errors with a write key"
+"""Both: a mutation example, run with the write key, that documents an error."""
 
 
 # --- the services ----------------------------------------------------------------------------------------
@@ -419,7 +424,7 @@ def curated_server(seeded_url: str) -> Iterator[tuple[TestClient, str]]:
 
 def service_for(block: Block, request: pytest.FixtureRequest) -> tuple[TestClient, dict[str, str]]:
     """The service an example runs on, and the headers it sends."""
-    if block.mark == WRITE_KEY:
+    if block.mark in {WRITE_KEY, ERRORS_WITH_WRITE_KEY}:
         client, key = request.getfixturevalue("curated_server")
         return client, {"Authorization": f"Bearer {key}"}
     served: TestClient = request.getfixturevalue("cited_server" if block.with_citations else "seeded_server")
@@ -427,7 +432,7 @@ def service_for(block: Block, request: pytest.FixtureRequest) -> tuple[TestClien
 
 
 def check_graphql_answer(block: Block, answer: dict[str, Any]) -> None:
-    if block.mark == "errors":
+    if block.mark in {"errors", ERRORS_WITH_WRITE_KEY}:
         assert "errors" in answer, f"{block.where} documents an error, but the query ran without one"
     else:
         assert "errors" not in answer, f"{block.where}: {answer['errors']}"
@@ -517,7 +522,7 @@ def test_every_example_block_is_understood() -> None:
     problems += [
         f"{block.where}: `errors` on a block that is no GraphQL example"
         for block in BLOCKS
-        if block.mark == "errors" and block.language not in {"graphql", "sh", "console"}
+        if block.mark in {"errors", ERRORS_WITH_WRITE_KEY} and block.language not in {"graphql", "sh", "console"}
     ]
     assert problems == []
 

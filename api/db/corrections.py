@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from api.db import idempotency
+from api.db.idempotency import Claim, Outcome
 from api.db.keyset import Page, Window, decode_cursor, page_from_rows
 from api.db.metrics import refresh_computed_metrics
 from api.db.pool import Connection, Database
@@ -106,6 +108,8 @@ async def _record(
     reason: str,
     evidence: dict[str, Any],
     undoes: int | None = None,
+    *,
+    claim: Claim | None = None,
 ) -> CorrectionRecord:
     row = await connection.fetchrow(
         f"""
@@ -121,15 +125,20 @@ async def _record(
         undoes,
     )
     assert row is not None
-    return CorrectionRecord.from_row(row)
+    record = CorrectionRecord.from_row(row)
+    await idempotency.settle(connection, claim, Outcome(201, f"Correction:{record.id}"))
+    return record
 
 
-async def merge_authors(db: Database, survivor: int, absorbed: int, *, made_by: str, reason: str) -> CorrectionRecord:
+async def merge_authors(
+    db: Database, survivor: int, absorbed: int, *, made_by: str, reason: str, claim: Claim | None = None
+) -> CorrectionRecord:
     """Merge `absorbed` into `survivor` (one person stored twice)."""
     reason = _reason(reason)
     if survivor == absorbed:
         raise InvalidInputError("an author cannot be merged into itself: `survivor` and `absorbed` are the same")
     async with db.transaction() as connection:
+        await idempotency.claim(connection, claim)
         names = await _lock_authors(connection, {"survivor": survivor, "absorbed": absorbed})
         bylines = await connection.fetch(
             """
@@ -199,7 +208,7 @@ async def merge_authors(db: Database, survivor: int, absorbed: int, *, made_by: 
             ],
             "redirects": [row["old_id"] for row in repointed],
         }
-        return await _record(connection, "merge", survivor, absorbed, made_by, reason, evidence)
+        return await _record(connection, "merge", survivor, absorbed, made_by, reason, evidence, claim=claim)
 
 
 async def split_author(
@@ -211,6 +220,7 @@ async def split_author(
     new_name: str | None,
     made_by: str,
     reason: str,
+    claim: Claim | None = None,
 ) -> CorrectionRecord:
     """Move the authorships of `paper_ids` from `author` to `into`, or to a new author named `new_name`
     (the author's own name when None)."""
@@ -225,6 +235,7 @@ async def split_author(
     if into == author:
         raise InvalidInputError("`into` is the author the papers are taken from")
     async with db.transaction() as connection:
+        await idempotency.claim(connection, claim)
         roles = {"author": author} if into is None else {"author": author, "into": into}
         names = await _lock_authors(connection, roles)
         mine = {
@@ -261,13 +272,16 @@ async def split_author(
         )
         await _touch_and_refresh(connection, sorted({author, target}), papers)
         evidence = {"papers": papers, "created": into is None}
-        return await _record(connection, "split", author, target, made_by, reason, evidence)
+        return await _record(connection, "split", author, target, made_by, reason, evidence, claim=claim)
 
 
-async def unmerge_authors(db: Database, correction_id: int, *, made_by: str, reason: str) -> CorrectionRecord:
+async def unmerge_authors(
+    db: Database, correction_id: int, *, made_by: str, reason: str, claim: Claim | None = None
+) -> CorrectionRecord:
     """Undo the merge `correction_id`."""
     reason = _reason(reason)
     async with db.transaction() as connection:
+        await idempotency.claim(connection, claim)
         merge = await connection.fetchrow(
             "SELECT id, kind, author_id, other_author_id, evidence::text AS evidence, undone_by "
             "FROM corrections WHERE id = $1 FOR UPDATE",
@@ -357,7 +371,15 @@ async def unmerge_authors(db: Database, correction_id: int, *, made_by: str, rea
         papers = [b["paper_id"] for b in evidence["bylines"]]
         await _touch_and_refresh(connection, sorted({survivor, absorbed}), papers)
         record = await _record(
-            connection, "unmerge", absorbed, survivor, made_by, reason, {"papers": papers}, undoes=correction_id
+            connection,
+            "unmerge",
+            absorbed,
+            survivor,
+            made_by,
+            reason,
+            {"papers": papers},
+            undoes=correction_id,
+            claim=claim,
         )
         await connection.execute("UPDATE corrections SET undone_by = $1 WHERE id = $2", record.id, correction_id)
         return record

@@ -7,8 +7,9 @@ the history of corrections, which anyone may read.
     GET  /v1/corrections?author=&first=&after=                                                 CorrectionPage
     GET  /v1/corrections/{id}                                                                  Correction
 
-A body is validated whole before anything runs: each wrong member is named (`400 invalid_input`), an
-author or paper it names that is not stored too (a 404 is for the URL's own id).
+A body is validated whole before anything runs: each wrong member is named (`400 invalid_input`, with
+`error.fields`), an author or paper it names that is not stored too (a 404 is for the URL's own id). An
+`Idempotency-Key` makes a POST safe to send again (`api.rest.writes`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import contextlib
 from collections.abc import Iterator
 from typing import TypeVar
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -25,12 +25,14 @@ from starlette.routing import Route
 from api.auth import writer_name
 from api.db import corrections
 from api.db.corrections import CorrectionRecord
+from api.db.idempotency import Claim, Outcome, Replay
 from api.errors import InvalidInputError, NotFoundError
 from api.ids import encode_id
 from api.rest import models
-from api.rest.context import database, json_body
+from api.rest.context import database
 from api.rest.lookup import resolve_ids
 from api.rest.params import PAGING, Param, Query, next_cursor
+from api.rest.writes import claim_of, read_body
 from api.settings import Settings
 
 AUTHOR = Param("author", "Only the corrections of this author (as either party): global or external id.")
@@ -67,14 +69,19 @@ def _curator(request: Request) -> str:
     return writer_name(getattr(request.state, "client", None))
 
 
-async def _body(request: Request, model: type[BodyT]) -> BodyT:
-    try:
-        return model.model_validate(await json_body(request))
-    except ValidationError as error:
-        problems = "; ".join(
-            f"`{'.'.join(str(part) for part in e['loc']) or 'body'}`: {e['msg'].lower()}" for e in error.errors()
-        )
-        raise InvalidInputError(f"the body is not a {model.__name__}: {problems}") from None
+async def _body(request: Request, model: type[BodyT]) -> tuple[BodyT, Claim | None]:
+    """The body, checked member by member, and the request's claim on its `Idempotency-Key`."""
+    body, sent = await read_body(request, model)
+    return body, claim_of(request, _curator(request), sent)
+
+
+async def _replayed(request: Request, outcome: Outcome) -> Response:
+    """The answer to a request whose `Idempotency-Key` an earlier one used: that one's correction."""
+    number = int(outcome.resource.split(":")[1])
+    found = await corrections.corrections_by_ids(database(request), [number])
+    response = _created(found[number])
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 async def _author_rows(request: Request, named: dict[str, str]) -> dict[str, int]:
@@ -122,41 +129,56 @@ def routes(settings: Settings) -> list[Route]:
     async def merge(request: Request) -> Response:
         Query(request, ())
         made_by = _curator(request)
-        body = await _body(request, models.MergeRequest)
+        body, claim = await _body(request, models.MergeRequest)
         rows = await _author_rows(request, {"survivor": body.survivor, "absorbed": body.absorbed})
-        with _named_in_the_body():
-            record = await corrections.merge_authors(
-                database(request), rows["survivor"], rows["absorbed"], made_by=made_by, reason=body.reason
-            )
+        try:
+            with _named_in_the_body():
+                record = await corrections.merge_authors(
+                    database(request),
+                    rows["survivor"],
+                    rows["absorbed"],
+                    made_by=made_by,
+                    reason=body.reason,
+                    claim=claim,
+                )
+        except Replay as replay:
+            return await _replayed(request, replay.outcome)
         return _created(record)
 
     async def split(request: Request) -> Response:
         Query(request, ())
         made_by = _curator(request)
-        body = await _body(request, models.SplitRequest)
+        body, claim = await _body(request, models.SplitRequest)
         named = {"author": body.author, **({"into": body.into} if body.into is not None else {})}
         rows = await _author_rows(request, named)
         if len(body.papers) > corrections.MAX_SPLIT_PAPERS:
             raise InvalidInputError(f"`papers`: at most {corrections.MAX_SPLIT_PAPERS:,} (got {len(body.papers):,})")
-        with _named_in_the_body():
-            record = await corrections.split_author(
-                database(request),
-                rows["author"],
-                await _paper_rows(request, body.papers),
-                into=rows.get("into"),
-                new_name=body.new_name,
-                made_by=made_by,
-                reason=body.reason,
-            )
+        try:
+            with _named_in_the_body():
+                record = await corrections.split_author(
+                    database(request),
+                    rows["author"],
+                    await _paper_rows(request, body.papers),
+                    into=rows.get("into"),
+                    new_name=body.new_name,
+                    made_by=made_by,
+                    reason=body.reason,
+                    claim=claim,
+                )
+        except Replay as replay:
+            return await _replayed(request, replay.outcome)
         return _created(record)
 
     async def undo(request: Request) -> Response:
         Query(request, ())
         made_by = _curator(request)
-        body = await _body(request, models.UndoRequest)
-        record = await corrections.unmerge_authors(
-            database(request), _number(request), made_by=made_by, reason=body.reason
-        )
+        body, claim = await _body(request, models.UndoRequest)
+        try:
+            record = await corrections.unmerge_authors(
+                database(request), _number(request), made_by=made_by, reason=body.reason, claim=claim
+            )
+        except Replay as replay:
+            return await _replayed(request, replay.outcome)
         return _created(record)
 
     async def list_all(request: Request) -> Response:

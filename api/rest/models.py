@@ -372,12 +372,76 @@ class UndoRequest(Model):
     reason: str = Field(description="Why, shown to everyone (required).")
 
 
+class BylineEntryRequest(Model):
+    """One author of a byline: `author` (a stored author) or `name` (a new author), not both."""
+
+    author: str | None = Field(default=None, description="A stored author: global or external id.")
+    name: str | None = Field(default=None, description="Else the name of a new author to create.")
+    name_as_written: str | None = Field(default=None, description="As the paper prints it (default: the name).")
+    affiliation: str | None = Field(default=None, description="This author's affiliation on the paper.")
+
+
+class PaperRequest(Model):
+    """The body of POST /v1/papers (`title` required) and PATCH /v1/papers/{id} (only the members sent
+    change; null clears one; `authors` replaces the byline, `institutions` the list, `external_ids` the
+    schemes named)."""
+
+    title: str | None = Field(default=None, description="1 to 1,000 characters.")
+    abstract: str | None = Field(default=None, description="Up to 100,000 characters.")
+    primary_category: str | None = Field(default=None, description="An arXiv category, e.g. cs.LG.")
+    categories: list[str] | None = Field(default=None, description="arXiv categories, up to 50.")
+    published: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD: the date and its precision.")
+    code_url: str | None = Field(default=None, description="An http(s) link to the paper's code.")
+    reported_citation_count: int | None = Field(default=None, description="Citations as the source reports them.")
+    external_ids: dict[str, str | None] | None = Field(
+        default=None, description="Ids by scheme (doi, arxiv, openalex, s2): a value sets it, null removes it."
+    )
+    authors: list[BylineEntryRequest] | None = Field(
+        default=None, description="The byline in order, up to 1,000 authors; positions are 1, 2, ..."
+    )
+    institutions: list[str] | None = Field(default=None, description="Institutions named for the paper (up to 100).")
+
+
+class AuthorRequest(Model):
+    """The body of POST /v1/authors (`name` required) and PATCH /v1/authors/{id} (only the members sent change)."""
+
+    name: str | None = Field(default=None, description="1 to 500 characters.")
+    primary_category: str | None = Field(default=None, description="An arXiv category, e.g. cs.LG.")
+    external_ids: dict[str, str | None] | None = Field(
+        default=None, description="Ids by scheme (orcid, openalex, s2): a value sets it, null removes it."
+    )
+
+
+class ReportedMetricsRequest(Model):
+    """The body of POST /v1/authors/{id}/reported-metrics: a source's figures as of a date (at least one)."""
+
+    source: str = Field(description="Who reports them (not `computed`), e.g. google-scholar.")
+    as_of: dt.date = Field(description="The date the source gave them.")
+    h_index: int | None = None
+    i10_index: int | None = None
+    citation_count: int | None = None
+    paper_count: int | None = None
+    novelty: float | None = Field(default=None, description="Between 0 and 1.")
+    ai_score: float | None = None
+
+
+class RetractionRequest(Model):
+    """The body of POST /v1/papers/{id}/retraction."""
+
+    reason: str = Field(description="Why, as the retraction says (required).")
+
+
+class FieldError(Model):
+    field: str = Field(description="The member's path in the body, e.g. `authors[1].author`.")
+    message: str = Field(description="What is wrong with it.")
+
+
 class ErrorBody(Model):
     code: str = Field(
         description=(
             "What went wrong, for a program to branch on: invalid_input, not_found, request_too_large, "
             "database_unavailable, query_too_costly, too_fast (slow down), budget_spent (wait for the next "
-            "window), invalid_key or key_required."
+            "window), invalid_key, key_required, forbidden or idempotency_key_reused."
         )
     )
     message: str = Field(description="What was wrong, for a person to read.")
@@ -386,6 +450,9 @@ class ErrorBody(Model):
         description=(
             "With too_fast and budget_spent: seconds to wait before the same request can pass (as Retry-After)."
         ),
+    )
+    fields: list[FieldError] | None = Field(
+        default=None, description="With invalid_input for a write's body: each wrong member, all at once."
     )
 
 

@@ -127,15 +127,49 @@ def _with_limits(operation: dict[str, Any]) -> dict[str, Any]:
 _PAPERS = "Filters, sort and facets as on every list of papers."
 
 
-def _write(operation_id: str, summary: str, body: str, description: str) -> dict[str, Any]:
-    """A correction: a JSON body in, 201 and the Correction out; 403 without a key of the write scope."""
-    operation = _with_body_limit(_operation(operation_id, summary, "Correction", (), description))
-    operation["responses"]["201"] = operation["responses"].pop("200")
-    operation["responses"]["201"]["headers"] = {
-        "Location": {"description": "/v1/corrections/{id} of the correction made.", "schema": {"type": "string"}}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+    "description": (
+        "Makes the write safe to send again: within 24 hours, the same key from the same client answers the "
+        "first request's status and resource (with `Idempotent-Replayed: true`) and writes nothing again."
+    ),
+}
+
+
+def _write(
+    operation_id: str,
+    summary: str,
+    body: str,
+    description: str,
+    *,
+    answer: str = "Correction",
+    created: str | None = "/v1/corrections/{id} of the correction made.",
+) -> dict[str, Any]:
+    """A write: a JSON body in, `answer` out (201 with a Location when `created` says where, else 200); 403
+    without a key of the write scope; 422 for an idempotency key used for another request."""
+    operation = _with_body_limit(_operation(operation_id, summary, answer, (), description))
+    operation["parameters"].append(_IDEMPOTENCY_KEY)
+    success = operation["responses"]["200"]
+    success["headers"] = {
+        "Idempotent-Replayed": {"description": "`true` when an earlier request with the key did the write."}
+        | {"schema": {"type": "string"}}
     }
+    if created is not None:
+        operation["responses"]["201"] = operation["responses"].pop("200")
+        success["headers"]["Location"] = {"description": created, "schema": {"type": "string"}}
+    operation["responses"]["400"]["description"] = (
+        "The body is not JSON, or members of it are wrong: `error.fields` lists each with its path; nothing "
+        "was written."
+    )
     operation["responses"]["403"] = {
         "description": "The request has no API key with the `write` scope (`forbidden`).",
+        "content": _ERROR,
+    }
+    operation["responses"]["422"] = {
+        "description": "The `Idempotency-Key` was used by this client for another request (`idempotency_key_reused`).",
         "content": _ERROR,
     }
     operation["requestBody"] = {
@@ -144,6 +178,72 @@ def _write(operation_id: str, summary: str, body: str, description: str) -> dict
     }
     operation["security"] = [{"bearer": []}, {"apiKeyHeader": []}]
     return operation
+
+
+def _writes() -> dict[str, dict[str, dict[str, Any]]]:
+    """The writes of papers and authors, by path and method (merged into the reads' paths)."""
+    return {
+        "/v1/papers": {
+            "post": _write(
+                "createPaper",
+                "Store a new paper with its byline, external ids and institutions",
+                "PaperRequest",
+                "Its authors' computed figures are current in the answer.",
+                answer="Paper",
+                created="/v1/papers/{id} of the paper made.",
+            )
+        },
+        "/v1/papers/{paper_id}": {
+            "patch": _write(
+                "updatePaper",
+                "Change the members sent of a stored paper (`authors` replaces the byline)",
+                "PaperRequest",
+                "A merged id writes to the survivor.",
+                answer="Paper",
+                created=None,
+            )
+        },
+        "/v1/papers/{paper_id}/retraction": {
+            "post": _write(
+                "retractPaper",
+                "Retract a paper: it stays, marked, and leaves its authors' computed figures",
+                "RetractionRequest",
+                "The first retraction stands; sending another changes nothing.",
+                answer="Paper",
+                created=None,
+            )
+        },
+        "/v1/authors": {
+            "post": _write(
+                "createAuthor",
+                "Store a new author with its external ids",
+                "AuthorRequest",
+                "",
+                answer="Author",
+                created="/v1/authors/{id} of the author made.",
+            )
+        },
+        "/v1/authors/{author_id}": {
+            "patch": _write(
+                "updateAuthor",
+                "Change the name, primary category or external ids of a stored author",
+                "AuthorRequest",
+                "A merged id writes to the survivor.",
+                answer="Author",
+                created=None,
+            )
+        },
+        "/v1/authors/{author_id}/reported-metrics": {
+            "post": _write(
+                "reportAuthorMetrics",
+                "Record figures a source reports for an author, as of a date",
+                "ReportedMetricsRequest",
+                "A second report of one source and date replaces the first.",
+                answer="Author",
+                created=None,
+            )
+        },
+    }
 
 
 def _corrections() -> dict[str, dict[str, dict[str, Any]]]:
@@ -198,6 +298,13 @@ def _corrections() -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def _operations() -> dict[str, dict[str, dict[str, Any]]]:
+    reads = _reads()
+    for path, item in _writes().items():
+        reads[path] = reads.get(path, {}) | item
+    return reads
+
+
+def _reads() -> dict[str, dict[str, dict[str, Any]]]:
     return _corrections() | {
         "/v1/authors": {
             "get": _operation(
@@ -314,7 +421,16 @@ def openapi_document() -> dict[str, Any]:
             *((m, "serialization") for m in _RESPONSES),
             *(
                 (m, "validation")
-                for m in (models.AuthorIds, models.MergeRequest, models.SplitRequest, models.UndoRequest)
+                for m in (
+                    models.AuthorIds,
+                    models.MergeRequest,
+                    models.SplitRequest,
+                    models.UndoRequest,
+                    models.PaperRequest,
+                    models.AuthorRequest,
+                    models.ReportedMetricsRequest,
+                    models.RetractionRequest,
+                )
             ),
         ],
         ref_template="#/components/schemas/{model}",

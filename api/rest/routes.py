@@ -7,7 +7,8 @@ resolves them. Lists are keyset-paged like GraphQL connections: `first` and `aft
 `total_count`, `has_more` and `next_cursor` out; their filters are `api.rest.filters`'.
 
 One module per resource: `authors`, `coauthors`, `metrics` (bulk figures), `papers`, `institutions`,
-`corrections` (merges, splits and unmerges of authors, the only writes), `changes` (the feed for mirrors).
+`corrections` (merges, splits and unmerges of authors), `writes` (papers and authors created, changed,
+reported on or retracted), `changes` (the feed for mirrors).
 Each handler reads its query parameters (strictly: `api.rest.params`) before it looks up the ids in its
 path, so that a bad parameter is a 400 whatever the path names; then 404 for an id that names nothing.
 """
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.rest import authors, changes, coauthors, corrections, institutions, metrics, papers
+from api.rest import authors, changes, coauthors, corrections, institutions, metrics, papers, writes
 from api.rest.openapi import openapi_document
 from api.settings import Settings
 
@@ -31,6 +32,7 @@ def rest_routes(settings: Settings) -> list[Route]:
     # it: fixed paths (`/v1/authors/metrics`) and longer sub-routes come before an author's own route.
     return [
         *metrics.routes(),
+        *writes.routes(),
         *coauthors.routes(settings),
         *authors.routes(settings),
         *papers.routes(settings),

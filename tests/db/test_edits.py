@@ -277,3 +277,33 @@ async def test_writes_to_one_author_from_several_connections_lose_nothing(
     assert len({o.resource for o in outcomes}) == 12
     assert (await _figures(db, owner))["paper_count"] == start + 12
     assert (await _figures(db, coauthor))["paper_count"] == 12
+
+
+async def test_date_changes_to_one_authors_papers_at_once_leave_figures_as_a_fresh_computation(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A date change moves no author row, so only the lock on the authors keeps two such writes from each
+    # recomputing the author's per-year figures blind to the other's new date.
+    refresh = edits.refresh_computed_metrics
+
+    async def slow_refresh(connection: Any, author_ids: Any) -> None:
+        await asyncio.sleep(0.3)
+        await refresh(connection, author_ids)
+
+    monkeypatch.setattr(edits, "refresh_computed_metrics", slow_refresh)
+    owner = await _owner(db)
+    papers = [
+        row["paper_id"]
+        for row in await db.fetch("SELECT paper_id FROM authorships WHERE author_id = $1 ORDER BY 1 LIMIT 4", owner)
+    ]
+    await asyncio.gather(
+        *(edits.update_paper(db, paper, PaperDraft(published=str(1990 + i))) for i, paper in enumerate(papers))
+    )
+    columns = "paper_count, first_year, last_year, counts_by_year::text"
+    stored = await db.fetchrow(f"SELECT {columns} FROM author_computed_metrics WHERE author_id = $1", owner)
+    async with db.transaction() as connection:
+        await refresh(connection, [owner])
+    fresh = await db.fetchrow(f"SELECT {columns} FROM author_computed_metrics WHERE author_id = $1", owner)
+    assert stored is not None
+    assert dict(stored) == dict(fresh or {})
+    assert stored["first_year"] == 1990

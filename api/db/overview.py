@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from api.db.pool import Database
 
-EXACT_COUNT_LIMIT = 200_000
+EXACT_COUNT_LIMIT = 100_000
 """Tables estimated at more rows than this are given by their estimate, not counted."""
 
 
@@ -72,10 +72,13 @@ SELECT {",".join(_tally_sql(table) for table in ("papers", "authors", "citations
     reported.h_index AS reported_h_index, reported.source AS reported_source, reported.as_of AS reported_as_of
 FROM (SELECT 1) AS one
 LEFT JOIN LATERAL (
-    SELECT a.id, a.name, m.paper_count, m.h_index
-    FROM author_computed_metrics m JOIN authors a ON a.id = m.author_id
-    ORDER BY m.paper_count DESC, m.author_id
-    LIMIT 1
+    SELECT a.id, a.name, top.paper_count, top.h_index
+    FROM (  -- the top row first, then its author: no join over every row
+        SELECT author_id, paper_count, h_index FROM author_computed_metrics
+        ORDER BY paper_count DESC, author_id
+        LIMIT 1
+    ) AS top
+    JOIN authors a ON a.id = top.author_id
 ) AS example ON true
 LEFT JOIN LATERAL (
     SELECT r.h_index, r.source, r.as_of

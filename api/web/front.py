@@ -9,6 +9,7 @@ the page says what the instance holds without JavaScript. The search runs in the
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -109,6 +110,21 @@ def render_front_page(overview: Overview) -> str:
     return render_page(title=SITE_NAME, body=body, current="/", scripts=["search.js"])
 
 
-async def front_page(request: Request) -> Response:
+OVERVIEW_TTL_S = 10.0
+"""How long one reading of the figures serves the front page (per process): on a large database the
+statement takes a fraction of a second, and nobody needs the count of papers fresher than this."""
+
+
+async def _overview(request: Request) -> Overview:
+    kept: tuple[float, Overview] | None = getattr(request.app.state, "web_overview", None)
+    now = time.monotonic()
+    if kept is not None and now < kept[0]:
+        return kept[1]
     db: Database = request.app.state.runtime.db
-    return HTMLResponse(render_front_page(await instance_overview(db)))
+    overview = await instance_overview(db)
+    request.app.state.web_overview = (now + OVERVIEW_TTL_S, overview)
+    return overview
+
+
+async def front_page(request: Request) -> Response:
+    return HTMLResponse(render_front_page(await _overview(request)))

@@ -193,6 +193,13 @@ def test_a_person_finds_the_seed_author_and_reads_the_profile(chromium: Path, se
                 expect(summary).to_have_text(filtered)
                 expect(page.get_by_label("Category")).to_have_value("cs.CV")
                 assert len(graphql_posts) == 6
+
+                # Links out of the data (code repositories, resolvers) are http(s) only.
+                links = page.evaluate(
+                    """() => import("/static/web/graphql.js").then((module) =>
+                        ["javascript:alert(1)", "https://github.com/x", "data:text/html,x"].map(module.webLink))"""
+                )
+                assert links == [None, "https://github.com/x", None]
             finally:
                 context.close()
         finally:

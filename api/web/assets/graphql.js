@@ -37,6 +37,11 @@ export function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+// A link out of the data (a code repository, an identifier's resolver): http(s) only, never `javascript:`.
+export function webLink(url) {
+  return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+}
+
 export function authorHref(id) {
   return `/authors/${encodeURIComponent(id)}`;
 }

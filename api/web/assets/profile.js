@@ -1,6 +1,6 @@
 // The profile page: ONE GraphQL request draws it; filtering or paging the papers sends that same request
 // again with other variables.
-import { authorHref, element, formatNumber, graphql } from "./graphql.js";
+import { authorHref, element, formatNumber, graphql, webLink } from "./graphql.js";
 
 const PAGE_SIZE = 10;
 const FIGURES = `hIndex citationCount paperCount i10Index gIndex mQuotient twoYearMeanCitedness novelty aiScore`;
@@ -175,7 +175,9 @@ function drawHead(author) {
   const meta = [];
   if (author.primaryCategory) meta.push(`Primary category ${author.primaryCategory}`);
   meta.push(`${author.allPapers.totalCount} papers stored`);
-  const links = author.externalIds.map((ref) => element("a", { href: ref.url, rel: "external" }, `${ref.scheme}:${ref.value}`));
+  const links = author.externalIds.map((ref) =>
+    webLink(ref.url) ? element("a", { href: webLink(ref.url), rel: "external" }, `${ref.scheme}:${ref.value}`) : `${ref.scheme}:${ref.value}`,
+  );
   document.getElementById("author-meta").replaceChildren(meta.join(" · "), ...links.flatMap((link) => [" · ", link]));
   const options = (select, facets, label) =>
     select.append(...facets.map((f) => element("option", { value: f.value }, `${label(f.value)} (${f.count})`)));
@@ -209,12 +211,15 @@ function paperItem(paper) {
     byline.push(element("a", { href: authorHref(author.id) }, name));
   });
   if (!paper.authorsComplete) byline.push(" et al.");
-  const link = paper.externalIds.find((ref) => ref.url);
-  const title = link ? element("a", { href: link.url, rel: "external" }, paper.title) : paper.title;
+  const link = paper.externalIds.map((ref) => webLink(ref.url)).find(Boolean);
+  const title = link ? element("a", { href: link, rel: "external" }, paper.title) : paper.title;
   const badges = [
     paper.publishedOn,
     paper.primaryCategory && element("span", { class: "badge" }, paper.primaryCategory),
-    paper.hasCode && (paper.codeUrl ? element("a", { class: "badge code", href: paper.codeUrl, rel: "external" }, "code") : element("span", { class: "badge code" }, "code")),
+    paper.hasCode &&
+      (webLink(paper.codeUrl)
+        ? element("a", { class: "badge code", href: webLink(paper.codeUrl), rel: "external" }, "code")
+        : element("span", { class: "badge code" }, "code")),
     `${paper.citationCount} citation${paper.citationCount === 1 ? "" : "s"}`,
   ].filter(Boolean);
   return element(

@@ -12,8 +12,9 @@ What it does, on a PostgreSQL of its own (the embedded one, in bench/cache/fault
    - database down: the database stopped at 10 s and started again at 20 s (10 s down), 40 s in all;
    - pool busy: a transaction holds a lock on `authors` from 5 s to 13 s, so every connection of the pool
      waits on it, 25 s in all;
-   - writes under load: four clients merge and unmerge authors (REST corrections) while the others read,
-     30 s;
+   - writes under load: two clients merge and unmerge authors (REST corrections) and two create papers
+     on the readers' authors, change them and retract them (REST writes, with idempotency keys) while the
+     others read, 30 s;
 4. prints a summary and writes every figure to bench/results/faults-<date>.json.
 
 Needs nothing but the project (`scripts/install`); the clients are Python (httpx), on the same machine.
@@ -297,7 +298,12 @@ async def main_async(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             pending = list(pairs)
             written: Counter[str] = Counter()
 
+            roles = ["corrections", "corrections", "papers", "papers"]
+
             async def writer(client: httpx2.AsyncClient, start: float) -> None:
+                if roles.pop() == "papers":
+                    await paper_writer(client, start)
+                    return
                 headers = {"Authorization": f"Bearer {secret}"}
                 while time.monotonic() - start < 30 and pending:
                     x, y = pending.pop()
@@ -309,6 +315,23 @@ async def main_async(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                                                    json={"reason": "load"})  # fmt: skip
                         written[f"unmerge {undone.status_code}"] += 1
                     pending.insert(0, (x, y))
+
+            async def paper_writer(client: httpx2.AsyncClient, start: float) -> None:
+                headers = {"Authorization": f"Bearer {secret}"}
+                rng = random.Random(len(roles))  # noqa: S311 - a mix of bylines, not a secret
+                while time.monotonic() - start < 30:
+                    byline = [{"author": author} for author in rng.sample(authors, 3)]
+                    body = {"title": f"Written under load {rng.random()}", "published": "2025-05", "authors": byline}
+                    key = {"Idempotency-Key": f"load-{rng.random()}"}
+                    made = await client.post("/v1/papers", headers=headers | key, json=body)
+                    written[f"create paper {made.status_code}"] += 1
+                    if made.status_code != 201:
+                        continue
+                    path = made.headers["location"]
+                    changed = await client.patch(path, headers=headers, json={"published": "2024"})
+                    written[f"change paper {changed.status_code}"] += 1
+                    retracted = await client.post(f"{path}/retraction", headers=headers, json={"reason": "load"})
+                    written[f"retract paper {retracted.status_code}"] += 1
 
             await run(writes, base, args.connections, 30, authors, process, writers=writer)
             results["writes_under_load"] = writes.summary() | {"writes": dict(written)}

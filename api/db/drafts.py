@@ -25,6 +25,7 @@ Limits and forms (docs/writes.md repeats them):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import re
@@ -32,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from api.db.writes import ReportedFigures
 from api.errors import FieldProblem, InvalidFieldsError, InvalidInputError, Path
 from api.ids import Kind, normalise_external_id
 
@@ -48,6 +50,10 @@ MAX_COUNT = 2**31 - 1
 _CATEGORY = re.compile(r"[a-z][a-z-]{0,19}(?:\.[A-Za-z-]{1,20})?", re.ASCII)
 _PUBLISHED = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", re.ASCII)
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
+
+
+REPORTED_FIGURES = ("h_index", "i10_index", "citation_count", "paper_count", "novelty", "ai_score")
+"""The figures a report may give, as `FiguresReport.of` takes them."""
 
 
 class Keep(enum.Enum):
@@ -96,12 +102,28 @@ class FiguresReport:
 
     source: str
     as_of: dt.date
-    h_index: int | None = None
-    i10_index: int | None = None
-    citation_count: int | None = None
-    paper_count: int | None = None
-    novelty: Decimal | None = None
-    ai_score: Decimal | None = None
+    figures: ReportedFigures
+
+    @classmethod
+    def of(
+        cls,
+        source: str,
+        as_of: dt.date,
+        *,
+        h_index: int | None = None,
+        i10_index: int | None = None,
+        citation_count: int | None = None,
+        paper_count: int | None = None,
+        novelty: float | None = None,
+        ai_score: float | None = None,
+    ) -> FiguresReport:
+        """A report from the figures as an API reads them (floats for the two fractions)."""
+
+        def exact(value: float | None) -> Decimal | None:
+            return Decimal(str(value)) if value is not None else None  # the digits sent, not the binary float
+
+        counts = ReportedFigures(h_index, i10_index, citation_count, paper_count, exact(novelty), exact(ai_score))
+        return cls(source, as_of, counts)
 
 
 @dataclass
@@ -285,17 +307,17 @@ def check_report(report: FiguresReport) -> FiguresReport:
         problems.add(("source",), "`computed` names the figures this service computes; name the reporting source")
     if report.as_of > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
         problems.add(("as_of",), f"{report.as_of.isoformat()} is in the future")
-    figures = {"h_index": report.h_index, "i10_index": report.i10_index, "citation_count": report.citation_count}
-    figures["paper_count"] = report.paper_count
-    for name, value in figures.items():
+    figures = report.figures
+    for name in ("h_index", "i10_index", "citation_count", "paper_count"):
+        value = getattr(figures, name)
         if value is not None:
             count(problems, (name,), value)
-    if report.novelty is not None and not Decimal(0) <= report.novelty <= Decimal(1):
-        problems.add(("novelty",), f"must be between 0 and 1 (got {report.novelty})")
-    if all(value is None for value in (*figures.values(), report.novelty, report.ai_score)):
+    if figures.novelty is not None and not Decimal(0) <= figures.novelty <= Decimal(1):
+        problems.add(("novelty",), f"must be between 0 and 1 (got {figures.novelty})")
+    if all(getattr(figures, f.name) is None for f in dataclasses.fields(figures)):
         problems.add(("h_index",), "a report needs at least one figure")
     problems.raise_any()
-    return FiguresReport(source or "", report.as_of, **figures, novelty=report.novelty, ai_score=report.ai_score)
+    return FiguresReport(source or "", report.as_of, figures)
 
 
 def check_reason(reason: str) -> str:

@@ -47,7 +47,7 @@ from api.db.idempotency import Claim, Outcome
 from api.db.metrics import refresh_computed_metrics
 from api.db.pool import Connection, Database
 from api.db.write_policy import PAPER_FIELDS
-from api.db.writes import ReportedFigures, WriteStats, institution_by_name, record_reported_metrics
+from api.db.writes import WriteStats, institution_by_name, record_reported_metrics
 from api.errors import InvalidInputError, NotFoundError
 from api.ids import Kind, encode_id, parse_id_of
 
@@ -394,16 +394,8 @@ async def report_figures(db: Database, author_id: int, report: FiguresReport, *,
         found = await connection.fetchval("SELECT id FROM authors WHERE id = $1 FOR UPDATE", author_id)
         if found is None:
             raise NotFoundError(f"no author {encode_id('Author', author_id)}")
-        figures = ReportedFigures(
-            h_index=checked.h_index,
-            i10_index=checked.i10_index,
-            citation_count=checked.citation_count,
-            paper_count=checked.paper_count,
-            novelty=checked.novelty,
-            ai_score=checked.ai_score,
-        )
         stats = WriteStats()
-        await record_reported_metrics(connection, stats, author_id, checked.source, checked.as_of, figures)
+        await record_reported_metrics(connection, stats, author_id, checked.source, checked.as_of, checked.figures)
         if stats.inserted or stats.updated:
             await connection.execute("UPDATE authors SET updated_at = now() WHERE id = $1", author_id)
         return Outcome(200, f"Author:{author_id}")

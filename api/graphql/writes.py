@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 import strawberry
@@ -19,7 +18,7 @@ from strawberry.types.unset import UnsetType
 
 from api.auth import writer_name
 from api.db import authors, edits, papers
-from api.db.drafts import KEEP, AuthorDraft, BylineEntry, FiguresReport, Keep, PaperDraft
+from api.db.drafts import KEEP, REPORTED_FIGURES, AuthorDraft, BylineEntry, FiguresReport, Keep, PaperDraft
 from api.db.idempotency import Outcome
 from api.errors import InvalidFieldsError, InvalidInputError, NotFoundError
 from api.graphql.authors import Author
@@ -156,16 +155,8 @@ class ReportedMetricsInput:
     ai_score: float | None = None
 
     def report(self) -> FiguresReport:
-        return FiguresReport(
-            source=self.source,
-            as_of=self.as_of,
-            h_index=self.h_index,
-            i10_index=self.i10_index,
-            citation_count=self.citation_count,
-            paper_count=self.paper_count,
-            novelty=Decimal(str(self.novelty)) if self.novelty is not None else None,
-            ai_score=Decimal(str(self.ai_score)) if self.ai_score is not None else None,
-        )
+        figures = {name: getattr(self, name) for name in REPORTED_FIGURES}
+        return FiguresReport.of(self.source, self.as_of, **figures)
 
 
 def _check_writer(info: Info) -> None:

@@ -20,8 +20,8 @@ client used within 24 hours is answered with the first one's status and the reso
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -30,8 +30,9 @@ from starlette.routing import Route
 
 from api.auth import writer_name
 from api.db import authors, edits, metrics, papers
-from api.db.drafts import KEEP, AuthorDraft, BylineEntry, FiguresReport, Keep, PaperDraft
+from api.db.drafts import KEEP, REPORTED_FIGURES, AuthorDraft, BylineEntry, FiguresReport, Keep, PaperDraft
 from api.db.idempotency import HEADER, Claim, Outcome
+from api.db.pool import Database
 from api.errors import FieldProblem, InvalidFieldsError, NotFoundError
 from api.ids import encode_id
 from api.rest import models
@@ -103,16 +104,7 @@ def _author_draft(body: models.AuthorRequest) -> AuthorDraft:
 
 
 def _report(body: models.ReportedMetricsRequest) -> FiguresReport:
-    return FiguresReport(
-        source=body.source,
-        as_of=body.as_of,
-        h_index=body.h_index,
-        i10_index=body.i10_index,
-        citation_count=body.citation_count,
-        paper_count=body.paper_count,
-        novelty=Decimal(str(body.novelty)) if body.novelty is not None else None,
-        ai_score=Decimal(str(body.ai_score)) if body.ai_score is not None else None,
-    )
+    return FiguresReport.of(body.source, body.as_of, **{name: getattr(body, name) for name in REPORTED_FIGURES})
 
 
 def _headers(outcome: Outcome, location: str) -> dict[str, str]:
@@ -164,61 +156,54 @@ async def _stored_author(request: Request) -> int:
     return found[author_id].id
 
 
+@dataclass(frozen=True)
+class Written(Generic[BodyT]):
+    """What a write handler has once its request is checked: the body, the claim on its key, the database."""
+
+    body: BodyT
+    claim: Claim | None
+    db: Database
+
+
+async def _checked(request: Request, model: type[BodyT]) -> Written[BodyT]:
+    """In the order every write checks its request: parameters (none taken), the write scope, the body."""
+    Query(request, ())
+    writer = writer_name(getattr(request.state, "client", None))
+    body, sent = await read_body(request, model)
+    return Written(body, claim_of(request, writer, sent), database(request))
+
+
 def routes() -> list[Route]:
     async def create_paper(request: Request) -> Response:
-        Query(request, ())
-        writer = writer_name(getattr(request.state, "client", None))
-        body, sent = await read_body(request, models.PaperRequest)
-        outcome = await edits.create_paper(database(request), _paper_draft(body), claim=claim_of(request, writer, sent))
-        return await _paper_answer(request, outcome)
+        w = await _checked(request, models.PaperRequest)
+        return await _paper_answer(request, await edits.create_paper(w.db, _paper_draft(w.body), claim=w.claim))
 
     async def update_paper(request: Request) -> Response:
-        Query(request, ())
-        writer = writer_name(getattr(request.state, "client", None))
-        body, sent = await read_body(request, models.PaperRequest)
+        w = await _checked(request, models.PaperRequest)
         paper_id = await _stored_paper(request)
-        outcome = await edits.update_paper(
-            database(request), paper_id, _paper_draft(body), claim=claim_of(request, writer, sent)
-        )
+        outcome = await edits.update_paper(w.db, paper_id, _paper_draft(w.body), claim=w.claim)
         return await _paper_answer(request, outcome)
 
     async def retract_paper(request: Request) -> Response:
-        Query(request, ())
-        writer = writer_name(getattr(request.state, "client", None))
-        body, sent = await read_body(request, models.RetractionRequest)
+        w = await _checked(request, models.RetractionRequest)
         paper_id = await _stored_paper(request)
-        outcome = await edits.retract_paper(
-            database(request), paper_id, body.reason, claim=claim_of(request, writer, sent)
-        )
+        outcome = await edits.retract_paper(w.db, paper_id, w.body.reason, claim=w.claim)
         return await _paper_answer(request, outcome)
 
     async def create_author(request: Request) -> Response:
-        Query(request, ())
-        writer = writer_name(getattr(request.state, "client", None))
-        body, sent = await read_body(request, models.AuthorRequest)
-        outcome = await edits.create_author(
-            database(request), _author_draft(body), claim=claim_of(request, writer, sent)
-        )
-        return await _author_answer(request, outcome)
+        w = await _checked(request, models.AuthorRequest)
+        return await _author_answer(request, await edits.create_author(w.db, _author_draft(w.body), claim=w.claim))
 
     async def update_author(request: Request) -> Response:
-        Query(request, ())
-        writer = writer_name(getattr(request.state, "client", None))
-        body, sent = await read_body(request, models.AuthorRequest)
+        w = await _checked(request, models.AuthorRequest)
         author_id = await _stored_author(request)
-        outcome = await edits.update_author(
-            database(request), author_id, _author_draft(body), claim=claim_of(request, writer, sent)
-        )
+        outcome = await edits.update_author(w.db, author_id, _author_draft(w.body), claim=w.claim)
         return await _author_answer(request, outcome)
 
     async def report_metrics(request: Request) -> Response:
-        Query(request, ())
-        writer = writer_name(getattr(request.state, "client", None))
-        body, sent = await read_body(request, models.ReportedMetricsRequest)
+        w = await _checked(request, models.ReportedMetricsRequest)
         author_id = await _stored_author(request)
-        outcome = await edits.report_figures(
-            database(request), author_id, _report(body), claim=claim_of(request, writer, sent)
-        )
+        outcome = await edits.report_figures(w.db, author_id, _report(w.body), claim=w.claim)
         return await _author_answer(request, outcome)
 
     # Before the reads: their `{id:path}` would take `.../retraction` as part of an id.

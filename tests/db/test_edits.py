@@ -209,7 +209,7 @@ async def test_authors_are_created_updated_and_given_reported_figures(db: Databa
     assert await _figures(db, author_id) == {"paper_count": 0, "citation_count": 0}
     await edits.update_author(db, author_id, AuthorDraft(name="Grace Hopper-Writer", primary_category="cs.PL"))
     assert await db.fetchval("SELECT name FROM authors WHERE id = $1", author_id) == "Grace Hopper-Writer"
-    report = FiguresReport(source="orcid-profile", as_of=dt.date(2026, 12, 1), h_index=7, novelty=Decimal("0.5"))
+    report = FiguresReport.of("orcid-profile", dt.date(2026, 12, 1), h_index=7, novelty=0.5)
     await edits.report_figures(db, author_id, report)
     stored = await db.fetchrow(
         "SELECT h_index, novelty FROM author_reported_metrics WHERE author_id = $1 AND source = 'orcid-profile'",
@@ -218,7 +218,7 @@ async def test_authors_are_created_updated_and_given_reported_figures(db: Databa
     assert stored is not None
     assert (stored["h_index"], stored["novelty"]) == (7, Decimal("0.5"))
     with pytest.raises(InvalidFieldsError) as raised:
-        await edits.report_figures(db, author_id, FiguresReport(source="computed", as_of=dt.date(2026, 1, 1)))
+        await edits.report_figures(db, author_id, FiguresReport.of("computed", dt.date(2026, 1, 1)))
     assert [p.field() for p in raised.value.problems] == ["source", "h_index"]
     with pytest.raises(InvalidFieldsError) as raised:
         await edits.create_author(db, AuthorDraft(name="Other", external_ids={"orcid": "0000-0002-1825-0097"}))

@@ -12,10 +12,9 @@ key's name) and kept for `KEEP_HOURS`; the same key with another method, path or
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
-
-import orjson
 
 from api.db.pool import Connection
 from api.errors import IdempotencyKeyReusedError, InvalidInputError
@@ -38,8 +37,9 @@ class Claim:
         """The claim of a request; InvalidInputError for a key that is not 1 to 255 visible ASCII characters."""
         if not _KEY.fullmatch(key):
             raise InvalidInputError(f"`{HEADER}` must be 1 to 255 visible ASCII characters (a UUID is a good key)")
-        request = orjson.dumps([method, path, body], option=orjson.OPT_SORT_KEYS)
-        return cls(client, key, hashlib.sha256(request).hexdigest())
+        # the standard library's JSON: a body may hold integers beyond 64 bits (refused later, by field)
+        request = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
+        return cls(client, key, hashlib.sha256(request.encode()).hexdigest())
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,8 @@ _COLUMNS = (
 
 def _reason(reason: str) -> str:
     text = reason.strip()
+    if "\x00" in text:
+        raise InvalidInputError("`reason` must not contain NUL characters")
     if not text:
         raise InvalidInputError("`reason` must say why (it is shown to everyone with the correction)")
     if len(text) > MAX_REASON_CHARS:
@@ -263,6 +265,8 @@ async def split_author(
             name = (new_name or names[author]).strip()
             if not name:
                 raise InvalidInputError("`newName` must not be blank")
+            if any(ord(c) < 0x20 or c == "\x7f" for c in name):
+                raise InvalidInputError("`newName` must not contain line breaks or control characters")
             target = await connection.fetchval("INSERT INTO authors (name) VALUES ($1) RETURNING id", name)
         await connection.execute(
             "UPDATE authorships SET author_id = $2 WHERE author_id = $1 AND paper_id = ANY($3::bigint[])",

@@ -49,6 +49,8 @@ MAX_REASON = 2_000
 MAX_COUNT = 2**31 - 1
 _CATEGORY = re.compile(r"[a-z][a-z-]{0,19}(?:\.[A-Za-z-]{1,20})?", re.ASCII)
 _PUBLISHED = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", re.ASCII)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 
 
@@ -157,7 +159,13 @@ class CheckedAuthor:
 
 
 def _text(problems: Problems, path: Path, value: str, *, limit: int, required: bool) -> str | None:
+    """Trimmed; one line (the abstract, and reasons, may hold line breaks and tabs); never a NUL character,
+    which PostgreSQL cannot store."""
     text = value.strip()
+    multiline = path[0] in {"abstract", "reason"}
+    if (_CONTROL if multiline else _LINE_CONTROL).search(text):
+        kind = "control characters" if multiline else "line breaks or control characters"
+        problems.add(path, f"must not contain {kind} (NUL among them)")
     if not text:
         if required:
             problems.add(path, "must not be empty")

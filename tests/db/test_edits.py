@@ -307,3 +307,23 @@ async def test_date_changes_to_one_authors_papers_at_once_leave_figures_as_a_fre
     assert stored is not None
     assert dict(stored) == dict(fresh or {})
     assert stored["first_year"] == 1990
+
+
+async def test_text_postgresql_cannot_store_or_a_one_line_field_cannot_hold_is_refused(db: Database) -> None:
+    draft = PaperDraft(
+        title="Two\nlines",
+        abstract="Tabs\tand\nbreaks are fine here, a NUL \x00 is not",
+        authors=[BylineEntry(name="Bell\x07"), BylineEntry(name="Ok", affiliation="Lab\x00")],
+        institutions=["Fine", "Null\x00"],
+    )
+    with pytest.raises(InvalidFieldsError) as raised:
+        await edits.create_paper(db, draft)
+    assert [p.field() for p in raised.value.problems] == [
+        "title",
+        "abstract",
+        "authors[0].name",
+        "authors[1].affiliation",
+        "institutions[1]",
+    ]
+    accepted = await edits.create_paper(db, PaperDraft(title="One line", abstract="Two\n\tlines"))
+    assert accepted.status == 201

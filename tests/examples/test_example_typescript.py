@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,18 +34,21 @@ NPM_ENV = {"npm_config_update_notifier": "false", "npm_config_fund": "false", "n
 
 
 def _tool(name: str) -> str:
-    found = shutil.which(name)
+    """The machine's `name`, else the one the Node.js wheel put beside this Python (scripts/install)."""
+    beside = Path(sys.executable).parent / name
+    found = shutil.which(name) or (str(beside) if beside.exists() else None)
     assert found, (
         f"`{name}` is missing: the TypeScript example's test needs Node.js 20 or newer with npm "
-        "(Debian: `apt-get install nodejs npm`) and the npm registry"
+        "(Debian: `apt-get install nodejs npm`, or scripts/install puts a Node.js wheel in .venv) and the npm registry"
     )
     return found
 
 
 def _run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args, cwd=cwd, env={**os.environ, **NPM_ENV}, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    # the packages' own scripts start with `#!/usr/bin/env node`: they find the wheel's node last on PATH
+    path = os.pathsep.join([os.environ.get("PATH", ""), str(Path(sys.executable).parent)])
+    env = {**os.environ, **NPM_ENV, "PATH": path}
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def _cache_root() -> Path:

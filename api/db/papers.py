@@ -116,6 +116,7 @@ class PaperFilter:
     published_from: dt.date | None = None
     published_to: dt.date | None = None
     has_code: bool | None = None
+    retracted: bool | None = None
     author_id: int | None = None
     author_external_id: tuple[str, str] | None = None  # (scheme, value): by an author's external id
     institution_id: int | None = None
@@ -134,6 +135,8 @@ class PaperFilter:
             conditions.append(f"p.published_on <= {params.add(self.published_to, 'date')}")
         if self.has_code is not None:
             conditions.append(f"p.has_code = {params.add(self.has_code, 'boolean')}")
+        if self.retracted is not None:
+            conditions.append(f"(p.retracted_at IS NOT NULL) = {params.add(self.retracted, 'boolean')}")
         if self.author_id is not None:
             author = params.add(self.author_id, "bigint")
             conditions.append(

@@ -35,6 +35,9 @@ class PaperFilter:
     published_from: dt.date | None = strawberry.field(default=None, description="Published on or after this day.")
     published_to: dt.date | None = strawberry.field(default=None, description="Published on or before this day.")
     has_code: bool | None = strawberry.field(default=None, description="Only papers with (true) or without code.")
+    retracted: bool | None = strawberry.field(
+        default=None, description="Only retracted papers (true), or only papers that stand (false)."
+    )
     author_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only papers by this author: a global id or an external one (`orcid:…`)."
     )
@@ -84,6 +87,7 @@ def paper_filter(search: str | None, given: PaperFilter | None) -> papers.PaperF
         published_from=given.published_from,
         published_to=given.published_to,
         has_code=given.has_code,
+        retracted=given.retracted,
         author_id=author if isinstance(author, int) else None,
         author_external_id=(author.scheme, author.value) if isinstance(author, ExternalId) else None,
         institution_id=(

@@ -65,6 +65,7 @@ PAPER_LIST: tuple[Param, ...] = (
     Param("published_from", "Published on or after this day (YYYY-MM-DD).", _DATE),
     Param("published_to", "Published on or before this day (YYYY-MM-DD).", _DATE),
     Param("has_code", "Only papers with (`true`) or without (`false`) a code link.", {"type": "boolean"}),
+    Param("retracted", "Only retracted papers (`true`), or only papers that stand (`false`).", {"type": "boolean"}),
     Param("author", "Only papers by this author (an author id).", {"type": "string"}),
     Param(
         "institution",
@@ -158,6 +159,7 @@ async def paper_list(db: Database, query: Query, max_page_size: int) -> PaperLis
         published_from=published_from,
         published_to=published_to,
         has_code=query.boolean("has_code"),
+        retracted=query.boolean("retracted"),
         author_id=await _id_param(db, query, "Author", "author"),
         institution_id=await _id_param(db, query, "Institution", "institution"),
         min_citations=query.integer("min_citations"),

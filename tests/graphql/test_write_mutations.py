@@ -39,7 +39,7 @@ def _paper_count(client: TestClient, author: str) -> int:
     return count
 
 
-def test_create_update_and_retract_a_paper(service: tuple[TestClient, dict[str, str]]) -> None:
+def test_create_update_and_retract_a_paper(service: tuple[TestClient, dict[str, str]], database_url: str) -> None:
     client, keys = service
     owner = author_id(client, "Louis Béthune")
     start = _paper_count(client, owner)
@@ -84,6 +84,19 @@ def test_create_update_and_retract_a_paper(service: tuple[TestClient, dict[str, 
     # the compiled path reads the new fields too
     read = gql(client, "query($id: ID!) { paper(id: $id) { retractedAt retractionReason } }", id=paper["id"])
     assert read["data"]["paper"]["retractionReason"] == "duplicate publication"
+    # lists keep retracted papers, and the filter tells them apart (the compiled path, then the resolvers')
+    listed = "{ papers(filter: {retracted: %s}, first: 100) { totalCount nodes { id } } }"
+    everything = gql(client, "{ papers(first: 0) { totalCount } }")["data"]["papers"]["totalCount"]
+    retracted = gql(client, listed % "true")["data"]["papers"]
+    standing = gql(client, listed % "false")["data"]["papers"]
+    assert [node["id"] for node in retracted["nodes"]] == [paper["id"]]
+    assert standing["totalCount"] == everything - 1
+    assert paper["id"] not in {node["id"] for node in standing["nodes"]}
+    answer = client.post("/graphql", json={"query": listed % "true"})
+    assert answer.headers["x-graphql-execution"] == "compiled"
+    settings = Settings(database_url=database_url, load_seed=False, graphql_compiled=False)
+    with TestClient(create_app(settings)) as by_resolvers:
+        assert gql(by_resolvers, listed % "true")["data"]["papers"] == retracted
 
 
 def test_wrong_fields_are_listed_with_their_paths_and_nothing_is_written(

@@ -61,6 +61,8 @@ def test_a_paper_is_created_read_back_changed_and_retracted(service: Service) ->
     assert retracted.status_code == 200, retracted.text
     assert retracted.json()["retraction_reason"] == "flawed proof"
     assert _paper_count(client, owner) == start
+    listed = client.get("/v1/papers", params={"retracted": "true"}).json()
+    assert [item["id"] for item in listed["items"]] == [paper["id"]]
     feed = client.get("/v1/changes", params={"since": retracted.json()["retracted_at"]}).json()["items"]
     assert {"kind": "retracted", "id": paper["id"]}.items() <= next(e for e in feed if e["kind"] == "retracted").items()
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -120,23 +121,27 @@ async def _set_external_ids(
         changed |= not status.endswith(" 0")
         if value is None:
             continue
-        holder: int = await connection.fetchval(
+        # the row inserted, else the one there (the statement's snapshot does not see its own insert)
+        found = await connection.fetchrow(
             f"""
             WITH added AS (
                 INSERT INTO {table} (scheme, value, {owner}) VALUES ($1, $2, $3)
                 ON CONFLICT (scheme, value) DO NOTHING RETURNING {owner}
             )
-            SELECT {owner} FROM added UNION ALL SELECT {owner} FROM {table} WHERE scheme = $1 AND value = $2
+            SELECT {owner} AS holder, true AS inserted FROM added
+            UNION ALL SELECT {owner}, false FROM {table} WHERE scheme = $1 AND value = $2
             LIMIT 1
             """,
             scheme,
             value,
             owner_id,
         )
-        if holder != owner_id:
-            problems.add(("external_ids", scheme), f"{scheme}:{value} already identifies {encode_id(kind, holder)}")
-        else:
-            changed = True
+        assert found is not None
+        if found["holder"] != owner_id:
+            problems.add(
+                ("external_ids", scheme), f"{scheme}:{value} already identifies {encode_id(kind, found['holder'])}"
+            )
+        changed |= bool(found["inserted"])
     return changed
 
 
@@ -205,12 +210,14 @@ async def _write_byline(connection: Connection, paper_id: int, rows: list[tuple[
     )
 
 
-async def _byline_of(connection: Connection, paper_id: int) -> list[tuple[int, int | None, str]]:
+async def _byline_of(connection: Connection, paper_id: int) -> list[tuple[Any, ...]]:
+    """The byline as stored, in order: (author, position, name as written, institution, affiliation)."""
     rows = await connection.fetch(
-        "SELECT author_id, position, name_as_written FROM authorships WHERE paper_id = $1 ORDER BY list_order",
+        "SELECT author_id, position, name_as_written, institution_id, affiliation FROM authorships "
+        "WHERE paper_id = $1 ORDER BY list_order",
         paper_id,
     )
-    return [(row["author_id"], row["position"], row["name_as_written"]) for row in rows]
+    return [tuple(row) for row in rows]
 
 
 async def _write_institutions(connection: Connection, paper_id: int, names: list[str]) -> bool:
@@ -258,7 +265,8 @@ async def _write_paper(connection: Connection, paper_id: int | None, checked: Ch
     """Insert (`paper_id` None) or update a paper from checked values; returns its id."""
     rows = None if isinstance(checked.authors, Keep) else await _byline_rows(connection, problems, checked.authors)
     problems.raise_any()  # before any lock or row: an id that names nothing is the client's to fix
-    before = [] if paper_id is None else [author for author, _, _ in await _byline_of(connection, paper_id)]
+    stored: list[tuple[Any, ...]] = [] if paper_id is None else await _byline_of(connection, paper_id)
+    before = [entry[0] for entry in stored]
     after = before if rows is None else [author for author, _ in rows if author is not None]
     await _lock_authors(connection, [*before, *after])
     if paper_id is None:
@@ -275,7 +283,8 @@ async def _write_paper(connection: Connection, paper_id: int | None, checked: Ch
         found = await connection.fetchval("SELECT id FROM papers WHERE id = $1 FOR UPDATE", paper_id)
         if found is None:
             raise NotFoundError(f"no paper {encode_id('Paper', paper_id)}")
-        before = [author for author, _, _ in await _byline_of(connection, paper_id)]  # as locked
+        stored = await _byline_of(connection, paper_id)  # as locked
+        before = [entry[0] for entry in stored]
         await _lock_authors(connection, before)
         date_changed = "published_on" in checked.columns
         await _set_columns(connection, "papers", paper_id, checked.columns)
@@ -287,8 +296,9 @@ async def _write_paper(connection: Connection, paper_id: int | None, checked: Ch
     if not isinstance(checked.institutions, Keep):
         touched |= await _write_institutions(connection, paper_id, checked.institutions)
     problems.raise_any()
-    after = [author for author, _, _ in await _byline_of(connection, paper_id)]
-    byline_changed = after != before or rows is not None
+    written = await _byline_of(connection, paper_id)
+    after = [entry[0] for entry in written]
+    byline_changed = written != stored
     if touched or byline_changed:
         await connection.execute("UPDATE papers SET updated_at = now() WHERE id = $1", paper_id)
     moved = sorted(set(before) ^ set(after))
@@ -329,7 +339,7 @@ async def retract_paper(db: Database, paper_id: int, reason: str, *, claim: Clai
     text = check_reason(reason)
 
     async def work(connection: Connection) -> Outcome:
-        authors = [author for author, _, _ in await _byline_of(connection, paper_id)]
+        authors = [entry[0] for entry in await _byline_of(connection, paper_id)]
         await _lock_authors(connection, authors)
         found = await connection.fetchrow("SELECT retracted_at FROM papers WHERE id = $1 FOR UPDATE", paper_id)
         if found is None:

@@ -161,7 +161,14 @@ async def test_an_update_changes_what_it_names_and_a_byline_change_moves_figures
     paper_id = _row(made.resource)
     count = (await _figures(db, owner))["paper_count"]
     stamp = await db.fetchval("SELECT updated_at FROM papers WHERE id = $1", paper_id)
-    await edits.update_paper(db, paper_id, PaperDraft(title="Draft"))  # the same title: nothing changes
+    author_stamp = await db.fetchval("SELECT updated_at FROM authors WHERE id = $1", owner)
+    same = PaperDraft(title="Draft", authors=[BylineEntry(author=encode_id("Author", owner))], institutions=[])
+    await edits.update_paper(db, paper_id, same)  # what is stored already: nothing changes
+    assert await db.fetchval("SELECT updated_at FROM papers WHERE id = $1", paper_id) == stamp
+    assert await db.fetchval("SELECT updated_at FROM authors WHERE id = $1", owner) == author_stamp
+    await edits.update_paper(db, paper_id, PaperDraft(external_ids={"doi": "10.4444/same"}))
+    stamp = await db.fetchval("SELECT updated_at FROM papers WHERE id = $1", paper_id)
+    await edits.update_paper(db, paper_id, PaperDraft(external_ids={"doi": "10.4444/SAME"}))  # the same id
     assert await db.fetchval("SELECT updated_at FROM papers WHERE id = $1", paper_id) == stamp
     await edits.update_paper(db, paper_id, PaperDraft(title="Final", abstract=None, external_ids={"doi": None}))
     row = await db.fetchrow("SELECT title, updated_at FROM papers WHERE id = $1", paper_id)

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.db import idempotency
+from api.db.drafts import check_name, check_reason
 from api.db.idempotency import Claim, Outcome
 from api.db.keyset import Page, Window, decode_cursor, page_from_rows
 from api.db.metrics import refresh_computed_metrics
 from api.db.pool import Connection, Database
 from api.errors import InvalidInputError, NotFoundError
 
-MAX_REASON_CHARS = 2_000
 MAX_SPLIT_PAPERS = 1_000
 
 
@@ -69,17 +69,6 @@ class CorrectionRecord:
 _COLUMNS = (
     "id, kind, author_id, other_author_id, made_by, made_at, reason, evidence::text AS evidence, undoes, undone_by"
 )
-
-
-def _reason(reason: str) -> str:
-    text = reason.strip()
-    if "\x00" in text:
-        raise InvalidInputError("`reason` must not contain NUL characters")
-    if not text:
-        raise InvalidInputError("`reason` must say why (it is shown to everyone with the correction)")
-    if len(text) > MAX_REASON_CHARS:
-        raise InvalidInputError(f"`reason` is longer than {MAX_REASON_CHARS:,} characters")
-    return text
 
 
 async def _lock_authors(connection: Connection, roles: dict[str, int]) -> dict[int, str]:
@@ -136,7 +125,7 @@ async def merge_authors(
     db: Database, survivor: int, absorbed: int, *, made_by: str, reason: str, claim: Claim | None = None
 ) -> CorrectionRecord:
     """Merge `absorbed` into `survivor` (one person stored twice)."""
-    reason = _reason(reason)
+    reason = check_reason(reason)
     if survivor == absorbed:
         raise InvalidInputError("an author cannot be merged into itself: `survivor` and `absorbed` are the same")
     async with db.transaction() as connection:
@@ -226,7 +215,7 @@ async def split_author(
 ) -> CorrectionRecord:
     """Move the authorships of `paper_ids` from `author` to `into`, or to a new author named `new_name`
     (the author's own name when None)."""
-    reason = _reason(reason)
+    reason = check_reason(reason)
     papers = list(dict.fromkeys(paper_ids))
     if not papers:
         raise InvalidInputError("`papers` must name at least one paper of the author")
@@ -262,11 +251,7 @@ async def split_author(
                 )
             target = into
         else:
-            name = (new_name or names[author]).strip()
-            if not name:
-                raise InvalidInputError("`newName` must not be blank")
-            if any(ord(c) < 0x20 or c == "\x7f" for c in name):
-                raise InvalidInputError("`newName` must not contain line breaks or control characters")
+            name = check_name(new_name or names[author], "new_name")
             target = await connection.fetchval("INSERT INTO authors (name) VALUES ($1) RETURNING id", name)
         await connection.execute(
             "UPDATE authorships SET author_id = $2 WHERE author_id = $1 AND paper_id = ANY($3::bigint[])",
@@ -283,7 +268,7 @@ async def unmerge_authors(
     db: Database, correction_id: int, *, made_by: str, reason: str, claim: Claim | None = None
 ) -> CorrectionRecord:
     """Undo the merge `correction_id`."""
-    reason = _reason(reason)
+    reason = check_reason(reason)
     async with db.transaction() as connection:
         await idempotency.claim(connection, claim)
         merge = await connection.fetchrow(

@@ -329,7 +329,16 @@ def check_report(report: FiguresReport) -> FiguresReport:
 
 
 def check_reason(reason: str) -> str:
+    """A retraction's or a correction's reason, trimmed: required, shown to everyone."""
     problems = Problems()
     text = _text(problems, ("reason",), reason, limit=MAX_REASON, required=True)
+    problems.raise_any()
+    return text or ""
+
+
+def check_name(name: str, field: str) -> str:
+    """An author's name given as the input member `field`, trimmed: one line, required."""
+    problems = Problems()
+    text = _text(problems, (field,), name, limit=MAX_NAME, required=True)
     problems.raise_any()
     return text or ""

@@ -48,9 +48,9 @@ from api.db.idempotency import Claim, Outcome
 from api.db.metrics import refresh_computed_metrics
 from api.db.pool import Connection, Database
 from api.db.write_policy import PAPER_FIELDS
-from api.db.writes import WriteStats, institution_by_name, record_reported_metrics
+from api.db.writes import WriteStats, author_names, institution_by_name, record_reported_metrics
 from api.errors import InvalidInputError, NotFoundError
-from api.ids import Kind, encode_id, parse_id_of
+from api.ids import ExternalId, Kind, encode_id, parse_id_of
 
 DEADLOCK_ATTEMPTS = 3
 _EXTERNAL_IDS: dict[Kind, tuple[str, str]] = {
@@ -77,24 +77,32 @@ async def _in_write(db: Database, claim: Claim | None, work: Callable[[Connectio
     raise AssertionError("unreachable")
 
 
-async def _author_of(connection: Connection, problems: Problems, path: tuple[str | int, ...], text: str) -> int | None:
-    """The stored author an id names (a merged id: its survivor); a problem at `path` when none."""
-    try:
-        ref = parse_id_of("Author", text)
-    except InvalidInputError as error:
-        problems.add(path, str(error))
-        return None
-    if isinstance(ref, int):
-        found: int | None = await connection.fetchval(
-            "SELECT id FROM authors WHERE id = coalesce((SELECT new_id FROM author_redirects WHERE old_id = $1), $1)",
-            ref,
+async def _stored_authors(connection: Connection, refs: Sequence[int | ExternalId]) -> dict[int | ExternalId, int]:
+    """The stored author each parsed id names (a merged row number: its survivor), for those that name one:
+    one statement for the row numbers, one for the external ids, however long the byline."""
+    numbers = [ref for ref in refs if isinstance(ref, int)]
+    external = [ref for ref in refs if isinstance(ref, ExternalId)]
+    found: dict[int | ExternalId, int] = {}
+    if numbers:
+        rows = await connection.fetch(
+            """
+            SELECT x.asked, a.id FROM unnest($1::bigint[]) AS x(asked)
+            JOIN authors a
+              ON a.id = coalesce((SELECT r.new_id FROM author_redirects r WHERE r.old_id = x.asked), x.asked)
+            """,
+            numbers,
         )
-    else:
-        found = await connection.fetchval(
-            "SELECT author_id FROM author_external_ids WHERE scheme = $1 AND value = $2", ref.scheme, ref.value
+        found.update({row["asked"]: row["id"] for row in rows})
+    if external:
+        rows = await connection.fetch(
+            """
+            SELECT x.n, e.author_id FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(scheme, value, n)
+            JOIN author_external_ids e ON e.scheme = x.scheme AND e.value = x.value
+            """,
+            [ref.scheme for ref in external],
+            [ref.value for ref in external],
         )
-    if found is None:
-        problems.add(path, f"{text[:80]!r} names no stored author")
+        found.update({external[row["n"] - 1]: row["author_id"] for row in rows})
     return found
 
 
@@ -149,15 +157,27 @@ async def _byline_rows(
     connection: Connection, problems: Problems, entries: Sequence[BylineEntry]
 ) -> list[tuple[int | None, BylineEntry]]:
     """Each entry with the stored author it names (None for a new author), duplicates recorded as problems."""
+    refs: dict[int, int | ExternalId | InvalidInputError] = {}
+    for index, entry in enumerate(entries):
+        if entry.author is not None:
+            try:
+                refs[index] = parse_id_of("Author", entry.author)
+            except InvalidInputError as error:
+                refs[index] = error
+    stored = await _stored_authors(connection, [ref for ref in refs.values() if not isinstance(ref, Exception)])
     rows: list[tuple[int | None, BylineEntry]] = []
     seen: dict[int, int] = {}
     for index, entry in enumerate(entries):
-        author_id = None
-        if entry.author is not None:
-            author_id = await _author_of(connection, problems, ("authors", index, "author"), entry.author)
-            if author_id is not None and author_id in seen:
-                problems.add(("authors", index, "author"), f"the same author as authors[{seen[author_id]}]")
-            elif author_id is not None:
+        ref, author_id, path = refs.get(index), None, ("authors", index, "author")
+        if isinstance(ref, InvalidInputError):
+            problems.add(path, str(ref))
+        elif ref is not None:
+            author_id = stored.get(ref)
+            if author_id is None:
+                problems.add(path, f"{str(entry.author)[:80]!r} names no stored author")
+            elif author_id in seen:
+                problems.add(path, f"the same author as authors[{seen[author_id]}]")
+            else:
                 seen[author_id] = index
         rows.append((author_id, entry))
     return rows
@@ -166,6 +186,7 @@ async def _byline_rows(
 async def _write_byline(connection: Connection, paper_id: int, rows: list[tuple[int | None, BylineEntry]]) -> None:
     """Make the paper's byline exactly `rows`, in order (positions 1..n), creating the new authors."""
     stats = WriteStats()
+    names = await author_names(connection, [author_id for author_id, _ in rows if author_id is not None])
     authors: list[int] = []
     written: list[str] = []
     institutions: list[int | None] = []
@@ -176,9 +197,7 @@ async def _write_byline(connection: Connection, paper_id: int, rows: list[tuple[
             author_id = await connection.fetchval(
                 "INSERT INTO authors (name) VALUES ($1) RETURNING id", entry.name.strip()
             )
-        name = entry.name_as_written or entry.name
-        if name is None:
-            name = await connection.fetchval("SELECT name FROM authors WHERE id = $1", author_id)
+        name = entry.name_as_written or entry.name or names[author_id]
         affiliation = entry.affiliation.strip() if entry.affiliation else None
         authors.append(author_id)
         written.append(name.strip())

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import strawberry
 from starlette.requests import Request
 
+from api.auth import writer_name
 from api.db.pool import Database
 from api.graphql.loaders import Loaders
 from api.settings import Settings
@@ -24,3 +25,9 @@ class GraphQLContext:
 
 
 Info = strawberry.Info[GraphQLContext, None]
+
+
+def writer(info: Info) -> str:
+    """The name of the request's key when it may write; PermissionDeniedError otherwise (`api.auth`)."""
+    request = info.context.request
+    return writer_name(getattr(request.state, "client", None) if request is not None else None)

@@ -12,12 +12,11 @@ from typing import Annotated
 
 import strawberry
 
-from api.auth import writer_name
 from api.db import corrections
 from api.db.corrections import CorrectionRecord
 from api.errors import InvalidInputError, NotFoundError
 from api.graphql.authors import Author
-from api.graphql.context import Info
+from api.graphql.context import Info, writer
 from api.graphql.inputs import AfterArg, FirstArg
 from api.graphql.pagination import Connection, build_connection, window
 from api.ids import encode_id, parse_id_of
@@ -92,11 +91,6 @@ class Correction:
 ReasonArg = Annotated[str, strawberry.argument(description="Why: shown to everyone with the correction (required).")]
 
 
-def _curator(info: Info) -> str:
-    request = info.context.request
-    return writer_name(getattr(request.state, "client", None) if request is not None else None)
-
-
 async def _author_row(info: Info, argument: str, text: str) -> int:
     try:
         ref = parse_id_of("Author", text)
@@ -138,7 +132,7 @@ class CorrectionMutations:
     async def merge_authors(
         self, info: Info, survivor_id: strawberry.ID, absorbed_id: strawberry.ID, reason: ReasonArg
     ) -> Correction:
-        made_by = _curator(info)
+        made_by = writer(info)
         survivor = await _author_row(info, "survivorId", str(survivor_id))
         absorbed = await _author_row(info, "absorbedId", str(absorbed_id))
         record = await corrections.merge_authors(info.context.db, survivor, absorbed, made_by=made_by, reason=reason)
@@ -159,7 +153,7 @@ class CorrectionMutations:
         into_author_id: strawberry.ID | None = None,
         new_name: str | None = None,
     ) -> Correction:
-        made_by = _curator(info)
+        made_by = writer(info)
         author = await _author_row(info, "authorId", str(author_id))
         into = await _author_row(info, "intoAuthorId", str(into_author_id)) if into_author_id is not None else None
         papers = [await _paper_row(f"paperIds[{i}]", str(text)) for i, text in enumerate(paper_ids)]
@@ -170,7 +164,7 @@ class CorrectionMutations:
 
     @strawberry.mutation(description="Undo a merge: the absorbed author is back under its old id, with what moved.")
     async def unmerge_authors(self, info: Info, correction_id: strawberry.ID, reason: ReasonArg) -> Correction:
-        made_by = _curator(info)
+        made_by = writer(info)
         record = await corrections.unmerge_authors(
             info.context.db, _correction_number(str(correction_id)), made_by=made_by, reason=reason
         )

@@ -204,3 +204,11 @@ class Loaders:
             _complete(db, external_ids.external_ids_of_authors)
         )
         self.paper_external_ids = DataLoader[int, list[ExternalId]](_complete(db, external_ids.external_ids_of_papers))
+
+    async def author_of(self, ref: int | ExternalId) -> AuthorRecord | None:
+        """The author a parsed id names (a merged one: its survivor), or None."""
+        return await (self.author.load(ref) if isinstance(ref, int) else self.author_by_external_id.load(ref))
+
+    async def paper_of(self, ref: int | ExternalId) -> PaperRecord | None:
+        """The paper a parsed id names (a merged one: its survivor), or None."""
+        return await (self.paper.load(ref) if isinstance(ref, int) else self.paper_by_external_id.load(ref))

@@ -65,14 +65,12 @@ IdsArg = Annotated[
 
 
 async def _load_author(info: Info, ref: int | ExternalId) -> Author | None:
-    loaders = info.context.loaders
-    record = await (loaders.author.load(ref) if isinstance(ref, int) else loaders.author_by_external_id.load(ref))
+    record = await info.context.loaders.author_of(ref)
     return Author.from_record(record) if record else None
 
 
 async def _load_paper(info: Info, ref: int | ExternalId) -> Paper | None:
-    loaders = info.context.loaders
-    record = await (loaders.paper.load(ref) if isinstance(ref, int) else loaders.paper_by_external_id.load(ref))
+    record = await info.context.loaders.paper_of(ref)
     return Paper.from_record(record) if record else None
 
 

@@ -16,13 +16,12 @@ from typing import Any, Literal, TypeVar
 import strawberry
 from strawberry.types.unset import UnsetType
 
-from api.auth import writer_name
 from api.db import authors, edits, papers
 from api.db.drafts import KEEP, REPORTED_FIGURES, AuthorDraft, BylineEntry, FiguresReport, Keep, PaperDraft
 from api.db.idempotency import Outcome
 from api.errors import InvalidFieldsError, InvalidInputError, NotFoundError
 from api.graphql.authors import Author
-from api.graphql.context import Info
+from api.graphql.context import Info, writer
 from api.graphql.papers import Paper
 from api.ids import ExternalId, parse_id_of
 
@@ -159,11 +158,6 @@ class ReportedMetricsInput:
         return FiguresReport.of(self.source, self.as_of, **figures)
 
 
-def _check_writer(info: Info) -> None:
-    request = info.context.request
-    writer_name(getattr(request.state, "client", None) if request is not None else None)
-
-
 async def _written(argument: str, write: Callable[[], Awaitable[Outcome]]) -> int:
     """Run the write; its field problems named under `argument`; the row it answers with."""
     try:
@@ -183,9 +177,7 @@ def _ref(kind: Literal["Author", "Paper"], text: str) -> int | ExternalId:
 
 async def _author_row(info: Info, text: str) -> int:
     """The stored author an id argument names (a merged id: its survivor); NOT_FOUND when none."""
-    ref = _ref("Author", text)
-    loaders = info.context.loaders
-    record = await (loaders.author.load(ref) if isinstance(ref, int) else loaders.author_by_external_id.load(ref))
+    record = await info.context.loaders.author_of(_ref("Author", text))
     if record is None:
         raise NotFoundError(f"no author with id {text[:60]!r}")
     return record.id
@@ -193,9 +185,7 @@ async def _author_row(info: Info, text: str) -> int:
 
 async def _paper_row(info: Info, text: str) -> int:
     """The stored paper an id argument names (a merged id: its survivor); NOT_FOUND when none."""
-    ref = _ref("Paper", text)
-    loaders = info.context.loaders
-    record = await (loaders.paper.load(ref) if isinstance(ref, int) else loaders.paper_by_external_id.load(ref))
+    record = await info.context.loaders.paper_of(_ref("Paper", text))
     if record is None:
         raise NotFoundError(f"no paper with id {text[:60]!r}")
     return record.id
@@ -219,13 +209,13 @@ async def _author(info: Info, author_id: int) -> Author:
 class WriteMutations:
     @strawberry.mutation(description="Store a new paper with its byline, external ids and institutions.")
     async def create_paper(self, info: Info, input: PaperInput) -> Paper:
-        _check_writer(info)
+        writer(info)
         row = await _written("input", lambda: edits.create_paper(info.context.db, input.draft()))
         return await _paper(info, row)
 
     @strawberry.mutation(description="Change the fields given of a stored paper (`authors` replaces the byline).")
     async def update_paper(self, info: Info, id: strawberry.ID, input: PaperInput) -> Paper:
-        _check_writer(info)
+        writer(info)
         paper_id = await _paper_row(info, str(id))
         row = await _written("input", lambda: edits.update_paper(info.context.db, paper_id, input.draft()))
         return await _paper(info, row)
@@ -237,20 +227,20 @@ class WriteMutations:
         )
     )
     async def retract_paper(self, info: Info, id: strawberry.ID, reason: str) -> Paper:
-        _check_writer(info)
+        writer(info)
         paper_id = await _paper_row(info, str(id))
         row = await _written("", lambda: edits.retract_paper(info.context.db, paper_id, reason))
         return await _paper(info, row)
 
     @strawberry.mutation(description="Store a new author (with no papers yet) and its external ids.")
     async def create_author(self, info: Info, input: AuthorInput) -> Author:
-        _check_writer(info)
+        writer(info)
         row = await _written("input", lambda: edits.create_author(info.context.db, input.draft()))
         return await _author(info, row)
 
     @strawberry.mutation(description="Change the name, primary category or external ids of a stored author.")
     async def update_author(self, info: Info, id: strawberry.ID, input: AuthorInput) -> Author:
-        _check_writer(info)
+        writer(info)
         author_id = await _author_row(info, str(id))
         row = await _written("input", lambda: edits.update_author(info.context.db, author_id, input.draft()))
         return await _author(info, row)
@@ -262,7 +252,7 @@ class WriteMutations:
         )
     )
     async def report_author_metrics(self, info: Info, author_id: strawberry.ID, input: ReportedMetricsInput) -> Author:
-        _check_writer(info)
+        writer(info)
         row_id = await _author_row(info, str(author_id))
         row = await _written("input", lambda: edits.report_figures(info.context.db, row_id, input.report()))
         return await _author(info, row)

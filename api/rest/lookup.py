@@ -104,23 +104,26 @@ async def refuse_merged_author(request: Request, author_id: int, name: str = "au
         _moved(request, name, "Author", author_id, survivor)
 
 
-async def path_author(request: Request, name: str = "author_id") -> AuthorRecord:
-    """The stored author the path names; 404 when there is none."""
+async def path_author(request: Request, name: str = "author_id", *, follow_merges: bool = False) -> AuthorRecord:
+    """The stored author the path names; 404 when there is none. A merged id is a 301 to the survivor's URL
+    or, with `follow_merges` (writes: a redirect would turn a PATCH into a GET), the survivor itself."""
     author_id = await path_id(request, "Author", name)
     found = await authors.authors_by_ids(database(request), [author_id])
     if author_id not in found:
         raise NotFoundError(f"no author with id {request.path_params[name][:60]!r}")
-    _moved(request, name, "Author", author_id, found[author_id].id)
+    if not follow_merges:
+        _moved(request, name, "Author", author_id, found[author_id].id)
     return found[author_id]
 
 
-async def path_paper(request: Request, name: str = "paper_id") -> PaperRecord:
-    """The stored paper the path names; 404 when there is none."""
+async def path_paper(request: Request, name: str = "paper_id", *, follow_merges: bool = False) -> PaperRecord:
+    """The stored paper the path names; 404 when there is none; a merged id as `path_author` says."""
     paper_id = await path_id(request, "Paper", name)
     found = await papers.papers_by_ids(database(request), [paper_id])
     if paper_id not in found:
         raise NotFoundError(f"no paper with id {request.path_params[name][:60]!r}")
-    _moved(request, name, "Paper", paper_id, found[paper_id].id)
+    if not follow_merges:
+        _moved(request, name, "Paper", paper_id, found[paper_id].id)
     return found[paper_id]
 
 

@@ -29,7 +29,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.auth import writer_name
-from api.db import authors, edits, metrics, papers
+from api.db import edits, metrics, papers
 from api.db.drafts import KEEP, REPORTED_FIGURES, AuthorDraft, BylineEntry, FiguresReport, Keep, PaperDraft
 from api.db.idempotency import HEADER, Claim, Outcome
 from api.db.pool import Database
@@ -37,7 +37,7 @@ from api.errors import FieldProblem, InvalidFieldsError, NotFoundError
 from api.ids import encode_id
 from api.rest import models
 from api.rest.context import database, json_body, respond_document
-from api.rest.lookup import path_id
+from api.rest.lookup import path_author, path_paper
 from api.rest.metrics import author_document
 from api.rest.papers import paper_models
 from api.rest.params import Query
@@ -140,22 +140,6 @@ async def _author_answer(request: Request, outcome: Outcome) -> Response:
     return response
 
 
-async def _stored_paper(request: Request) -> int:
-    paper_id = await path_id(request, "Paper", "paper_id")
-    found = await papers.papers_by_ids(database(request), [paper_id])  # follows merges to the survivor
-    if paper_id not in found:
-        raise NotFoundError(f"no paper with id {request.path_params['paper_id'][:60]!r}")
-    return found[paper_id].id
-
-
-async def _stored_author(request: Request) -> int:
-    author_id = await path_id(request, "Author", "author_id")
-    found = await authors.authors_by_ids(database(request), [author_id])
-    if author_id not in found:
-        raise NotFoundError(f"no author with id {request.path_params['author_id'][:60]!r}")
-    return found[author_id].id
-
-
 @dataclass(frozen=True)
 class Written(Generic[BodyT]):
     """What a write handler has once its request is checked: the body, the claim on its key, the database."""
@@ -180,13 +164,13 @@ def routes() -> list[Route]:
 
     async def update_paper(request: Request) -> Response:
         w = await _checked(request, models.PaperRequest)
-        paper_id = await _stored_paper(request)
+        paper_id = (await path_paper(request, follow_merges=True)).id
         outcome = await edits.update_paper(w.db, paper_id, _paper_draft(w.body), claim=w.claim)
         return await _paper_answer(request, outcome)
 
     async def retract_paper(request: Request) -> Response:
         w = await _checked(request, models.RetractionRequest)
-        paper_id = await _stored_paper(request)
+        paper_id = (await path_paper(request, follow_merges=True)).id
         outcome = await edits.retract_paper(w.db, paper_id, w.body.reason, claim=w.claim)
         return await _paper_answer(request, outcome)
 
@@ -196,13 +180,13 @@ def routes() -> list[Route]:
 
     async def update_author(request: Request) -> Response:
         w = await _checked(request, models.AuthorRequest)
-        author_id = await _stored_author(request)
+        author_id = (await path_author(request, follow_merges=True)).id
         outcome = await edits.update_author(w.db, author_id, _author_draft(w.body), claim=w.claim)
         return await _author_answer(request, outcome)
 
     async def report_metrics(request: Request) -> Response:
         w = await _checked(request, models.ReportedMetricsRequest)
-        author_id = await _stored_author(request)
+        author_id = (await path_author(request, follow_merges=True)).id
         outcome = await edits.report_figures(w.db, author_id, _report(w.body), claim=w.claim)
         return await _author_answer(request, outcome)
 

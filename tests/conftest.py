@@ -298,3 +298,12 @@ def fresh_redis(redis_url: str) -> str:
     """The session's Redis, emptied for this test."""
     redis.Redis.from_url(redis_url).flushall()
     return redis_url
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium for a browser test (tests/headless.py), checked before the service starts: the
+    test fails saying what to install when it, or Playwright, is missing."""
+    from headless import require_chromium  # imports Playwright: only for the browser tests
+
+    return require_chromium()

@@ -20,27 +20,23 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+from headless import watched_page
 from serving import LOCAL_HOST, ThreadedServer
 
 from api.app import create_app
 from api.settings import Settings
 
 try:
-    from playwright.sync_api import ConsoleMessage, Error, Page, Request, ViewportSize, expect, sync_playwright
-except ImportError:  # pragma: no cover - reported by the test itself, so `-m "not browser"` still runs
-    sync_playwright = None
+    from playwright.sync_api import Page, ViewportSize, expect
+except ImportError:  # pragma: no cover - reported by the `chromium` fixture, so `-m "not browser"` still runs
+    expect = None
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-TIMEOUT_MS = 30_000
 SNAPSHOT_MOMENT = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)  # the bundled profile's capture day
 MAX_SCREENSHOT_BYTES = 250_000
 VIEWPORT: ViewportSize = {"width": 1200, "height": 800}
@@ -60,19 +56,6 @@ async def _pin_the_times(url: str) -> None:
 
 
 @pytest.fixture
-def chromium() -> Path:
-    """Debian's Chromium, and Playwright to drive it; checked before the service starts, failing loudly."""
-    if sync_playwright is None:
-        pytest.fail("Playwright for Python is not installed: run `.venv/bin/pip install -e '.[test]'`")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"{CHROMIUM} is missing: this test drives Debian's Chromium. Install it with "
-            "`scripts/install-browser` (apt-get install chromium), or deselect it with -m 'not browser'."
-        )
-    return CHROMIUM
-
-
-@pytest.fixture
 def service_url(database_url: str) -> Iterator[str]:
     """The whole service on this test's fresh database (seed loaded at start-up), over real HTTP."""
     server = ThreadedServer(create_app(Settings(database_url=database_url, load_seed=True, migrate_on_start=True)))
@@ -82,11 +65,6 @@ def service_url(database_url: str) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
-
-
-def _stays_local(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in {"data", "blob"} or (parts.scheme in {"http", "https"} and parts.hostname == LOCAL_HOST)
 
 
 def _screenshot(page: Page, name: str, height: int | None = None) -> None:
@@ -100,143 +78,101 @@ def _screenshot(page: Page, name: str, height: int | None = None) -> None:
 
 
 def test_a_person_finds_the_seed_author_and_reads_the_profile(chromium: Path, service_url: str) -> None:
-    requests: list[str] = []
-    graphql_posts: list[str] = []
-    console_errors: list[str] = []
+    with watched_page(chromium, VIEWPORT) as watched:
+        page = watched.page
 
-    def record_request(request: Request) -> None:
-        requests.append(request.url)
-        if request.method == "POST" and request.url == f"{service_url}/graphql":
-            graphql_posts.append(request.post_data or "")
+        def posts() -> int:
+            return watched.posts_to(f"{service_url}/graphql")
 
-    def record_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            console_errors.append(f"console.error: {message.text} at {message.location}")
+        # The front page: what the instance holds, and a search.
+        response = page.goto(f"{service_url}/", wait_until="load")
+        assert response is not None
+        assert response.status == 200
+        expect(page).to_have_title("Scholar Graph")
+        expect(page.locator('[data-figure="papers"]')).to_have_text("18")
+        expect(page.locator(".example-link")).to_have_text("Louis Béthune")
 
-    def record_page_error(error: Error) -> None:
-        console_errors.append(f"uncaught: {error.message}")
+        page.get_by_label("Authors and papers").fill("louis bethune")  # accents and case folded
+        page.get_by_role("button", name="Search").click()
+        found = page.locator("#author-results a", has_text="Louis Béthune")
+        expect(found).to_be_visible()
+        expect(page.locator("#search-status")).to_contain_text("match “louis bethune”")
+        assert posts() == 1, "one request per search"
+        _screenshot(page, "front-page.png")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
+        # The profile, from ONE request.
+        found.click()
+        page.wait_for_url(f"{service_url}/authors/*")
+        expect(page).to_have_title("Louis Béthune — Scholar Graph")
+        h_index = page.locator('#metrics tr[data-metric="hIndex"]')
+        expect(h_index.locator('td[data-column="reported-0"]')).to_have_text("34")
+        expect(h_index.locator('td[data-column="computed"]')).to_have_text("0")  # no citations stored
+        head = page.locator("#metrics thead")
+        expect(head.locator("th.reported-0")).to_contain_text("Reported by profile-page")
+        expect(head.locator("th.reported-0")).to_contain_text("as of 2026-11-27")
+        expect(head.locator("th.computed")).to_contain_text("Computed here")
+        expect(head.locator("th.computed")).to_contain_text("at 2026-11-27 12:00 UTC")
+        expect(page.locator("#year-chart")).to_have_attribute("data-drawn", "true")
+        chart = page.evaluate(
+            """() => {
+                const chart = Chart.getChart(document.getElementById("year-chart"));
+                return chart.data.datasets.map((set) => [set.label, set.data.reduce((a, b) => a + b, 0)]);
+            }"""
         )
-        try:
-            context = browser.new_context(viewport=VIEWPORT, service_workers="block")
-            context.set_default_timeout(TIMEOUT_MS)
-            context.on("request", record_request)
-            page = context.new_page()
-            page.on("console", record_console)
-            page.on("pageerror", record_page_error)
-            try:
-                # The front page: what the instance holds, and a search.
-                response = page.goto(f"{service_url}/", wait_until="load")
-                assert response is not None
-                assert response.status == 200
-                expect(page).to_have_title("Scholar Graph")
-                expect(page.locator('[data-figure="papers"]')).to_have_text("18")
-                expect(page.locator(".example-link")).to_have_text("Louis Béthune")
+        assert chart == [["Papers", 18], ["Citations", 0]]
+        expect(page.locator("#coauthor-list li").first).to_contain_text("shared paper")
+        assert posts() == 2, "the profile is drawn from one request"
 
-                page.get_by_label("Authors and papers").fill("louis bethune")  # accents and case folded
-                page.get_by_role("button", name="Search").click()
-                found = page.locator("#author-results a", has_text="Louis Béthune")
-                expect(found).to_be_visible()
-                expect(page.locator("#search-status")).to_contain_text("match “louis bethune”")
-                assert len(graphql_posts) == 1, "one request per search"
-                _screenshot(page, "front-page.png")
+        # The papers, paged and filtered: one request each.
+        summary = page.locator("#papers-summary")
+        expect(summary).to_have_text(f"Papers 1{DASH}10 of 18")
+        expect(page.locator("#paper-list > li")).to_have_count(10)
+        _screenshot(page, "profile.png", height=1480)  # to the first papers
+        page.get_by_role("button", name="Next →").click()
+        expect(summary).to_have_text(f"Papers 11{DASH}18 of 18")
+        expect(page.locator("#paper-list > li")).to_have_count(8)
+        expect(page.get_by_role("button", name="Next →")).to_be_disabled()
+        page.get_by_role("button", name="← Previous").click()
+        expect(summary).to_have_text(f"Papers 1{DASH}10 of 18")
+        expect(page.get_by_role("button", name="← Previous")).to_be_disabled()
+        with page.expect_response(f"{service_url}/graphql"):
+            page.get_by_label("Category").select_option("cs.CV")
+        expect(summary).to_have_text(re.compile(rf"Papers 1{DASH}(\d) of \1"))  # the cs.CV papers: one page
+        expect(page.locator("#paper-list .badge", has_text="cs.LG")).to_have_count(0)
+        expect(page.locator("#paper-list .badge", has_text="cs.CV").first).to_be_visible()
+        assert posts() == 5
+        filtered = summary.inner_text()
 
-                # The profile, from ONE request.
-                found.click()
-                page.wait_for_url(f"{service_url}/authors/*")
-                expect(page).to_have_title("Louis Béthune — Scholar Graph")
-                h_index = page.locator('#metrics tr[data-metric="hIndex"]')
-                expect(h_index.locator('td[data-column="reported-0"]')).to_have_text("34")
-                expect(h_index.locator('td[data-column="computed"]')).to_have_text("0")  # no citations stored
-                head = page.locator("#metrics thead")
-                expect(head.locator("th.reported-0")).to_contain_text("Reported by profile-page")
-                expect(head.locator("th.reported-0")).to_contain_text("as of 2026-11-27")
-                expect(head.locator("th.computed")).to_contain_text("Computed here")
-                expect(head.locator("th.computed")).to_contain_text("at 2026-11-27 12:00 UTC")
-                expect(page.locator("#year-chart")).to_have_attribute("data-drawn", "true")
-                chart = page.evaluate(
-                    """() => {
-                        const chart = Chart.getChart(document.getElementById("year-chart"));
-                        return chart.data.datasets.map((set) => [set.label, set.data.reduce((a, b) => a + b, 0)]);
-                    }"""
-                )
-                assert chart == [["Papers", 18], ["Citations", 0]]
-                expect(page.locator("#coauthor-list li").first).to_contain_text("shared paper")
-                assert len(graphql_posts) == 2, "the profile is drawn from one request"
+        # The filters live in the address: a reload (or a shared link) opens on them.
+        assert page.url.endswith("?category=cs.CV")
+        page.reload(wait_until="load")
+        expect(summary).to_have_text(filtered)
+        expect(page.get_by_label("Category")).to_have_value("cs.CV")
+        assert posts() == 6
 
-                # The papers, paged and filtered: one request each.
-                summary = page.locator("#papers-summary")
-                expect(summary).to_have_text(f"Papers 1{DASH}10 of 18")
-                expect(page.locator("#paper-list > li")).to_have_count(10)
-                _screenshot(page, "profile.png", height=1480)  # to the first papers
-                page.get_by_role("button", name="Next →").click()
-                expect(summary).to_have_text(f"Papers 11{DASH}18 of 18")
-                expect(page.locator("#paper-list > li")).to_have_count(8)
-                expect(page.get_by_role("button", name="Next →")).to_be_disabled()
-                page.get_by_role("button", name="← Previous").click()
-                expect(summary).to_have_text(f"Papers 1{DASH}10 of 18")
-                expect(page.get_by_role("button", name="← Previous")).to_be_disabled()
-                with page.expect_response(f"{service_url}/graphql"):
-                    page.get_by_label("Category").select_option("cs.CV")
-                expect(summary).to_have_text(re.compile(rf"Papers 1{DASH}(\d) of \1"))  # the cs.CV papers: one page
-                expect(page.locator("#paper-list .badge", has_text="cs.LG")).to_have_count(0)
-                expect(page.locator("#paper-list .badge", has_text="cs.CV").first).to_be_visible()
-                assert len(graphql_posts) == 5
-                filtered = summary.inner_text()
+        # Links out of the data (code repositories, resolvers) are http(s) only.
+        links = page.evaluate(
+            """() => import("/static/web/graphql.js").then((module) =>
+                ["javascript:alert(1)", "https://github.com/x", "data:text/html,x"].map(module.webLink))"""
+        )
+        assert links == [None, "https://github.com/x", None]
 
-                # The filters live in the address: a reload (or a shared link) opens on them.
-                assert page.url.endswith("?category=cs.CV")
-                page.reload(wait_until="load")
-                expect(summary).to_have_text(filtered)
-                expect(page.get_by_label("Category")).to_have_value("cs.CV")
-                assert len(graphql_posts) == 6
-
-                # Links out of the data (code repositories, resolvers) are http(s) only.
-                links = page.evaluate(
-                    """() => import("/static/web/graphql.js").then((module) =>
-                        ["javascript:alert(1)", "https://github.com/x", "data:text/html,x"].map(module.webLink))"""
-                )
-                assert links == [None, "https://github.com/x", None]
-            finally:
-                context.close()
-        finally:
-            browser.close()
-
-    elsewhere = [url for url in requests if not _stays_local(url)]
+    elsewhere = watched.left_the_machine()
     assert not elsewhere, f"requests left {LOCAL_HOST}: {elsewhere}"
-    assert f"{service_url}/static/vendor/chart.umd.min.js" in requests
-    assert not console_errors, "\n".join(console_errors)
+    assert f"{service_url}/static/vendor/chart.umd.min.js" in watched.urls
+    assert not watched.console_errors, "\n".join(watched.console_errors)
 
 
 def test_the_rest_explorer_tries_a_request_against_the_instance(chromium: Path, service_url: str) -> None:
-    requests: list[str] = []
-    console_errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-        )
-        try:
-            context = browser.new_context(viewport=VIEWPORT, service_workers="block")
-            context.set_default_timeout(TIMEOUT_MS)
-            context.on("request", lambda request: requests.append(request.url))
-            page = context.new_page()
-            page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda error: console_errors.append(error.message))
-            try:
-                page.goto(f"{service_url}/docs", wait_until="load")
-                operation = page.locator("#operations-default-listAuthors")
-                operation.locator(".opblock-summary").click()
-                operation.locator('input[placeholder="search"]').fill("Béthune")
-                with page.expect_response(lambda r: r.url.startswith(f"{service_url}/v1/authors?")) as answer:
-                    operation.get_by_role("button", name="Execute").click()
-                assert answer.value.status == 200
-                expect(operation.locator(".responses-wrapper .live-responses-table")).to_contain_text("Louis Béthune")
-            finally:
-                context.close()
-        finally:
-            browser.close()
-    assert [url for url in requests if not _stays_local(url)] == []
-    assert console_errors == []
+    with watched_page(chromium, VIEWPORT) as watched:
+        page = watched.page
+        page.goto(f"{service_url}/docs", wait_until="load")
+        operation = page.locator("#operations-default-listAuthors")
+        operation.locator(".opblock-summary").click()
+        operation.locator('input[placeholder="search"]').fill("Béthune")
+        with page.expect_response(lambda r: r.url.startswith(f"{service_url}/v1/authors?")) as answer:
+            operation.get_by_role("button", name="Execute").click()
+        assert answer.value.status == 200
+        expect(operation.locator(".responses-wrapper .live-responses-table")).to_contain_text("Louis Béthune")
+    assert watched.left_the_machine() == []
+    assert watched.console_errors == []
